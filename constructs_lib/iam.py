@@ -1,0 +1,95 @@
+"""The Lambda execution role (the original design's ``modules/iam``).
+
+Least privilege, written as ``DataAwsIamPolicyDocument`` so scanners (checkov) can read it:
+the function may write only to its own log group and invoke only the configured model.
+"""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from constructs_lib.aws import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+    IamRole,
+    IamRolePolicy,
+)
+from constructs_lib.bedrock_arns import model_arns
+
+
+class LambdaExecutionRole(Construct):
+    """Role assumed by the Bedrock function, with one inline policy.
+
+    ``bedrock:InvokeModel`` covers the Converse API too. For an inference profile the
+    foundation-model statement carries a ``bedrock:InferenceProfileArn`` condition, so the
+    role can reach the base model only through that profile, never directly.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        role_name: str,
+        log_group_arn: str,
+        model_id: str,
+        partition: str,
+        region: str,
+        account_id: str,
+    ) -> None:
+        super().__init__(scope, id_)
+        arns = model_arns(model_id, partition=partition, region=region, account_id=account_id)
+
+        trust = DataAwsIamPolicyDocument(
+            self, "trust",
+            statement=[DataAwsIamPolicyDocumentStatement(
+                effect="Allow",
+                actions=["sts:AssumeRole"],
+                principals=[DataAwsIamPolicyDocumentStatementPrincipals(
+                    type="Service", identifiers=["lambda.amazonaws.com"],
+                )],
+            )],
+        )
+        statements = [
+            DataAwsIamPolicyDocumentStatement(
+                sid="WriteOwnLogGroup",
+                effect="Allow",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                # The provider's group ARN has no ':*'; streams are '<group arn>:log-stream:<name>'.
+                resources=[log_group_arn, f"{log_group_arn}:*"],
+            ),
+            DataAwsIamPolicyDocumentStatement(
+                sid="InvokeConfiguredModel",
+                effect="Allow",
+                actions=["bedrock:InvokeModel"],
+                resources=list(arns.invoked),
+            ),
+        ]
+        if arns.routed_foundation_models:
+            statements.append(DataAwsIamPolicyDocumentStatement(
+                sid="InvokeBaseModelThroughProfile",
+                effect="Allow",
+                actions=["bedrock:InvokeModel"],
+                resources=list(arns.routed_foundation_models),
+                condition=[DataAwsIamPolicyDocumentStatementCondition(
+                    test="StringEquals",
+                    variable="bedrock:InferenceProfileArn",
+                    values=list(arns.invoked),
+                )],
+            ))
+        self.policy_document = DataAwsIamPolicyDocument(self, "policy", statement=statements)
+
+        self.role = IamRole(
+            self, "role",
+            name=role_name,
+            description="Execution role of the Bedrock inference function",
+            assume_role_policy=trust.json,
+        )
+        IamRolePolicy(
+            self, "inline",
+            name=f"{role_name}-policy",
+            role=self.role.id,
+            policy=self.policy_document.json,
+        )

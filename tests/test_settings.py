@@ -1,0 +1,111 @@
+"""Settings: safe defaults, where overrides come from, and one clear line per bad value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from constructs_lib.settings import Settings, SettingsError, describe, load_settings
+from tests.conftest import PROJECT_DIR
+
+
+def test_defaults_are_valid_and_safe():
+    settings = Settings()
+    assert settings.model_id == "us.anthropic.claude-sonnet-5"
+    assert settings.region == "us-east-1"
+    assert settings.log_retention_days == 30
+    assert settings.log_content is False  # prompts stay out of logs unless asked for
+    assert settings.cors_allow_origin == ""
+
+
+def test_environment_wins_over_context_which_wins_over_default():
+    context = {"model_id": "eu.anthropic.claude-sonnet-5", "lambda_memory_mb": 1024}
+    environ = {"MODEL_ID": "anthropic.claude-3-5-sonnet-20241022-v2:0"}
+
+    settings = load_settings(context, environ)
+
+    assert settings.model_id == "anthropic.claude-3-5-sonnet-20241022-v2:0"  # environment
+    assert settings.lambda_memory_mb == 1024  # context
+    assert settings.stage_name == "v1"  # default
+
+
+def test_region_comes_from_the_standard_aws_region_variable():
+    assert load_settings({}, {"AWS_REGION": "eu-west-1"}).region == "eu-west-1"
+
+
+def test_empty_environment_variable_means_unset():
+    assert load_settings({"lambda_memory_mb": 256}, {"LAMBDA_MEMORY_MB": ""}).lambda_memory_mb == 256
+
+
+@pytest.mark.parametrize("text, expected", [("true", True), ("1", True), ("ON", True), ("false", False), ("0", False)])
+def test_booleans_accept_the_usual_spellings(text, expected):
+    assert load_settings({}, {"LOG_CONTENT": text}).log_content is expected
+
+
+@pytest.mark.parametrize(
+    "variable, value, allowed",
+    [
+        ("NAME_PREFIX", "Bedrock_API", "lowercase letters"),
+        ("ENVIRONMENT", "", None),  # empty is unset: default, no error
+        ("AWS_REGION", "mars-1", "an AWS Region code"),
+        ("MODEL_ID", "claude", "a Bedrock model id"),
+        ("LAMBDA_MEMORY_MB", "64", "a number from 128 to 10240"),
+        ("LAMBDA_MEMORY_MB", "lots", "a whole number"),
+        ("LAMBDA_TIMEOUT_SECONDS", "60", "a number from 3 to 28"),
+        ("LOG_RETENTION_DAYS", "45", "one of 1, 3, 5"),
+        ("STAGE_NAME", "v1/beta", "letters, digits or '_'"),
+        ("POWERTOOLS_LAYER_ARN", "layer-27", "a Lambda layer version ARN"),
+        ("MAX_TOKENS_CAP", "0", "a number from 1"),
+        ("PROMPT_MAX_CHARS", "1.5", "a whole number"),
+        ("BODY_MAX_BYTES", "10", "a number from 256"),
+        ("CORS_ALLOW_ORIGIN", "example.com", "an origin such as"),
+        ("LOG_CONTENT", "maybe", "true or false"),
+        ("BEDROCK_MAX_ATTEMPTS", "9", "a number from 1 to 5"),
+    ],
+)
+def test_each_invalid_value_names_the_setting_the_value_and_what_is_allowed(variable, value, allowed):
+    if allowed is None:
+        load_settings({}, {variable: value})
+        return
+    with pytest.raises(SettingsError) as raised:
+        load_settings({}, {variable: value})
+    message = str(raised.value)
+    assert "\n" not in message
+    assert variable in message and value in message and allowed in message
+
+
+def test_default_max_tokens_may_not_exceed_the_cap():
+    with pytest.raises(SettingsError, match="MAX_TOKENS_DEFAULT .* must not exceed MAX_TOKENS_CAP"):
+        load_settings({}, {"MAX_TOKENS_DEFAULT": "5000", "MAX_TOKENS_CAP": "4096"})
+
+
+def test_bedrock_time_budget_must_fit_inside_the_lambda_timeout():
+    # Defaults: 2 attempts x (2 s connect + 10 s read) + 1 s back-off = 25 s < 28 s.
+    assert Settings().bedrock_worst_case_seconds == 25
+    with pytest.raises(SettingsError, match="take up to 43 s, which must stay below LAMBDA_TIMEOUT_SECONDS"):
+        load_settings({}, {"BEDROCK_READ_TIMEOUT_SECONDS": "19"})
+
+
+def test_unknown_context_key_is_refused_but_cdktf_own_keys_pass():
+    with pytest.raises(SettingsError, match="unknown setting 'modle_id' in cdktf.json context"):
+        load_settings({"modle_id": "x"}, {})
+    load_settings({"excludeStackIdFromLogicalIds": "true"}, {})
+
+
+def test_every_setting_has_an_environment_variable_and_a_meaning():
+    rows = list(describe())
+    assert len({env for _, env, _, _ in rows}) == len(rows)
+    assert all(env.isupper() and meaning.endswith(".") for _, env, _, meaning in rows)
+
+
+def test_bad_setting_fails_synth_with_one_line_and_no_traceback():
+    result = subprocess.run(
+        [sys.executable, "main.py"], cwd=PROJECT_DIR, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "LAMBDA_MEMORY_MB": "64"}, timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: invalid setting LAMBDA_MEMORY_MB (lambda_memory_mb) = 64: expected a number from 128 to 10240"
+    ]
