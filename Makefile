@@ -24,7 +24,7 @@ PY := $(VENV)/bin/python
 PY_READY := $(VENV)/.synced
 NODE_READY := node_modules/.installed
 
-.PHONY: help setup synth test bench deploy destroy serve clean
+.PHONY: help setup synth test bench deploy destroy endpoint serve clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -58,9 +58,13 @@ bench: setup  ## print the benchmark figures (synth speed and memory)
 # which needs the registry even when a local mirror serves this one. `terraform init` still
 # writes the lock file for this platform. The stack directory is generated, never committed.
 CDKTF_FLAGS = --skip-provider-lock $(if $(filter 1,$(AUTO_APPROVE)),--auto-approve)
+OUTPUTS_FILE := $(CURDIR)/outputs.json
 
 deploy: setup  ## deploy the stack (asks first unless AUTO_APPROVE=1)
-	cdktf deploy $(STACK) $(CDKTF_FLAGS)
+	cdktf deploy $(STACK) $(CDKTF_FLAGS) --outputs-file $(OUTPUTS_FILE)
+
+endpoint:  ## print the deployed api_endpoint (from outputs.json, written by deploy)
+	@$(PYTHON_BOOTSTRAP) -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]["api_endpoint"])' $(OUTPUTS_FILE) $(STACK)
 
 destroy: setup  ## destroy the stack (asks first unless AUTO_APPROVE=1)
 	cdktf destroy $(STACK) $(CDKTF_FLAGS)

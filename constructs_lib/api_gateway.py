@@ -92,6 +92,6 @@ class InferenceApi(Construct):
             action="lambda:InvokeFunction",
             function_name=function_name,
             principal="apigateway.amazonaws.com",
-            source_arn=f"{self.rest_api.execution_arn}/{stage_name}/{self.method.http_method}{self.resource.path}",
+            source_arn=f"{self.rest_api.execution_arn}/{stage_name}/POST/{RESOURCE_PATH}",
         )
         self.endpoint_url = f"{self.stage.invoke_url}/{RESOURCE_PATH}"

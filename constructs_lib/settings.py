@@ -63,7 +63,7 @@ class Settings:
     )
     environment: str = setting(
         "dev", env="ENVIRONMENT",
-        help="Environment name, used in resource names' tags (`environment` default tag).",
+        help="Environment name: second part of every resource name, and the `environment` tag.",
         check=matches(r"[a-z][a-z0-9-]{0,15}", "1-16 lowercase letters, digits or '-', starting with a letter"),
     )
     region: str = setting(

@@ -1,0 +1,36 @@
+"""Print the README's settings table from the settings' own metadata.
+
+    .venv/bin/python scripts/settings_table.py
+
+tests/test_docs.py checks that README.md holds exactly this table, so the docs cannot drift
+from the code: change a setting, run this, paste the table.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from constructs_lib.settings import describe  # noqa: E402
+
+
+def shown(default: object) -> str:
+    if isinstance(default, bool):
+        return "`true`" if default else "`false`"
+    return f"`{default}`" if default != "" else "(empty)"
+
+
+def settings_table() -> str:
+    lines = [
+        "| Environment variable | cdktf.json `context` key | Default | Meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, env, default, meaning in describe():
+        lines.append(f"| `{env}` | `{name}` | {shown(default)} | {meaning} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(settings_table())

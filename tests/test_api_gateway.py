@@ -1,0 +1,60 @@
+"""The REST API: one POST resource proxied to Lambda, redeployed on change, narrowly permitted."""
+
+from __future__ import annotations
+
+import json
+
+from cdktf import Testing
+
+from constructs_lib.api_gateway import InferenceApi
+from constructs_lib.aws import (
+    ApiGatewayDeployment,
+    ApiGatewayIntegration,
+    ApiGatewayMethod,
+    ApiGatewayResource,
+    ApiGatewayRestApi,
+    ApiGatewayStage,
+    LambdaPermission,
+)
+from tests.conftest import resources_of, synth_construct
+
+INVOKE_ARN = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:demo/invocations"
+
+
+def synth_api() -> str:
+    return synth_construct(lambda stack: InferenceApi(
+        stack, "api", api_name="demo", stage_name="v1", function_name="demo", function_invoke_arn=INVOKE_ARN,
+    ))
+
+
+def test_regional_rest_api_with_a_post_method_on_invoke():
+    synthesized = synth_api()
+    assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayRestApi.TF_RESOURCE_TYPE, {
+        "name": "demo", "endpoint_configuration": {"types": ["REGIONAL"]},
+    })
+    assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayResource.TF_RESOURCE_TYPE, {"path_part": "invoke"})
+    assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayMethod.TF_RESOURCE_TYPE, {"http_method": "POST"})
+
+
+def test_post_is_proxied_to_the_function():
+    assert Testing.to_have_resource_with_properties(synth_api(), ApiGatewayIntegration.TF_RESOURCE_TYPE, {
+        "type": "AWS_PROXY", "integration_http_method": "POST", "uri": INVOKE_ARN,
+    })
+
+
+def test_deployment_is_replaced_when_method_or_integration_changes():
+    synthesized = synth_api()
+    [deployment] = resources_of(synthesized, ApiGatewayDeployment.TF_RESOURCE_TYPE)
+    trigger = deployment["triggers"]["redeployment"]
+    assert "aws_api_gateway_method." in trigger and "aws_api_gateway_integration." in trigger
+    assert deployment["lifecycle"] == {"create_before_destroy": True}
+    assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayStage.TF_RESOURCE_TYPE, {"stage_name": "v1"})
+
+
+def test_only_this_apis_stage_and_post_method_may_invoke_the_function():
+    synthesized = synth_api()
+    [permission] = resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)
+    [api_id] = json.loads(synthesized)["resource"][ApiGatewayRestApi.TF_RESOURCE_TYPE]
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["action"] == "lambda:InvokeFunction"
+    assert permission["source_arn"] == f"${{aws_api_gateway_rest_api.{api_id}.execution_arn}}/v1/POST/invoke"

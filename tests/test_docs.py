@@ -1,0 +1,28 @@
+"""The README stays true: its settings table and make targets are the code's."""
+
+from __future__ import annotations
+
+import re
+
+from settings_table import settings_table
+from tests.conftest import PROJECT_DIR
+
+README = (PROJECT_DIR / "README.md").read_text()
+MAKEFILE = (PROJECT_DIR / "Makefile").read_text()
+
+
+def test_readme_settings_table_is_the_generated_one():
+    table = README.split("<!-- settings-table")[1].split("-->", 1)[1].split("<!-- /settings-table -->")[0]
+    assert table.strip() == settings_table(), "run scripts/settings_table.py and paste its table into README.md"
+
+
+def test_readme_starts_with_the_two_commands():
+    first_block = README.split("```bash", 1)[1].split("```", 1)[0]
+    assert [line.split("#")[0].strip() for line in first_block.strip().splitlines()] == ["make synth", "make test"]
+
+
+def test_every_documented_make_target_exists_and_every_target_is_documented():
+    documented = set(re.findall(r"^\| `make ([a-z-]+)`(?: / `make ([a-z-]+)`)? \|", README, re.MULTILINE))
+    documented = {target for pair in documented for target in pair if target}
+    in_makefile = set(re.findall(r"^([a-z-]+):.*## ", MAKEFILE, re.MULTILINE)) - {"help"}
+    assert documented == in_makefile

@@ -1,0 +1,86 @@
+"""The execution role: Lambda may assume it, and it may do only two things."""
+
+from __future__ import annotations
+
+from cdktf import Testing
+
+from constructs_lib.aws import DataAwsIamPolicyDocument, IamRole, IamRolePolicy
+from constructs_lib.iam import LambdaExecutionRole
+from tests.conftest import data_sources_of, resources_of, synth_construct
+
+LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/demo"
+
+
+def synth_role(model_id: str) -> str:
+    return synth_construct(lambda stack: LambdaExecutionRole(
+        stack, "iam", role_name="demo-lambda", log_group_arn=LOG_GROUP_ARN, model_id=model_id,
+        partition="aws", region="us-east-1", account_id="123456789012",
+    ))
+
+
+def statements(synthesized: str, sid: str) -> list[dict]:
+    return [
+        statement
+        for document in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
+        for statement in document["statement"]
+        if statement.get("sid") == sid
+    ]
+
+
+def test_only_lambda_may_assume_the_role():
+    synthesized = synth_role("us.anthropic.claude-sonnet-5")
+    assert Testing.to_have_data_source_with_properties(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE, {
+        "statement": [{
+            "actions": ["sts:AssumeRole"],
+            "effect": "Allow",
+            "principals": [{"type": "Service", "identifiers": ["lambda.amazonaws.com"]}],
+        }],
+    })
+    assert Testing.to_have_resource_with_properties(synthesized, IamRole.TF_RESOURCE_TYPE, {"name": "demo-lambda"})
+    [role] = resources_of(synthesized, IamRole.TF_RESOURCE_TYPE)
+    assert role["assume_role_policy"].startswith("${data.aws_iam_policy_document.")
+
+
+def test_logs_may_be_written_only_to_the_functions_own_log_group():
+    [statement] = statements(synth_role("us.anthropic.claude-sonnet-5"), "WriteOwnLogGroup")
+    assert statement["actions"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert statement["resources"] == [LOG_GROUP_ARN, f"{LOG_GROUP_ARN}:*"]
+
+
+def test_inference_profile_allows_the_profile_and_its_base_model_in_every_region():
+    synthesized = synth_role("us.anthropic.claude-sonnet-5")
+    profile = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-5"
+
+    [invoke] = statements(synthesized, "InvokeConfiguredModel")
+    [routed] = statements(synthesized, "InvokeBaseModelThroughProfile")
+
+    assert invoke["actions"] == ["bedrock:InvokeModel"] and invoke["resources"] == [profile]
+    assert routed["actions"] == ["bedrock:InvokeModel"]
+    assert routed["resources"] == ["arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-5"]
+    # Only reachable through the profile, never invoked directly.
+    assert routed["condition"] == [
+        {"test": "StringEquals", "variable": "bedrock:InferenceProfileArn", "values": [profile]}
+    ]
+
+
+def test_global_profile_also_allows_the_regionless_foundation_model_arn():
+    [routed] = statements(synth_role("global.anthropic.claude-sonnet-5"), "InvokeBaseModelThroughProfile")
+    assert routed["resources"] == [
+        "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-5",
+        "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-5",
+    ]
+
+
+def test_plain_model_id_allows_exactly_its_foundation_model_in_the_stack_region():
+    synthesized = synth_role("anthropic.claude-3-5-sonnet-20240620-v1:0")
+    [invoke] = statements(synthesized, "InvokeConfiguredModel")
+    assert invoke["resources"] == [
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
+    ]
+    assert statements(synthesized, "InvokeBaseModelThroughProfile") == []
+
+
+def test_policy_is_attached_inline_to_the_role():
+    synthesized = synth_role("us.anthropic.claude-sonnet-5")
+    [policy] = resources_of(synthesized, IamRolePolicy.TF_RESOURCE_TYPE)
+    assert policy["role"].startswith("${aws_iam_role.") and policy["policy"].startswith("${data.aws_iam_policy_document.")
