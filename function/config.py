@@ -1,0 +1,130 @@
+"""The handler's settings, read once from the environment, and its Bedrock time budget.
+
+The stack (constructs_lib/settings.py) validates these values at synth, so in AWS they are
+sound. The handler still never trusts them blindly: a value edited by hand in the console
+must not turn every request into a crash (API Gateway would answer a bare 502). A bad value
+falls back to its default, a budget that cannot end before API Gateway gives up is clamped,
+and each correction is kept in ``Settings.corrections`` for the cold-start log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+API_GATEWAY_TIMEOUT_SECONDS = 29  # REST API integration timeout (default, not raised here)
+LAMBDA_TIMEOUT_SECONDS = 28  # the stack's default; LAMBDA_TIMEOUT_SECONDS overrides it
+MAX_BACKOFF_SECONDS = 20  # botocore standard retry mode caps each back-off here
+
+
+def worst_case_seconds(connect: float, read: float, attempts: int) -> float:
+    """Longest a Bedrock call can take: every attempt times out, every back-off is maximal.
+
+    Same arithmetic as the stack's ``Settings.bedrock_worst_case_seconds``: botocore's
+    standard mode sleeps at most ``min(2 ** k, 20)`` s before retry ``k + 1``.
+    """
+    backoff = sum(min(2**k, MAX_BACKOFF_SECONDS) for k in range(attempts - 1))
+    return attempts * (connect + read) + backoff
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Per-attempt timeouts and attempt count of the Bedrock client."""
+
+    connect: int
+    read: int
+    attempts: int
+
+    @property
+    def worst_case(self) -> float:
+        return worst_case_seconds(self.connect, self.read, self.attempts)
+
+    def fit(self, limit: float) -> Budget:
+        """This budget if it ends strictly before ``limit`` seconds, else the closest one that does.
+
+        The read timeout gives way first (keeping the retries the operator asked for), then
+        retries are dropped one by one, and only a lone attempt shrinks its connect timeout.
+        """
+        if self.worst_case < limit:
+            return self
+        for attempts in range(self.attempts, 0, -1):
+            for read in range(self.read, 0, -1):
+                if worst_case_seconds(self.connect, read, attempts) < limit:
+                    return Budget(self.connect, read, attempts)
+        connect = max(1, min(self.connect, int(limit) - 2))
+        return Budget(connect, 1, 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the handler reads from its environment (all strings there), typed."""
+
+    model_id: str = "us.anthropic.claude-sonnet-5"
+    max_tokens_default: int = 1024
+    max_tokens_cap: int = 4096
+    prompt_max_chars: int = 20000
+    body_max_bytes: int = 65536
+    cors_allow_origin: str = ""
+    log_content: bool = False
+    budget: Budget = Budget(connect=2, read=10, attempts=2)
+    lambda_timeout: int = LAMBDA_TIMEOUT_SECONDS
+    corrections: tuple[str, ...] = ()
+
+    @property
+    def budget_limit(self) -> int:
+        """The Bedrock call must end strictly before this, so our 504 beats the gateway's."""
+        return min(API_GATEWAY_TIMEOUT_SECONDS, self.lambda_timeout)
+
+
+_DEFAULTS = Settings()
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Settings from environment variables; bad values are replaced and noted, never raised."""
+    notes: list[str] = []
+
+    def number(name: str, default: int, low: int, high: int) -> int:
+        raw = environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = int(raw, 10)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            notes.append(f"{name}={raw!r} is not a whole number from {low} to {high}; using {default}")
+            return default
+        return value
+
+    cap = number("MAX_TOKENS_CAP", _DEFAULTS.max_tokens_cap, 1, 1_000_000)
+    default_tokens = number("MAX_TOKENS_DEFAULT", min(_DEFAULTS.max_tokens_default, cap), 1, 1_000_000)
+    if default_tokens > cap:
+        notes.append(f"MAX_TOKENS_DEFAULT={default_tokens} exceeds MAX_TOKENS_CAP={cap}; using {cap}")
+        default_tokens = cap
+    lambda_timeout = number("LAMBDA_TIMEOUT_SECONDS", LAMBDA_TIMEOUT_SECONDS, 3, 900)
+    wanted = Budget(
+        connect=number("BEDROCK_CONNECT_TIMEOUT_SECONDS", _DEFAULTS.budget.connect, 1, 60),
+        read=number("BEDROCK_READ_TIMEOUT_SECONDS", _DEFAULTS.budget.read, 1, 900),
+        attempts=number("BEDROCK_MAX_ATTEMPTS", _DEFAULTS.budget.attempts, 1, 10),
+    )
+    settings = Settings(
+        model_id=environ.get("MODEL_ID", "").strip() or _DEFAULTS.model_id,
+        max_tokens_default=default_tokens,
+        max_tokens_cap=cap,
+        prompt_max_chars=number("PROMPT_MAX_CHARS", _DEFAULTS.prompt_max_chars, 1, 10_000_000),
+        body_max_bytes=number("BODY_MAX_BYTES", _DEFAULTS.body_max_bytes, 1, 10_000_000),
+        cors_allow_origin=environ.get("CORS_ALLOW_ORIGIN", "").strip(),
+        log_content=environ.get("LOG_CONTENT", "").strip().lower() in {"1", "true", "yes", "on"},
+        budget=wanted,
+        lambda_timeout=lambda_timeout,
+    )
+    fitted = wanted.fit(settings.budget_limit)
+    if fitted != wanted:
+        notes.append(
+            f"Bedrock budget {wanted.attempts} x ({wanted.connect} s connect + {wanted.read} s read) + back-off"
+            f" = {wanted.worst_case:g} s does not end before {settings.budget_limit} s"
+            f" (API Gateway {API_GATEWAY_TIMEOUT_SECONDS} s, Lambda {lambda_timeout} s); using"
+            f" {fitted.attempts} x ({fitted.connect} s + {fitted.read} s) = {fitted.worst_case:g} s"
+        )
+    return dataclasses.replace(settings, budget=fitted, corrections=tuple(notes))

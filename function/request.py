@@ -1,0 +1,283 @@
+"""Turn an API Gateway REST (v1) proxy event into a checked ``InferenceRequest`` or an ``ApiError``.
+
+Pure: no I/O, no logging, no Bedrock. Every input a caller controls is refused here with a
+4xx naming the cause, so nothing malformed ever costs a model call, and nothing raises.
+Checks run cheapest first, and sizes are checked before anything is decoded or parsed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, TypedDict
+
+from config import Settings
+from errors import ApiError
+
+
+class Message(TypedDict):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class InferenceRequest:
+    """What the caller asked for, validated; ``None`` means "not given, use the model's default"."""
+
+    messages: tuple[Message, ...]
+    max_tokens: int
+    system: str | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop_sequences: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """A CORS preflight (OPTIONS) to answer without a model call."""
+
+
+FIELDS = ("prompt", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences")
+MAX_STOP_SEQUENCES = 4
+MAX_INTEGER_DIGITS = 20  # far beyond any range here; stops 10**4000-digit numbers early
+
+# Tab, line feed and carriage return are ordinary text. Other C0 controls (NUL included), DEL
+# and lone surrogates (which "\ud800" escapes can smuggle into JSON) are not text at all.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+class _Refused(Exception):
+    """Internal short-cut out of nested checks; always turned into an ``ApiError`` below."""
+
+    def __init__(self, code: str, detail: str | None = None) -> None:
+        super().__init__(code)
+        self.error = ApiError(code, detail)
+
+
+def parse_event(event: Any, settings: Settings) -> InferenceRequest | Preflight | ApiError:
+    try:
+        return _parse(event, settings)
+    except _Refused as refused:
+        return refused.error
+
+
+def header(event: Any, name: str) -> str | None:
+    """A request header, by case-insensitive name (``headers`` first, then ``multiValueHeaders``)."""
+    wanted = name.lower()
+    for key, value in _items(event.get("headers")):
+        if isinstance(key, str) and key.lower() == wanted and isinstance(value, str):
+            return value
+    for key, values in _items(event.get("multiValueHeaders")):
+        if isinstance(key, str) and key.lower() == wanted and isinstance(values, list) and values:
+            if isinstance(values[-1], str):
+                return values[-1]
+    return None
+
+
+def _items(mapping: Any) -> list:
+    return list(mapping.items()) if isinstance(mapping, dict) else []
+
+
+def _parse(event: Any, settings: Settings) -> InferenceRequest | Preflight:
+    if not isinstance(event, dict):
+        raise _Refused("invalid_body", "the event is not an API Gateway proxy event")
+    method = event.get("httpMethod")
+    if method == "OPTIONS" and settings.cors_allow_origin:
+        return Preflight()
+    if method != "POST":
+        shown = method if isinstance(method, str) else "(none)"
+        raise _Refused("method_not_allowed", f"method {shown[:16]!r} is not allowed; use POST")
+    body = event.get("body")
+    if body is None or body == "":
+        raise _Refused("missing_body")
+    if not isinstance(body, str):
+        raise _Refused("invalid_body", "the event body is not a string")
+    _check_content_type(header(event, "content-type"))
+    text = _decode(body, event.get("isBase64Encoded") is True, settings.body_max_bytes)
+    return _to_request(_load_json(text), settings)
+
+
+def _check_content_type(value: str | None) -> None:
+    if value is None:
+        raise _Refused("unsupported_media_type", "Content-Type is missing; send application/json")
+    media_type, *params = value.split(";")
+    if media_type.strip().lower() != "application/json":
+        raise _Refused("unsupported_media_type", f"Content-Type {media_type.strip()[:64]!r} is not application/json")
+    for param in params:
+        key, _, val = param.partition("=")
+        if key.strip().lower() == "charset" and val.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise _Refused("unsupported_media_type", "only charset=utf-8 is accepted")
+
+
+def _decode(body: str, is_base64: bool, max_bytes: int) -> str:
+    too_large = f"the body exceeds {max_bytes} bytes"
+    if is_base64:
+        if len(body) > 4 * (max_bytes // 3 + 1) + 4:
+            raise _Refused("body_too_large", too_large)
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise _Refused("invalid_base64") from None
+        if len(raw) > max_bytes:
+            raise _Refused("body_too_large", too_large)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _Refused("invalid_encoding", f"the body is not valid UTF-8 (byte {error.start})") from None
+    else:
+        text = body
+        if len(text) > max_bytes:  # a character is at least one byte: no need to encode
+            raise _Refused("body_too_large", too_large)
+        try:
+            size = len(text.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise _Refused("invalid_encoding", "the body contains a lone surrogate, which is not UTF-8") from None
+        if size > max_bytes:
+            raise _Refused("body_too_large", too_large)
+    if not text.strip():
+        raise _Refused("missing_body")
+    return text
+
+
+def _load_json(text: str) -> Any:
+    try:
+        return json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+            object_pairs_hook=_unique_keys,
+        )
+    except _Refused:
+        raise
+    except RecursionError:
+        raise _Refused("invalid_json", "the JSON is nested too deeply") from None
+    except ValueError as error:  # json.JSONDecodeError is a ValueError
+        position = f" at character {error.pos}" if isinstance(error, json.JSONDecodeError) else ""
+        raise _Refused("invalid_json", f"the body is not valid JSON{position}") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _Refused("invalid_json", f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused("invalid_json", f"the number {text[:32]} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _Refused("invalid_json", f"the number {text[:32]}... is out of range")
+    return int(text)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise _Refused("invalid_json", f"the field {_name(duplicate)} appears more than once")
+    return result
+
+
+def _to_request(data: Any, settings: Settings) -> InferenceRequest:
+    if not isinstance(data, dict):
+        raise _Refused("invalid_body", f"the body must be a JSON object, not {_json_type(data)}")
+    unknown = [key for key in data if key not in FIELDS]
+    if unknown:
+        raise _Refused("unknown_field", f"unknown field {_name(unknown[0])}; known fields: {', '.join(FIELDS)}")
+    given = {key: value for key, value in data.items() if value is not None}  # null means "not given"
+    limit = settings.prompt_max_chars
+
+    if "messages" in given:
+        if "prompt" in given:
+            raise _Refused("invalid_field", "give either 'prompt' or 'messages', not both")
+        messages = _messages(given["messages"], limit)
+    elif "prompt" in given:
+        messages = (Message(role="user", content=_text(given["prompt"], "prompt", limit)),)
+    else:
+        raise _Refused("missing_field", "'prompt' is required (or 'messages' for a conversation)")
+
+    cap = settings.max_tokens_cap
+    max_tokens = given.get("max_tokens", settings.max_tokens_default)
+    if type(max_tokens) is not int or not 1 <= max_tokens <= cap:  # bool and 5.0 are not integers here
+        raise _Refused("invalid_field", f"'max_tokens' must be an integer from 1 to {cap}")
+    return InferenceRequest(
+        messages=messages,
+        max_tokens=max_tokens,
+        system=_text(given["system"], "system", limit) if "system" in given else None,
+        temperature=_unit_interval(given, "temperature"),
+        top_p=_unit_interval(given, "top_p"),
+        stop_sequences=_stop_sequences(given["stop_sequences"]) if "stop_sequences" in given else None,
+    )
+
+
+def _text(value: Any, field: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise _Refused("invalid_field", f"{field!r} must be a string, not {_json_type(value)}")
+    if not value.strip():
+        raise _Refused("invalid_field", f"{field!r} must not be empty or only whitespace")
+    if len(value) > limit:
+        raise _Refused("text_too_long", f"{field!r} is {len(value)} characters; the limit is {limit}")
+    bad = _NOT_TEXT.search(value)
+    if bad:
+        raise _Refused(
+            "invalid_field",
+            f"{field!r} contains the control character or lone surrogate U+{ord(bad.group()):04X}"
+            f" at position {bad.start()}; only tab, line feed and carriage return are allowed",
+        )
+    return value
+
+
+def _messages(value: Any, limit: int) -> tuple[Message, ...]:
+    if not isinstance(value, list) or not value:
+        raise _Refused("invalid_field", "'messages' must be a non-empty list of {\"role\", \"content\"} objects")
+    result = []
+    for index, item in enumerate(value):
+        where = f"messages[{index}]"
+        if not isinstance(item, dict) or set(item) != {"role", "content"}:
+            raise _Refused("invalid_field", f"{where!r} must be an object with exactly 'role' and 'content'")
+        expected = "user" if index % 2 == 0 else "assistant"
+        if item["role"] not in ("user", "assistant"):
+            raise _Refused("invalid_field", f"'{where}.role' must be 'user' or 'assistant'")
+        if item["role"] != expected:
+            raise _Refused("invalid_field", f"'{where}.role' must be {expected!r}: turns alternate, starting with 'user'")
+        result.append(Message(role=expected, content=_text(item["content"], f"{where}.content", limit)))
+    if result[-1]["role"] != "user":
+        raise _Refused("invalid_field", "'messages' must end with a 'user' turn")
+    return tuple(result)
+
+
+def _unit_interval(given: dict[str, Any], field: str) -> float | None:
+    value = given.get(field)
+    if value is None:
+        return None
+    if type(value) not in (int, float) or not 0 <= value <= 1:
+        raise _Refused("invalid_field", f"{field!r} must be a number from 0 to 1")
+    return float(value)
+
+
+def _stop_sequences(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or len(value) > MAX_STOP_SEQUENCES:
+        raise _Refused("invalid_field", f"'stop_sequences' must be a list of at most {MAX_STOP_SEQUENCES} strings")
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip() or _NOT_TEXT.search(item):
+            raise _Refused("invalid_field", f"'stop_sequences[{index}]' must be a non-blank string of text")
+    return tuple(value)
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def _name(key: str) -> str:
+    """A caller-supplied field name, quoted and cut short, safe to echo in a message."""
+    return ascii(key[:40])
