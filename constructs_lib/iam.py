@@ -22,7 +22,8 @@ from constructs_lib.bedrock_arns import model_arns
 class LambdaExecutionRole(Construct):
     """Role assumed by the Bedrock function, with one inline policy.
 
-    ``bedrock:InvokeModel`` covers the Converse API too. For an inference profile the
+    ``bedrock:InvokeModel`` covers the Converse API too. X-Ray is the one service here whose
+    actions need ``Resource: "*"``; ``kms:Decrypt`` names the stack's key when there is one. For an inference profile the
     foundation-model statement carries a ``bedrock:InferenceProfileArn`` condition, so the
     role can reach the base model only through that profile, never directly.
     """
@@ -38,6 +39,7 @@ class LambdaExecutionRole(Construct):
         partition: str,
         region: str,
         account_id: str,
+        kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         arns = model_arns(model_id, partition=partition, region=region, account_id=account_id)
@@ -79,6 +81,19 @@ class LambdaExecutionRole(Construct):
                     values=list(arns.invoked),
                 )],
             ))
+        statements.append(DataAwsIamPolicyDocumentStatement(
+            sid="SendTraces",
+            effect="Allow",
+            actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            resources=["*"],  # X-Ray's trace APIs support no resource-level permissions
+        ))
+        if kms_key_arn:
+            statements.append(DataAwsIamPolicyDocumentStatement(
+                sid="DecryptOwnSettings",
+                effect="Allow",
+                actions=["kms:Decrypt"],
+                resources=[kms_key_arn],
+            ))
         self.policy_document = DataAwsIamPolicyDocument(self, "policy", statement=statements)
 
         self.role = IamRole(
@@ -93,3 +108,44 @@ class LambdaExecutionRole(Construct):
             role=self.role.id,
             policy=self.policy_document.json,
         )
+
+
+class ApiGatewayCloudWatchRole(Construct):
+    """The role API Gateway uses to write this API's execution and access logs.
+
+    API Gateway takes one such role per account and Region (``aws_api_gateway_account``), so
+    setting it is account-wide; the stack does so only when API_GATEWAY_ACCOUNT_ROLE is on.
+    Unlike AWS's managed policy (``Resource: "*"``), this one names the stack's log groups.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, role_name: str, log_group_arns: list[str]) -> None:
+        super().__init__(scope, id_)
+        trust = DataAwsIamPolicyDocument(
+            self, "trust",
+            statement=[DataAwsIamPolicyDocumentStatement(
+                effect="Allow",
+                actions=["sts:AssumeRole"],
+                principals=[DataAwsIamPolicyDocumentStatementPrincipals(
+                    type="Service", identifiers=["apigateway.amazonaws.com"],
+                )],
+            )],
+        )
+        policy = DataAwsIamPolicyDocument(
+            self, "policy",
+            statement=[DataAwsIamPolicyDocumentStatement(
+                sid="WriteStackApiLogs",
+                effect="Allow",
+                actions=[
+                    "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
+                    "logs:PutLogEvents",
+                ],
+                resources=[arn for group in log_group_arns for arn in (group, f"{group}:*")],
+            )],
+        )
+        self.role = IamRole(
+            self, "role",
+            name=role_name,
+            description="Lets API Gateway write the Bedrock API's execution and access logs",
+            assume_role_policy=trust.json,
+        )
+        IamRolePolicy(self, "inline", name=f"{role_name}-policy", role=self.role.id, policy=policy.json)

@@ -17,6 +17,7 @@ from constructs_lib.aws import (
     LambdaFunction,
     LambdaFunctionEnvironment,
     LambdaFunctionLoggingConfig,
+    LambdaFunctionTracingConfig,
 )
 
 HANDLER_SOURCE = Path(__file__).resolve().parents[1] / "function"
@@ -59,7 +60,9 @@ class BedrockFunction(Construct):
 
     The log group is declared and the function ``depends_on`` it, so Lambda never creates an
     unmanaged group with infinite retention on its first invocation. Logs use Lambda's JSON
-    format so Powertools' structured lines are queryable fields in CloudWatch.
+    format so Powertools' structured lines are queryable fields in CloudWatch. Active X-Ray
+    tracing needs no SDK in the code. Reserved concurrency caps parallel Bedrock calls, and so
+    the spend; the KMS key, when given, encrypts the log group and the environment variables.
     """
 
     def __init__(
@@ -74,12 +77,15 @@ class BedrockFunction(Construct):
         log_retention_days: int,
         environment: Mapping[str, str],
         layers: list[str],
+        reserved_concurrency: int | None = None,
+        kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.log_group = CloudwatchLogGroup(
             self, "log_group",
             name=f"/aws/lambda/{function_name}",
             retention_in_days=log_retention_days,
+            kms_key_id=kms_key_arn,
         )
         asset = TerraformAsset(self, "code", path=str(stage_handler_source()), type=AssetType.ARCHIVE)
         self.function = LambdaFunction(
@@ -96,6 +102,10 @@ class BedrockFunction(Construct):
             timeout=timeout_seconds,
             layers=layers,
             environment=LambdaFunctionEnvironment(variables=dict(environment)),
+            kms_key_arn=kms_key_arn,
+            # -1 is the provider's "no reservation" (the function shares the account pool).
+            reserved_concurrent_executions=-1 if reserved_concurrency is None else reserved_concurrency,
+            tracing_config=LambdaFunctionTracingConfig(mode="Active"),
             logging_config=LambdaFunctionLoggingConfig(
                 log_format="JSON",
                 log_group=self.log_group.name,

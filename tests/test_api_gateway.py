@@ -6,7 +6,7 @@ import json
 
 from cdktf import Testing
 
-from constructs_lib.api_gateway import InferenceApi
+from constructs_lib.api_gateway import AccessControl, ApiLogging, InferenceApi
 from constructs_lib.aws import (
     ApiGatewayDeployment,
     ApiGatewayIntegration,
@@ -16,14 +16,21 @@ from constructs_lib.aws import (
     ApiGatewayStage,
     LambdaPermission,
 )
+from constructs_lib.request_schema import request_schema
 from tests.conftest import resources_of, synth_construct
 
 INVOKE_ARN = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:demo/invocations"
 
 
-def synth_api() -> str:
+SCHEMA = request_schema(prompt_max_chars=100, max_tokens_cap=10)
+
+
+def synth_api(auth: str = "api_key", manage_account_role: bool = True) -> str:
     return synth_construct(lambda stack: InferenceApi(
         stack, "api", api_name="demo", stage_name="v1", function_name="demo", function_invoke_arn=INVOKE_ARN,
+        request_schema=SCHEMA,
+        access=AccessControl(auth=auth, rate_limit=5, burst_limit=7, daily_quota=100),
+        logging=ApiLogging(retention_days=30, kms_key_arn=None, manage_account_role=manage_account_role),
     ))
 
 
@@ -58,3 +65,27 @@ def test_only_this_apis_stage_and_post_method_may_invoke_the_function():
     assert permission["principal"] == "apigateway.amazonaws.com"
     assert permission["action"] == "lambda:InvokeFunction"
     assert permission["source_arn"] == f"${{aws_api_gateway_rest_api.{api_id}.execution_arn}}/v1/POST/invoke"
+
+
+def test_cors_adds_a_preflight_route_to_the_handler_and_cors_headers_on_gateway_errors():
+    synthesized = synth_construct(lambda stack: InferenceApi(
+        stack, "api", api_name="demo", stage_name="v1", function_name="demo", function_invoke_arn=INVOKE_ARN,
+        request_schema=SCHEMA, access=AccessControl(auth="api_key", rate_limit=5, burst_limit=7, daily_quota=100),
+        logging=ApiLogging(retention_days=30, kms_key_arn=None, manage_account_role=False),
+        cors_allow_origin="https://app.example.com",
+    ))
+    assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayMethod.TF_RESOURCE_TYPE, {
+        "http_method": "OPTIONS", "authorization": "NONE", "api_key_required": False,
+    })
+    permissions = {p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)}
+    assert permissions == {"/v1/POST/invoke", "/v1/OPTIONS/invoke"}
+    for response in resources_of(synthesized, "aws_api_gateway_gateway_response"):
+        assert response["response_parameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": "'https://app.example.com'"
+        }
+
+
+def test_without_cors_only_post_is_routed():
+    synthesized = synth_api()
+    assert [m["http_method"] for m in resources_of(synthesized, ApiGatewayMethod.TF_RESOURCE_TYPE)] == ["POST"]
+    assert all("response_parameters" not in r for r in resources_of(synthesized, "aws_api_gateway_gateway_response"))

@@ -1,0 +1,88 @@
+"""API Gateway's request model agrees with the handler: never refuses what the handler accepts.
+
+Bodies are run through both the JSON Schema (draft 4, as API Gateway applies it) and the
+handler's own parser (function/request.py). Whatever the handler accepts must pass the
+schema; what the schema refuses is refused by the handler too, only later and at a price.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings, strategies as st
+from jsonschema import Draft4Validator
+
+from constructs_lib.request_schema import request_schema
+from tests.handler.handler_support import FUNCTION_DIR  # noqa: F401  (puts function/ on sys.path)
+
+import request as handler_request  # noqa: E402  (function/request.py)
+from config import Settings as HandlerSettings  # noqa: E402
+
+LIMITS = {"prompt_max_chars": 200, "max_tokens_cap": 50}
+SCHEMA = Draft4Validator(request_schema(**LIMITS))
+HANDLER = HandlerSettings(prompt_max_chars=200, max_tokens_cap=50, max_tokens_default=10)
+
+
+def handler_accepts(body: object) -> bool:
+    event = {"httpMethod": "POST", "headers": {"Content-Type": "application/json"},
+             "body": json.dumps(body), "isBase64Encoded": False}
+    return isinstance(handler_request.parse_event(event, HANDLER), handler_request.InferenceRequest)
+
+
+def test_schema_fields_are_the_handlers_fields():
+    assert set(request_schema(**LIMITS)["properties"]) == set(handler_request.FIELDS)
+
+
+def test_valid_requests_pass_both():
+    for body in [
+        {"prompt": "hi"},
+        {"prompt": "hi", "max_tokens": 50, "temperature": 0, "top_p": 1, "system": "be brief",
+         "stop_sequences": ["END"]},
+        {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
+                      {"role": "user", "content": "c"}]},
+        {"prompt": "hi", "temperature": None},
+    ]:
+        assert handler_accepts(body) and SCHEMA.is_valid(body), body
+
+
+def test_what_the_schema_refuses_the_handler_refuses_too():
+    for body in [
+        {"prompt": "hi", "extra": 1},
+        {"prompt": "x" * 201},
+        {"prompt": "hi", "max_tokens": 51},
+        {"prompt": "hi", "max_tokens": True},
+        {"prompt": "hi", "max_tokens": 5.5},
+        {"prompt": 42},
+        {"prompt": "hi", "temperature": 2},
+        {"prompt": "hi", "stop_sequences": ["a", "b", "c", "d", "e"]},
+        {"system": "no prompt"},
+        [],
+    ]:
+        assert not SCHEMA.is_valid(body) and not handler_accepts(body), body
+
+
+# Mostly well-formed bodies, with values at and across the limits, so that many are accepted
+# by the handler (the property says nothing about bodies it refuses).
+words = st.text(alphabet="ab \n\t\u00e9\u4e2d", min_size=1, max_size=205)
+turns = st.integers(0, 2).flatmap(lambda n: st.lists(words, min_size=2 * n + 1, max_size=2 * n + 1)).map(
+    lambda contents: [{"role": "user" if i % 2 == 0 else "assistant", "content": c} for i, c in enumerate(contents)]
+)
+optional = st.fixed_dictionaries({}, optional={
+    "system": st.one_of(st.none(), words),
+    "max_tokens": st.one_of(st.none(), st.integers(0, 55)),
+    "temperature": st.one_of(st.none(), st.floats(0, 1.1, allow_nan=False), st.integers(0, 1)),
+    "top_p": st.one_of(st.none(), st.floats(0, 1.1, allow_nan=False)),
+    "stop_sequences": st.lists(st.text(alphabet="xyz", min_size=1, max_size=4), max_size=5),
+})
+bodies = st.builds(
+    lambda base, extra: {**base, **extra},
+    st.one_of(st.fixed_dictionaries({"prompt": words}), st.fixed_dictionaries({"messages": turns})),
+    optional,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(bodies)
+def test_schema_never_refuses_a_body_the_handler_accepts(body):
+    if handler_accepts(body):
+        assert SCHEMA.is_valid(body), list(SCHEMA.iter_errors(body))

@@ -1,0 +1,276 @@
+"""Secure by default: each property is present in the default stack and absent (or refused)
+in a configuration that turns it off, in the style of cdk-nag's compliant/non-compliant pairs.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import pytest
+from cdktf import Testing
+
+from constructs_lib.aws import (
+    ApiGatewayAccount,
+    ApiGatewayMethod,
+    ApiGatewayMethodSettings,
+    ApiGatewayModel,
+    ApiGatewayRequestValidator,
+    ApiGatewayStage,
+    ApiGatewayUsagePlan,
+    ApiGatewayUsagePlanKey,
+    CloudwatchLogGroup,
+    DataAwsIamPolicyDocument,
+    KmsKey,
+    KmsKeyPolicy,
+    LambdaFunction,
+    LambdaPermission,
+    Wafv2WebAcl,
+    Wafv2WebAclAssociation,
+)
+from constructs_lib.settings import load_settings
+from constructs_lib.stack import BedrockInferenceStack, synth_warnings
+from tests.conftest import data_sources_of, resources_of
+
+
+@lru_cache(maxsize=None)
+def synth(**environ: str) -> str:
+    """The whole stack synthesized with these setting overrides (cached: synth is the slow part)."""
+    settings = load_settings({}, environ)
+    return Testing.synth(BedrockInferenceStack(Testing.app(), "bedrock-inference", settings=settings))
+
+
+def has(resource_type: str, properties: dict | None = None, **environ: str) -> bool:
+    return Testing.to_have_resource_with_properties(synth(**environ), resource_type, properties or {})
+
+
+# --- authentication ---------------------------------------------------------------------------
+
+def test_default_requires_an_api_key_bound_to_the_stage_by_a_throttled_usage_plan_with_a_quota():
+    assert has(ApiGatewayMethod.TF_RESOURCE_TYPE, {"http_method": "POST", "authorization": "NONE", "api_key_required": True})
+    assert has(ApiGatewayUsagePlan.TF_RESOURCE_TYPE, {
+        "throttle_settings": {"rate_limit": 10, "burst_limit": 20},
+        "quota_settings": {"limit": 1000, "period": "DAY"},
+    })
+    assert has(ApiGatewayUsagePlanKey.TF_RESOURCE_TYPE, {"key_type": "API_KEY"})
+    [plan] = resources_of(synth(), ApiGatewayUsagePlan.TF_RESOURCE_TYPE)
+    assert plan["api_stages"][0]["stage"].startswith("${aws_api_gateway_stage.")
+    output = json.loads(synth())["output"]["api_key"]
+    assert output["sensitive"] is True and output["value"].startswith("${aws_api_gateway_api_key.")
+
+
+def test_usage_plan_limits_come_from_the_settings():
+    assert has(ApiGatewayUsagePlan.TF_RESOURCE_TYPE, {
+        "throttle_settings": {"rate_limit": 3, "burst_limit": 4}, "quota_settings": {"limit": 50, "period": "DAY"},
+    }, THROTTLE_RATE_LIMIT="3", THROTTLE_BURST_LIMIT="4", API_KEY_DAILY_QUOTA="50")
+
+
+def test_iam_auth_requires_sigv4_and_has_no_api_key():
+    assert has(ApiGatewayMethod.TF_RESOURCE_TYPE, {"authorization": "AWS_IAM", "api_key_required": False}, AUTH="iam")
+    assert resources_of(synth(AUTH="iam"), ApiGatewayUsagePlan.TF_RESOURCE_TYPE) == []
+    assert "api_key" not in json.loads(synth(AUTH="iam"))["output"]
+
+
+def test_no_auth_only_on_request_and_synth_warns_that_the_endpoint_is_public():
+    assert has(ApiGatewayMethod.TF_RESOURCE_TYPE, {"authorization": "NONE", "api_key_required": False}, AUTH="none")
+    [warning] = synth_warnings(load_settings({}, {"AUTH": "none"}))
+    assert "the endpoint is public" in warning
+    assert synth_warnings(load_settings({}, {})) == []
+
+
+def test_unknown_auth_is_refused():
+    with pytest.raises(ValueError, match="AUTH .* expected one of api_key, iam, none"):
+        load_settings({}, {"AUTH": "basic"})
+
+
+# --- at the edge ------------------------------------------------------------------------------
+
+def test_post_has_a_body_validator_and_a_closed_json_schema_model():
+    assert has(ApiGatewayRequestValidator.TF_RESOURCE_TYPE, {"validate_request_body": True})
+    [method] = resources_of(synth(), ApiGatewayMethod.TF_RESOURCE_TYPE)
+    assert method["request_validator_id"].startswith("${aws_api_gateway_request_validator.")
+    assert method["request_models"] == {"application/json": method["request_models"]["application/json"]}
+    [model] = resources_of(synth(), ApiGatewayModel.TF_RESOURCE_TYPE)
+    schema = json.loads(model["schema"])
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["prompt"]["maxLength"] == 20000
+    assert schema["properties"]["max_tokens"]["maximum"] == 4096
+
+
+def test_model_bounds_follow_the_settings():
+    [model] = resources_of(synth(PROMPT_MAX_CHARS="500"), ApiGatewayModel.TF_RESOURCE_TYPE)
+    assert json.loads(model["schema"])["properties"]["prompt"]["maxLength"] == 500
+
+
+def test_stage_throttling_and_execution_logging_at_error_with_metrics():
+    assert has(ApiGatewayMethodSettings.TF_RESOURCE_TYPE, {
+        "method_path": "*/*",
+        "settings": {
+            "throttling_rate_limit": 10, "throttling_burst_limit": 20,
+            "logging_level": "ERROR", "metrics_enabled": True, "data_trace_enabled": False,
+        },
+    })
+    assert has(ApiGatewayMethodSettings.TF_RESOURCE_TYPE, {
+        "settings": {"throttling_rate_limit": 2, "throttling_burst_limit": 3},
+    }, THROTTLE_RATE_LIMIT="2", THROTTLE_BURST_LIMIT="3")
+
+
+def test_reserved_concurrency_caps_bedrock_spend_unless_off():
+    assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": 10})
+    assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": 25}, RESERVED_CONCURRENCY="25")
+    # "off": the provider's -1, no reservation (accounts at the minimum concurrency quota).
+    assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": -1}, RESERVED_CONCURRENCY="off")
+    with pytest.raises(ValueError, match="RESERVED_CONCURRENCY .* expected `off` or a whole number"):
+        load_settings({}, {"RESERVED_CONCURRENCY": "0"})
+
+
+def test_waf_guards_the_stage_with_a_per_ip_rate_rule_and_known_bad_inputs_unless_turned_off():
+    [acl] = resources_of(synth(), Wafv2WebAcl.TF_RESOURCE_TYPE)
+    rules = {rule["name"]: rule for rule in acl["rule"]}
+    assert acl["scope"] == "REGIONAL"
+    assert rules["rate-limit-per-ip"]["statement"]["rate_based_statement"] == {"limit": 300, "aggregate_key_type": "IP"}
+    assert "block" in rules["rate-limit-per-ip"]["action"]
+    assert rules["aws-known-bad-inputs"]["statement"]["managed_rule_group_statement"]["name"] == "AWSManagedRulesKnownBadInputsRuleSet"
+    managed = {rule["statement"].get("managed_rule_group_statement", {}).get("name") for rule in acl["rule"]}
+    assert "AWSManagedRulesCommonRuleSet" not in managed  # its body-size rule would block long prompts
+    [association] = resources_of(synth(), Wafv2WebAclAssociation.TF_RESOURCE_TYPE)
+    assert association["resource_arn"].startswith("${aws_api_gateway_stage.")
+
+    assert resources_of(synth(WAF_ENABLED="false"), Wafv2WebAcl.TF_RESOURCE_TYPE) == []
+    assert resources_of(synth(WAF_ENABLED="false"), Wafv2WebAclAssociation.TF_RESOURCE_TYPE) == []
+
+
+def test_waf_rate_limit_is_a_setting():
+    [acl] = resources_of(synth(WAF_RATE_LIMIT="120"), Wafv2WebAcl.TF_RESOURCE_TYPE)
+    assert acl["rule"][0]["statement"]["rate_based_statement"]["limit"] == 120
+
+
+def test_lambda_permission_is_limited_to_the_stage_and_post_method():
+    [permission] = resources_of(synth(), LambdaPermission.TF_RESOURCE_TYPE)
+    assert permission["source_arn"].endswith("/v1/POST/invoke")
+
+
+# --- logging and tracing ----------------------------------------------------------------------
+
+def test_stage_writes_json_access_logs_to_its_own_retained_log_group():
+    [stage] = resources_of(synth(), ApiGatewayStage.TF_RESOURCE_TYPE)
+    assert stage["access_log_settings"]["destination_arn"].startswith("${aws_cloudwatch_log_group.")
+    assert json.loads(stage["access_log_settings"]["format"])["requestId"] == "$context.requestId"
+    assert has(CloudwatchLogGroup.TF_RESOURCE_TYPE, {"name": "/aws/apigateway/bedrock-api-dev/access", "retention_in_days": 30})
+
+
+def test_execution_log_group_is_created_with_retention_before_api_gateway_would():
+    groups = {group["name"]: group for group in resources_of(synth(), CloudwatchLogGroup.TF_RESOURCE_TYPE)}
+    [execution] = [group for name, group in groups.items() if name.startswith("API-Gateway-Execution-Logs_")]
+    assert execution["retention_in_days"] == 30 and execution["name"].endswith("/v1")
+
+
+def test_account_cloudwatch_role_is_set_by_default_and_left_alone_when_off():
+    [account] = resources_of(synth(), ApiGatewayAccount.TF_RESOURCE_TYPE)
+    assert account["cloudwatch_role_arn"].startswith("${aws_iam_role.")
+    trusts = [
+        statement for document in data_sources_of(synth(), DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
+        for statement in document["statement"] if statement.get("principals")
+    ]
+    assert any(s["principals"][0]["identifiers"] == ["apigateway.amazonaws.com"] for s in trusts)
+
+    assert resources_of(synth(API_GATEWAY_ACCOUNT_ROLE="false"), ApiGatewayAccount.TF_RESOURCE_TYPE) == []
+
+
+def test_xray_traces_the_stage_and_the_function():
+    assert has(ApiGatewayStage.TF_RESOURCE_TYPE, {"xray_tracing_enabled": True})
+    assert has(LambdaFunction.TF_RESOURCE_TYPE, {"tracing_config": {"mode": "Active"}})
+
+
+def test_a_rotating_kms_key_encrypts_every_log_group_and_the_function_settings_by_default():
+    synthesized = synth()
+    assert has(KmsKey.TF_RESOURCE_TYPE, {"enable_key_rotation": True})
+    assert len(resources_of(synthesized, KmsKeyPolicy.TF_RESOURCE_TYPE)) == 1
+    groups = resources_of(synthesized, CloudwatchLogGroup.TF_RESOURCE_TYPE)
+    assert len(groups) == 4 and all("kms_key_id" in group for group in groups)
+    # The ARN is read through the key policy, so groups wait until Logs may use the key.
+    assert all("aws_kms_key_policy." in group["kms_key_id"] for group in groups)
+    [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
+    assert "aws_kms_key_policy." in function["kms_key_arn"]
+
+
+def test_an_existing_key_can_be_named_and_kms_can_be_turned_off():
+    arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    given = synth(LOG_KMS_KEY=arn)
+    assert resources_of(given, KmsKey.TF_RESOURCE_TYPE) == []
+    assert all(group["kms_key_id"] == arn for group in resources_of(given, CloudwatchLogGroup.TF_RESOURCE_TYPE))
+
+    off = synth(LOG_KMS_KEY="off")
+    assert resources_of(off, KmsKey.TF_RESOURCE_TYPE) == []
+    assert not any("kms_key_id" in group for group in resources_of(off, CloudwatchLogGroup.TF_RESOURCE_TYPE))
+
+
+# --- least privilege --------------------------------------------------------------------------
+
+def wildcard_findings(synthesized: str) -> list[str]:
+    """Every IAM statement in the stack that grants a wildcard action or a wildcard resource.
+
+    Allowed: X-Ray's trace actions on "*" (they support no resource-level permissions), and the
+    Region wildcard in a profile's foundation-model ARN (the profile routes to any Region).
+    """
+    findings = []
+    for document in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE):
+        for statement in document["statement"]:
+            actions = statement.get("actions", [])
+            where = f"{statement.get('sid', '?')}: {actions} on {statement.get('resources')}"
+            if any("*" in action for action in actions):
+                findings.append(f"wildcard action in {where}")
+            xray_only = actions and all(action.startswith("xray:") for action in actions)
+            for resource in statement.get("resources", []):
+                if resource == "*" and not xray_only:
+                    findings.append(f"'*' resource in {where}")
+                if resource.endswith("/*") or "foundation-model/*" in resource:
+                    findings.append(f"wildcard resource id in {where}")
+    return findings
+
+
+@pytest.mark.parametrize("environ", [
+    {},
+    {"MODEL_ID": "anthropic.claude-3-5-sonnet-20241022-v2:0"},
+    {"MODEL_ID": "global.anthropic.claude-sonnet-5"},
+    {"AUTH": "iam", "WAF_ENABLED": "false", "LOG_KMS_KEY": "off"},
+], ids=["default", "plain-model", "global-profile", "iam-no-waf-no-kms"])
+def test_no_policy_statement_grants_a_wildcard(environ):
+    assert wildcard_findings(synth(**environ)) == []
+
+
+def test_the_wildcard_walk_finds_what_it_looks_for():
+    bad = json.dumps({"data": {"aws_iam_policy_document": {"p": {"statement": [
+        {"sid": "A", "actions": ["bedrock:*"], "resources": ["arn:aws:bedrock:us-east-1::foundation-model/x"]},
+        {"sid": "B", "actions": ["logs:PutLogEvents"], "resources": ["*"]},
+        {"sid": "C", "actions": ["bedrock:InvokeModel"], "resources": ["arn:aws:bedrock:*::foundation-model/*"]},
+    ]}}}})
+    assert len(wildcard_findings(bad)) == 3
+
+
+def test_every_policy_is_a_policy_document_scanners_can_read():
+    synthesized = json.loads(synth())
+    for resource_type, key in (("aws_iam_role_policy", "policy"), ("aws_iam_role", "assume_role_policy"),
+                               ("aws_kms_key_policy", "policy")):
+        for resource in synthesized["resource"].get(resource_type, {}).values():
+            assert resource[key].startswith("${data.aws_iam_policy_document."), (resource_type, resource[key])
+
+
+def test_a_failed_deploy_says_when_to_turn_reserved_concurrency_off():
+    from deploy_hints import HINTS  # scripts/deploy_hints.py, printed by `make deploy` on failure
+
+    hints = dict(HINTS)
+    assert "RESERVED_CONCURRENCY=off" in hints["decreases account's UnreservedConcurrentExecution below its minimum value"]
+
+
+def test_alarm_topic_is_encrypted_with_the_stacks_key_which_lets_cloudwatch_publish():
+    synthesized = synth(ALARM_EMAIL="oncall@example.com")
+    [topic] = resources_of(synthesized, "aws_sns_topic")
+    assert "aws_kms_key_policy." in topic["kms_master_key_id"]
+    publishers = [
+        statement for document in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
+        for statement in document["statement"] if statement.get("sid") == "CloudWatchAlarmsPublishToTheEncryptedTopic"
+    ]
+    assert publishers[0]["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
+    # Without a topic, the key grants CloudWatch nothing.
+    assert "CloudWatchAlarmsPublishToTheEncryptedTopic" not in synth()
