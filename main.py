@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
+from constructs_lib.environments import stack_settings
 from constructs_lib.settings import Settings, SettingsError, load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -22,25 +24,35 @@ def read_settings(environ: dict[str, str] | os._Environ = os.environ) -> Setting
     return load_settings(context, environ)
 
 
-def build_app(settings: Settings, outdir: str | None = None):
-    """The cdktf App holding the stack. cdktf is imported here, after the settings are read,
-    so a bad setting is reported at once, before the jsii runtime starts."""
+def read_stack_settings(environ: Mapping[str, str] = os.environ) -> dict[str, Settings]:
+    """Stack id → settings: ``bedrock-inference``, or one stack per ``ENVIRONMENTS`` entry
+    (constructs_lib/environments.py)."""
+    context = json.loads((PROJECT_DIR / "cdktf.json").read_text()).get("context", {})
+    return stack_settings(STACK_ID, context, environ)
+
+
+def build_app(settings: Settings | Mapping[str, Settings], outdir: str | None = None):
+    """The cdktf App holding the stack (one Settings) or stacks (stack id → Settings). cdktf is
+    imported here, after the settings are read, so a bad setting is reported at once, before
+    the jsii runtime starts."""
     from cdktf import App
 
     from constructs_lib.stack import BedrockInferenceStack
 
+    stacks = {STACK_ID: settings} if isinstance(settings, Settings) else settings
     app = App(outdir=outdir) if outdir else App()
-    BedrockInferenceStack(app, STACK_ID, settings=settings)
+    for stack_id, stack_settings_ in stacks.items():
+        BedrockInferenceStack(app, stack_id, settings=stack_settings_)
     return app
 
 
 def main() -> int:
     try:
-        settings = read_settings()
+        stacks = read_stack_settings()
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    build_app(settings).synth()
+    build_app(stacks).synth()
     return 0
 
 
