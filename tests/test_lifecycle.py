@@ -1,0 +1,196 @@
+"""The whole lifecycle of the real stack against moto: deploy, check, plan again, destroy.
+
+No AWS account is reachable here, so the real cdktf-cli, Terraform and AWS provider run against
+moto's server on loopback (scripts/local_emulator.py, the same code as `make local`):
+
+    start moto → cdktf deploy → every resource read back with boto3 and compared with its
+    configured values → terraform plan: no changes but the emulator's known gaps → cdktf destroy
+    → nothing of the stack left → stop moto
+
+The lifecycle's durations are a benchmark: printed in the run's summary, never asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import local_emulator as emulator  # scripts/, on sys.path through tests/conftest.py
+import pytest
+
+pytest.register_assert_rewrite("tests.lifecycle_checks")  # its asserts explain themselves too
+
+from main import read_settings  # noqa: E402
+from tests.lifecycle_checks import KINDS, Clients, Missing  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+# Non-default values, so the checks prove settings reach the deployed resources.
+SETTINGS_ENV = {
+    "NAME_PREFIX": "lifecycle",
+    "ENVIRONMENT": "ci",
+    "LAMBDA_MEMORY_MB": "256",
+    "LAMBDA_TIMEOUT_SECONDS": "27",
+    "LOG_RETENTION_DAYS": "14",
+    "STAGE_NAME": "ci",
+    "MAX_TOKENS_CAP": "2048",
+    # Security and operations settings; a stack without them ignores them.
+    "THROTTLE_RATE_LIMIT": "7",
+    "THROTTLE_BURST_LIMIT": "14",
+    "API_KEY_DAILY_QUOTA": "500",
+    "WAF_RATE_LIMIT": "500",
+    "ALARM_EMAIL": "oncall@example.com",
+}
+
+# The only changes a second plan may show: what moto does differently from AWS, each with why.
+# Anything else fails the test. Known gaps that a fresh deploy does not reach are not listed:
+# moto cannot update an API Gateway resource's path_part, nor an HTTP API stage's route settings.
+EMULATOR_DRIFT = {
+    ("aws_lambda_function", "logging_config"):
+        "moto does not store a function's LoggingConfig (GetFunction returns none), so every plan "
+        "adds the configured JSON-format block back",
+}
+
+
+class LifecycleFigures:
+    """Prints the lifecycle durations in pytest's terminal summary (shown by `make test`)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.lines:
+            terminalreporter.section("benchmark: emulator lifecycle")
+            for line in self.lines:
+                terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> LifecycleFigures:
+    name = "lifecycle-figures"
+    plugin = request.config.pluginmanager.get_plugin(name)
+    if plugin is None:
+        plugin = LifecycleFigures()
+        request.config.pluginmanager.register(plugin, name)
+    return plugin
+
+
+@pytest.fixture
+def moto(tmp_path) -> Iterator[emulator.MotoServer]:
+    server = emulator.start_moto(tmp_path / "moto.log")
+    try:
+        yield server
+    finally:
+        emulator.stop_moto(server)
+
+
+def test_deploy_check_plan_again_and_destroy_the_stack_in_moto(moto, tmp_path, figures):
+    # GIVEN moto with a stand-in Powertools layer, and the stack's settings
+    base = {**os.environ, **SETTINGS_ENV}
+    settings = read_settings(base)
+    region = settings.region
+    env = emulator.child_environment(moto, emulator.publish_stand_in_layer(moto, region), base=base)
+    workspace = emulator.Workspace(tmp_path / "work").prepare()
+    aws = Clients(lambda service: emulator.client(moto, service, region))
+
+    # WHEN the stack is synthesized and deployed with cdktf-cli
+    synthesized = emulator.synth(workspace, env)
+    applied = emulator.deploy(workspace, env, skip_synth=True)
+    deployed = emulator.state_resources(workspace, env)
+    synthesized_types = set(workspace.synthesized["resource"])
+
+    # THEN every resource type the stack has is checked, and each resource has its configured values
+    unchecked = synthesized_types - set(KINDS)
+    assert not unchecked, f"no check for {sorted(unchecked)}: add a Kind to tests/lifecycle_checks.py"
+    assert {r["type"] for r in deployed} == synthesized_types
+    for resource in deployed:
+        kind = KINDS[resource["type"]]
+        try:
+            kind.check(kind.fetch(aws, resource["values"]), resource["values"])
+        except (AssertionError, Missing) as error:
+            raise AssertionError(f"{resource['address']} in moto: {error!r}") from error
+    assert_settings_reached_the_resources(aws, settings, synthesized_types)
+
+    # AND planning again changes nothing but the emulator's known drift
+    replan = emulator.plan(workspace, env)
+    unexpected = [(c.address, c.actions, c.attributes) for c in replan.changes
+                  if c.actions != ("update",) or any((c.type, a) not in EMULATOR_DRIFT for a in c.attributes)]
+    assert not unexpected, f"the second plan changes {unexpected}:\n{plan_explanation(replan.text)}"
+
+    # WHEN the stack is destroyed
+    destroyed = emulator.destroy(workspace, env, skip_synth=True)
+
+    # THEN Terraform holds nothing, and moto has nothing of the stack left
+    assert emulator.state_resources(workspace, env) == []
+    left = []
+    for resource in deployed:
+        kind = KINDS[resource["type"]]
+        if kind.gone is not None:
+            kind.gone(aws, resource["values"])
+            continue
+        try:
+            kind.fetch(aws, resource["values"])
+            left.append(resource["address"])
+        except Missing:
+            pass
+    assert not left, f"still in moto after destroy: {left}"
+    assert not names_left(aws, f"{settings.name_prefix}-{settings.environment}")
+
+    total = synthesized.seconds + applied.seconds + replan.run.seconds + destroyed.seconds
+    figures.lines.append(
+        f"{len(deployed)} resources: synth {synthesized.seconds:.1f} s, "
+        f"apply {applied.seconds:.1f} s (cdktf deploy: init, plan, apply), re-plan {replan.run.seconds:.1f} s, "
+        f"destroy {destroyed.seconds:.1f} s (cdktf destroy); total {total:.1f} s (target <= 60 s)"
+    )
+    if replan.changes:
+        figures.lines.append("accepted emulator drift: " + ", ".join(
+            f"{c.type}.{a}" for c in replan.changes for a in c.attributes))
+
+
+def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str]) -> None:
+    """The values the test set (SETTINGS_ENV) are the ones moto holds."""
+    name = f"{settings.name_prefix}-{settings.environment}"
+    function = aws.call("lambda", "get_function_configuration", FunctionName=name)
+    assert (function["MemorySize"], function["Timeout"]) == (256, 27)
+    assert (function["Runtime"], function["Architectures"], function["Handler"]) == (
+        "python3.13", ["arm64"], "handler.lambda_handler")
+    assert function["Environment"]["Variables"]["MAX_TOKENS_CAP"] == "2048"
+    groups = aws.call("logs", "describe_log_groups", logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]
+    assert [g.get("retentionInDays") for g in groups] == [14]
+    [api] = [a for a in aws.call("apigateway", "get_rest_apis")["items"] if a["name"] == name]
+    assert aws.call("apigateway", "get_stage", restApiId=api["id"], stageName="ci")
+    if "aws_api_gateway_usage_plan" in types:
+        [plan] = aws.call("apigateway", "get_usage_plans")["items"]
+        assert plan["throttle"] == {"burstLimit": 14, "rateLimit": 7}
+        assert (plan["quota"]["limit"], plan["quota"]["period"]) == (500, "DAY")
+    if "aws_wafv2_web_acl" in types:
+        [summary] = aws.call("wafv2", "list_web_acls", Scope="REGIONAL")["WebACLs"]
+        acl = aws.call("wafv2", "get_web_acl", Name=summary["Name"], Scope="REGIONAL", Id=summary["Id"])["WebACL"]
+        limits = [r["Statement"]["RateBasedStatement"]["Limit"] for r in acl["Rules"]
+                  if "RateBasedStatement" in r["Statement"]]
+        assert limits == [500]
+
+
+def names_left(aws: Clients, name: str) -> list[str]:
+    """Anything in moto still named after the stack, whether or not Terraform knew of it."""
+    found = [f["FunctionName"] for f in aws.call("lambda", "list_functions")["Functions"]]
+    found += [r["RoleName"] for r in aws.call("iam", "list_roles")["Roles"]]
+    found += [g["logGroupName"] for g in aws.call("logs", "describe_log_groups")["logGroups"]]
+    found += [a["name"] for a in aws.call("apigateway", "get_rest_apis")["items"]]
+    found += [k["name"] for k in aws.call("apigateway", "get_api_keys")["items"]]
+    found += [p["name"] for p in aws.call("apigateway", "get_usage_plans")["items"]]
+    found += [a["AlarmName"] for a in aws.call("cloudwatch", "describe_alarms")["MetricAlarms"]]
+    found += [d["DashboardName"] for d in aws.call("cloudwatch", "list_dashboards")["DashboardEntries"]]
+    found += [t["TopicArn"] for t in aws.call("sns", "list_topics")["Topics"]]
+    found += [a["Name"] for a in aws.call("wafv2", "list_web_acls", Scope="REGIONAL")["WebACLs"]]
+    found += [a["AliasName"] for a in aws.call("kms", "list_aliases")["Aliases"]]
+    return [item for item in found if name in item]
+
+
+def plan_explanation(text: str) -> str:
+    """The part of `terraform plan` output that says what would change and why."""
+    for marker in ("Note: Objects have changed outside", "Terraform will perform the following actions:"):
+        if marker in text:
+            return text[text.index(marker):][:8000]
+    return text[-8000:]
