@@ -6,7 +6,11 @@ SHELL := /bin/bash
 
 PYTHON_BOOTSTRAP ?= python3
 PIPENV_VERSION := 2026.10.3
-STACK ?= bedrock-inference
+# One stack, bedrock-inference; with ENVIRONMENTS=dev,prod one per environment
+# (bedrock-inference-dev, -prod), and deploy/destroy/endpoint need STACK=<that stack>.
+STACK ?= $(if $(ENVIRONMENTS),,bedrock-inference)
+comma := ,
+NEED_STACK = @test -n "$(STACK)" || { echo "ENVIRONMENTS is set: name the stack, e.g. STACK=bedrock-inference-$(firstword $(subst $(comma), ,$(ENVIRONMENTS)))" >&2; exit 2; }
 
 # Pipfile's source URL is "${PIP_INDEX_URL}": take pip's own default when it is unset, so no
 # file here names a package registry.
@@ -22,9 +26,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Stamps live inside what they stand for, so deleting .venv or node_modules re-installs it.
 PY_READY := $(VENV)/.synced
+CHECKOV_READY := .venv-checkov/.installed
 NODE_READY := node_modules/.installed
 
-.PHONY: help setup synth test bench deploy destroy endpoint serve clean
+.PHONY: help setup synth test scan bench deploy destroy endpoint api-key serve local local-down export clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -48,11 +53,23 @@ setup: $(PY_READY) $(NODE_READY) .terraformrc.generated  ## install the Python e
 synth: setup  ## synthesize Terraform JSON into cdktf.out/stacks/
 	cdktf synth
 
-test: setup  ## run the whole test suite (unit, synth, terraform validate)
+# checkov pins old boto3/packaging versions, so it gets a virtual environment of its own.
+$(CHECKOV_READY): tools/checkov-requirements.txt
+	$(PYTHON_BOOTSTRAP) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet -r tools/checkov-requirements.txt
+	@touch $@
+
+test: setup $(CHECKOV_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov gate)
 	$(PY) -m pytest
 
-bench: setup  ## print the benchmark figures (synth speed and memory)
+scan: synth $(CHECKOV_READY)  ## checkov security gate on the synthesized stack: 0 failed checks (.checkov.yaml)
+	.venv-checkov/bin/checkov --config-file .checkov.yaml -f cdktf.out/stacks/$(STACK)/cdk.tf.json
+
+bench: setup  ## print the benchmark figures (synth speed and memory, handler cold/warm, zip size)
 	$(PY) bench/synth_speed.py
+	$(PY) bench/cold_init.py
+	$(PY) bench/warm_request.py
+	$(PY) bench/zip_size.py
 
 # --skip-provider-lock: otherwise cdktf runs `terraform providers lock` for several platforms,
 # which needs the registry even when a local mirror serves this one. `terraform init` still
@@ -61,16 +78,35 @@ CDKTF_FLAGS = --skip-provider-lock $(if $(filter 1,$(AUTO_APPROVE)),--auto-appro
 OUTPUTS_FILE := $(CURDIR)/outputs.json
 
 deploy: setup  ## deploy the stack (asks first unless AUTO_APPROVE=1)
-	cdktf deploy $(STACK) $(CDKTF_FLAGS) --outputs-file $(OUTPUTS_FILE)
+	$(NEED_STACK)
+	cdktf deploy $(STACK) $(CDKTF_FLAGS) --outputs-file $(OUTPUTS_FILE) --outputs-file-include-sensitive-outputs \
+		|| { $(PYTHON_BOOTSTRAP) scripts/deploy_hints.py; exit 1; }
 
 endpoint:  ## print the deployed api_endpoint (from outputs.json, written by deploy)
+	$(NEED_STACK)
 	@$(PYTHON_BOOTSTRAP) -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]["api_endpoint"])' $(OUTPUTS_FILE) $(STACK)
 
+api-key:  ## print the deployed API key (AUTH=api_key; from outputs.json, which is git-ignored)
+	$(NEED_STACK)
+	@$(PYTHON_BOOTSTRAP) -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]["api_key"])' $(OUTPUTS_FILE) $(STACK)
+
 destroy: setup  ## destroy the stack (asks first unless AUTO_APPROVE=1)
+	$(NEED_STACK)
 	cdktf destroy $(STACK) $(CDKTF_FLAGS)
 
 serve: setup  ## run the handler on http://127.0.0.1 (OFFLINE=1: local stand-in model, no AWS)
 	$(PY) scripts/serve.py $(if $(filter 1,$(OFFLINE)),--offline) $(if $(PORT),--port $(PORT))
+
+# moto's AWS emulator on 127.0.0.1, no AWS account: the real cdktf deploy/destroy of the stack.
+# State lives in .local/ (git-ignored); both targets are safe to run twice.
+local: setup  ## deploy the stack to moto, an AWS emulator on 127.0.0.1 (no AWS account; the code does not run)
+	$(PY) scripts/local_emulator.py up
+
+local-down: setup  ## destroy the stack deployed by `make local` and stop moto
+	$(PY) scripts/local_emulator.py down
+
+export: setup  ## write dist/terraform/<stack>/: plain Terraform JSON + function zip, applied without cdktf
+	$(PY) scripts/export.py
 
 clean:  ## remove generated output (keeps the environments)
 	rm -rf cdktf.out .build dist .pytest_cache

@@ -32,16 +32,34 @@ def _register_package_without_init() -> None:
 _register_package_without_init()
 
 # ruff: noqa: E402 -- the imports must follow the registration above.
+from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
+from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
 from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
 from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
+from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
+    ApiGatewayMethodSettings,
+    ApiGatewayMethodSettingsSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_model import ApiGatewayModel
+from cdktf_cdktf_provider_aws.api_gateway_request_validator import ApiGatewayRequestValidator
 from cdktf_cdktf_provider_aws.api_gateway_resource import ApiGatewayResource
 from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
     ApiGatewayRestApi,
     ApiGatewayRestApiEndpointConfiguration,
 )
-from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage
+from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
+from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
+    ApiGatewayUsagePlan,
+    ApiGatewayUsagePlanApiStages,
+    ApiGatewayUsagePlanQuotaSettings,
+    ApiGatewayUsagePlanThrottleSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
+from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -52,25 +70,61 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.kms_key_policy import KmsKeyPolicy
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
     LambdaFunctionEnvironment,
     LambdaFunctionLoggingConfig,
+    LambdaFunctionTracingConfig,
 )
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from cdktf_cdktf_provider_aws.wafv2_web_acl import (
+    Wafv2WebAcl,
+    Wafv2WebAclDefaultAction,
+    Wafv2WebAclDefaultActionAllow,
+    Wafv2WebAclRule,
+    Wafv2WebAclRuleAction,
+    Wafv2WebAclRuleActionBlock,
+    Wafv2WebAclRuleOverrideAction,
+    Wafv2WebAclRuleOverrideActionNone,
+    Wafv2WebAclRuleVisibilityConfig,
+    Wafv2WebAclVisibilityConfig,
+)
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
+from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import Wafv2WebAclLoggingConfiguration
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
 
 __all__ = [
+    "ApiGatewayAccount",
+    "ApiGatewayApiKey",
     "ApiGatewayDeployment",
+    "ApiGatewayGatewayResponse",
     "ApiGatewayIntegration",
     "ApiGatewayMethod",
+    "ApiGatewayMethodSettings",
+    "ApiGatewayMethodSettingsSettings",
+    "ApiGatewayModel",
+    "ApiGatewayRequestValidator",
     "ApiGatewayResource",
     "ApiGatewayRestApi",
     "ApiGatewayRestApiEndpointConfiguration",
     "ApiGatewayStage",
+    "ApiGatewayStageAccessLogSettings",
+    "ApiGatewayUsagePlan",
+    "ApiGatewayUsagePlanApiStages",
+    "ApiGatewayUsagePlanKey",
+    "ApiGatewayUsagePlanQuotaSettings",
+    "ApiGatewayUsagePlanThrottleSettings",
     "AwsProvider",
     "AwsProviderDefaultTags",
+    "AwsProviderEndpoints",
+    "CloudwatchDashboard",
     "CloudwatchLogGroup",
+    "CloudwatchMetricAlarm",
     "DataAwsCallerIdentity",
     "DataAwsIamPolicyDocument",
     "DataAwsIamPolicyDocumentStatement",
@@ -79,8 +133,26 @@ __all__ = [
     "DataAwsPartition",
     "IamRole",
     "IamRolePolicy",
+    "KmsAlias",
+    "KmsKey",
+    "KmsKeyPolicy",
     "LambdaFunction",
     "LambdaFunctionEnvironment",
     "LambdaFunctionLoggingConfig",
+    "LambdaFunctionTracingConfig",
     "LambdaPermission",
+    "SnsTopic",
+    "SnsTopicSubscription",
+    "Wafv2WebAcl",
+    "Wafv2WebAclAssociation",
+    "Wafv2WebAclDefaultAction",
+    "Wafv2WebAclDefaultActionAllow",
+    "Wafv2WebAclLoggingConfiguration",
+    "Wafv2WebAclRule",
+    "Wafv2WebAclRuleAction",
+    "Wafv2WebAclRuleActionBlock",
+    "Wafv2WebAclRuleOverrideAction",
+    "Wafv2WebAclRuleOverrideActionNone",
+    "Wafv2WebAclRuleVisibilityConfig",
+    "Wafv2WebAclVisibilityConfig",
 ]

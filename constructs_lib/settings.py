@@ -104,6 +104,50 @@ class Settings:
         help="Lambda layer providing Powertools for AWS Lambda; empty means the AWS-managed layer for the region.",
         check=matches(r"(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+)?", "empty or a Lambda layer version ARN"),
     )
+    # --- security: who may call, how often, and what is recorded (README "Security") ---
+    auth: str = setting(
+        "api_key", env="AUTH",
+        help="Who may POST: `api_key` (x-api-key header, usage plan), `iam` (SigV4-signed requests) or `none` (public; synth warns).",
+        check=one_of("api_key", "iam", "none"),
+    )
+    throttle_rate_limit: int = setting(
+        10, env="THROTTLE_RATE_LIMIT",
+        help="Steady requests per second allowed by the stage and the API key's usage plan.",
+        check=between(1, 10000),
+    )
+    throttle_burst_limit: int = setting(
+        20, env="THROTTLE_BURST_LIMIT",
+        help="Burst of requests allowed above the rate by the stage and the usage plan.",
+        check=between(1, 5000),
+    )
+    api_key_daily_quota: int = setting(
+        1000, env="API_KEY_DAILY_QUOTA",
+        help="Requests per day the API key may make (usage plan quota; `auth=api_key` only).",
+        check=between(1, 10_000_000),
+    )
+    reserved_concurrency: str = setting(
+        "10", env="RESERVED_CONCURRENCY",
+        help="Lambda reserved concurrency, the hard cap on parallel Bedrock calls; `off` where the account's concurrency quota is the minimum (10).",
+        check=matches(r"off|[1-9][0-9]{0,3}", "`off` or a whole number from 1 to 9999"),
+    )
+    waf_enabled: bool = setting(
+        True, env="WAF_ENABLED",
+        help="Attach a WAF web ACL to the stage (per-IP rate limit, AWS known-bad-inputs rules).",
+    )
+    waf_rate_limit: int = setting(
+        300, env="WAF_RATE_LIMIT",
+        help="Requests one IP address may make in any 5 minutes before WAF blocks it.",
+        check=between(10, 2_000_000_000),
+    )
+    api_gateway_account_role: bool = setting(
+        True, env="API_GATEWAY_ACCOUNT_ROLE",
+        help="Set this Region's account-wide API Gateway CloudWatch Logs role (needed for stage logging); `false` if the account already has one.",
+    )
+    log_kms_key: str = setting(
+        "create", env="LOG_KMS_KEY",
+        help="KMS key for every log group and the function's environment: `create` a key, `off`, or an existing key ARN.",
+        check=matches(r"create|off|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}", "`create`, `off` or a KMS key ARN"),
+    )
     # --- the handler's request contract and time budget (passed as environment variables) ---
     max_tokens_default: int = setting(
         1024, env="MAX_TOKENS_DEFAULT",
@@ -149,6 +193,72 @@ class Settings:
         help="Attempts per request (botocore standard retry mode), the first included.",
         check=between(1, 5),
     )
+    # --- operations: alarms, dashboard, Terraform state (README "Operate it") ---
+    alarm_email: str = setting(
+        "", env="ALARM_EMAIL",
+        help="Email address every alarm notifies through an SNS topic (confirm the subscription mail); empty: no topic, alarms only change state.",
+        check=matches(r"|[^@\s]+@[^@\s]+\.[^@\s]+", "empty or an email address"),
+    )
+    alarm_api_5xx_percent: int = setting(
+        5, env="ALARM_API_5XX_PERCENT",
+        help="Alarm when more than this percent of API requests end in a 5XX, in 2 of 3 five-minute periods.",
+        check=between(1, 100),
+    )
+    alarm_latency_p99_ms: int = setting(
+        25000, env="ALARM_LATENCY_P99_MS",
+        help="Alarm when p99 integration latency exceeds this many ms (API Gateway ends integrations at 29000), in 2 of 3 five-minute periods.",
+        check=between(100, API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS * 1000),
+    )
+    alarm_lambda_errors: int = setting(
+        1, env="ALARM_LAMBDA_ERRORS",
+        help="Alarm when the function fails (crash, timeout) this many times in five minutes.",
+        check=between(1, 1_000_000),
+    )
+    alarm_lambda_throttles: int = setting(
+        1, env="ALARM_LAMBDA_THROTTLES",
+        help="Alarm when Lambda refuses this many invocations in five minutes (reserved concurrency reached).",
+        check=between(1, 1_000_000),
+    )
+    alarm_bedrock_throttles: int = setting(
+        5, env="ALARM_BEDROCK_THROTTLES",
+        help="Alarm when Bedrock throttles this many requests in five minutes (the handler's `throttled` errors).",
+        check=between(1, 1_000_000),
+    )
+    daily_output_tokens_budget: int = setting(
+        1_000_000, env="DAILY_OUTPUT_TOKENS_BUDGET",
+        help="Alarm when the model writes more output tokens than this in 24 hours.",
+        check=between(1000, 100_000_000_000),
+    )
+    price_input_usd_per_mtok: float = setting(
+        2.0, env="PRICE_INPUT_USD_PER_MTOK",
+        help="USD per million input tokens, for the dashboard's cost line; default: Anthropic's published Claude Sonnet 5 price, read 2026-11-25 (verify your Bedrock price).",
+        check=between(0, 1000),
+    )
+    price_output_usd_per_mtok: float = setting(
+        10.0, env="PRICE_OUTPUT_USD_PER_MTOK",
+        help="USD per million output tokens, for the dashboard's cost line; default: Anthropic's published Claude Sonnet 5 price, read 2026-11-25 (verify your Bedrock price).",
+        check=between(0, 1000),
+    )
+    state_bucket: str = setting(
+        "", env="STATE_BUCKET",
+        help="S3 bucket for Terraform state (S3 backend, encrypted, one key per stack); empty: local state file.",
+        check=matches(r"|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "empty or an S3 bucket name"),
+    )
+    state_key_prefix: str = setting(
+        "", env="STATE_KEY_PREFIX",
+        help="Folder in the state bucket; the key is `<prefix>/<stack>/terraform.tfstate`.",
+        check=matches(r"|[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*", "empty or a key prefix such as teams/ml (no leading or trailing '/')"),
+    )
+    state_region: str = setting(
+        "", env="STATE_REGION",
+        help="Region of the state bucket; empty: the stack's AWS_REGION.",
+        check=matches(r"|[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", "empty or an AWS Region code such as us-east-1"),
+    )
+    state_lock_table: str = setting(
+        "", env="STATE_LOCK_TABLE",
+        help="DynamoDB table for state locking instead of the S3 lock file (`use_lockfile`, Terraform 1.10+).",
+        check=matches(r"|[A-Za-z0-9_.-]{3,255}", "empty or a DynamoDB table name"),
+    )
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -175,6 +285,11 @@ class Settings:
             )
 
     @property
+    def reserved_concurrency_limit(self) -> int | None:
+        """Reserved concurrency as a number, or None when the setting is `off`."""
+        return None if self.reserved_concurrency == "off" else int(self.reserved_concurrency)
+
+    @property
     def bedrock_worst_case_seconds(self) -> float:
         """Longest time the Bedrock call can take: every attempt times out, with maximal back-off.
 
@@ -192,11 +307,15 @@ def describe() -> Iterator[tuple[str, str, Any, str]]:
         yield item.name, item.metadata["env"], item.default, item.metadata["help"]
 
 
+# Not a setting: per-environment context blocks, read by constructs_lib/environments.py.
+ENVIRONMENTS_CONTEXT_KEY = "environments"
+
+
 def load_settings(context: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
     """Build Settings: environment variable over cdktf.json context over default."""
     known = {item.name: item for item in dataclasses.fields(Settings)}
     for key in context:
-        if key.islower() and key not in known:  # cdktf's own context keys are camelCase
+        if key.islower() and key not in known and key != ENVIRONMENTS_CONTEXT_KEY:  # cdktf's own keys are camelCase
             raise SettingsError(f"unknown setting '{key}' in cdktf.json context: known settings are {', '.join(known)}")
     values = {}
     for name, item in known.items():
@@ -222,6 +341,13 @@ def _parse(item: dataclasses.Field, raw: Any) -> Any:
         if text in _TRUE | _FALSE:
             return text in _TRUE
         raise SettingsError(_message(item, raw, "true or false"))
+    if kind is float:
+        if isinstance(raw, bool):
+            raise SettingsError(_message(item, raw, "a number"))
+        try:
+            return float(str(raw).strip())
+        except ValueError:
+            raise SettingsError(_message(item, raw, "a number")) from None
     if kind is int:
         if isinstance(raw, bool):
             raise SettingsError(_message(item, raw, "a whole number"))

@@ -10,12 +10,18 @@ import sys
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
-from constructs_lib.api_gateway import InferenceApi
+from constructs_lib.api_gateway import AccessControl, ApiLogging, InferenceApi
 from constructs_lib.aws import AwsProvider, AwsProviderDefaultTags, DataAwsCallerIdentity, DataAwsPartition
+from constructs_lib.emulator import provider_overrides
+from constructs_lib.encryption import LogEncryptionKey
 from constructs_lib.iam import LambdaExecutionRole
 from constructs_lib.lambda_function import BedrockFunction, powertools_layer_arn
+from constructs_lib.request_schema import request_schema
+from constructs_lib.waf import ApiFirewall
+from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring, TokenPrices
 from constructs_lib.retired_models import retirement_notice
 from constructs_lib.settings import Settings
+from constructs_lib.state import configure_state_backend
 
 
 class BedrockInferenceStack(TerraformStack):
@@ -23,8 +29,8 @@ class BedrockInferenceStack(TerraformStack):
 
     def __init__(self, scope: Construct, id_: str, *, settings: Settings) -> None:
         super().__init__(scope, id_)
-        notice = retirement_notice(settings.model_id)
-        if notice:
+        configure_state_backend(self, id_, settings)  # S3 when STATE_BUCKET is set, else local
+        for notice in synth_warnings(settings):
             print(f"warning: {notice}", file=sys.stderr)
 
         AwsProvider(
@@ -35,11 +41,13 @@ class BedrockInferenceStack(TerraformStack):
                 "environment": settings.environment,
                 "managed-by": "cdktf",
             })],
+            **provider_overrides(),  # AWS_ENDPOINT_URL set: an emulator (constructs_lib/emulator.py)
         )
         account_id = DataAwsCallerIdentity(self, "account").account_id
         partition = DataAwsPartition(self, "partition").partition
         name = f"{settings.name_prefix}-{settings.environment}"
         log_group_name = f"/aws/lambda/{name}"
+        kms_key_arn = self._log_kms_key(settings, name, partition, account_id)
 
         iam = LambdaExecutionRole(
             self, "iam",
@@ -49,6 +57,7 @@ class BedrockInferenceStack(TerraformStack):
             partition=partition,
             region=settings.region,
             account_id=account_id,
+            kms_key_arn=kms_key_arn,
         )
         function = BedrockFunction(
             self, "lambda",
@@ -59,6 +68,8 @@ class BedrockInferenceStack(TerraformStack):
             log_retention_days=settings.log_retention_days,
             environment=handler_environment(settings),
             layers=[settings.powertools_layer_arn or powertools_layer_arn(partition, settings.region)],
+            reserved_concurrency=settings.reserved_concurrency_limit,
+            kms_key_arn=kms_key_arn,
         )
         api = InferenceApi(
             self, "api_gateway",
@@ -66,6 +77,55 @@ class BedrockInferenceStack(TerraformStack):
             stage_name=settings.stage_name,
             function_name=function.function.function_name,
             function_invoke_arn=function.function.invoke_arn,
+            request_schema=request_schema(
+                prompt_max_chars=settings.prompt_max_chars, max_tokens_cap=settings.max_tokens_cap,
+            ),
+            access=AccessControl(
+                auth=settings.auth,
+                rate_limit=settings.throttle_rate_limit,
+                burst_limit=settings.throttle_burst_limit,
+                daily_quota=settings.api_key_daily_quota,
+            ),
+            logging=ApiLogging(
+                retention_days=settings.log_retention_days,
+                kms_key_arn=kms_key_arn,
+                manage_account_role=settings.api_gateway_account_role,
+            ),
+            cors_allow_origin=settings.cors_allow_origin,
+        )
+        if settings.waf_enabled:
+            ApiFirewall(
+                self, "waf",
+                name=name,
+                stage_arn=api.stage.arn,
+                rate_limit_per_5_minutes=settings.waf_rate_limit,
+                log_retention_days=settings.log_retention_days,
+                kms_key_arn=kms_key_arn,
+            )
+
+        metrics = handler_environment(settings)
+        Monitoring(
+            self, "monitoring",
+            name=name,
+            region=settings.region,
+            watched=MonitoredNames(
+                api_name=api.rest_api.name,
+                stage_name=api.stage.stage_name,
+                function_name=function.function.function_name,
+                metrics_namespace=metrics["POWERTOOLS_METRICS_NAMESPACE"],
+                metrics_service=metrics["POWERTOOLS_SERVICE_NAME"],
+            ),
+            thresholds=AlarmThresholds(
+                api_5xx_percent=settings.alarm_api_5xx_percent,
+                latency_p99_ms=settings.alarm_latency_p99_ms,
+                lambda_errors=settings.alarm_lambda_errors,
+                lambda_throttles=settings.alarm_lambda_throttles,
+                bedrock_throttles=settings.alarm_bedrock_throttles,
+                daily_output_tokens=settings.daily_output_tokens_budget,
+            ),
+            prices=TokenPrices(settings.price_input_usd_per_mtok, settings.price_output_usd_per_mtok),
+            alarm_email=settings.alarm_email,
+            kms_key_arn=kms_key_arn,
         )
 
         TerraformOutput(self, "api_endpoint", value=api.endpoint_url,
@@ -74,6 +134,45 @@ class BedrockInferenceStack(TerraformStack):
         TerraformOutput(self, "lambda_function_arn", value=function.function.arn)
         TerraformOutput(self, "lambda_role_arn", value=iam.role.arn)
         TerraformOutput(self, "log_group_name", value=function.log_group.name)
+        if api.api_key is not None:
+            TerraformOutput(self, "api_key", value=api.api_key.value, sensitive=True,
+                            description="Send as the x-api-key header")
+
+    def _log_kms_key(self, settings: Settings, name: str, partition: str, account_id: str) -> str | None:
+        """The key for log groups and function settings: created, given, or none (LOG_KMS_KEY)."""
+        if settings.log_kms_key == "off":
+            return None
+        if settings.log_kms_key != "create":
+            return settings.log_kms_key
+        log_groups = f"arn:{partition}:logs:{settings.region}:{account_id}:log-group:"
+        return LogEncryptionKey(
+            self, "kms",
+            alias=name,
+            log_group_arns=[
+                f"{log_groups}/aws/lambda/{name}",
+                f"{log_groups}/aws/apigateway/{name}/access",
+                f"{log_groups}API-Gateway-Execution-Logs_*/{settings.stage_name}",
+                f"{log_groups}aws-waf-logs-{name}",
+            ],
+            partition=partition,
+            region=settings.region,
+            account_id=account_id,
+            alarm_topic=bool(settings.alarm_email),
+        ).arn
+
+
+def synth_warnings(settings: Settings) -> list[str]:
+    """Choices that synth allows but a reader of its output should not miss."""
+    warnings = []
+    notice = retirement_notice(settings.model_id)
+    if notice:
+        warnings.append(notice)
+    if settings.auth == "none":
+        warnings.append(
+            "AUTH=none: the endpoint is public; anyone who finds the URL can spend Bedrock tokens "
+            "on this account (throttling, reserved concurrency and WAF still apply)."
+        )
+    return warnings
 
 
 def handler_environment(settings: Settings) -> dict[str, str]:
@@ -89,6 +188,9 @@ def handler_environment(settings: Settings) -> dict[str, str]:
         "BEDROCK_CONNECT_TIMEOUT_SECONDS": str(settings.bedrock_connect_timeout_seconds),
         "BEDROCK_READ_TIMEOUT_SECONDS": str(settings.bedrock_read_timeout_seconds),
         "BEDROCK_MAX_ATTEMPTS": str(settings.bedrock_max_attempts),
-        "POWERTOOLS_SERVICE_NAME": settings.name_prefix,
+        "LAMBDA_TIMEOUT_SECONDS": str(settings.lambda_timeout_seconds),
+        # <prefix>-<environment>: the metrics' `service` dimension, so environments sharing an
+        # account and Region keep their metrics (and alarms) apart.
+        "POWERTOOLS_SERVICE_NAME": f"{settings.name_prefix}-{settings.environment}",
         "POWERTOOLS_METRICS_NAMESPACE": "BedrockInferenceApi",
     }

@@ -15,7 +15,7 @@ from constructs_lib.settings import Settings, load_settings
 from constructs_lib.stack import BedrockInferenceStack
 from tests.conftest import PROJECT_DIR, resources_of
 
-OUTPUTS = {"api_endpoint", "lambda_function_name", "lambda_function_arn", "lambda_role_arn", "log_group_name"}
+OUTPUTS = {"api_endpoint", "lambda_function_name", "lambda_function_arn", "lambda_role_arn", "log_group_name", "api_key"}
 
 
 def build_stack(settings: Settings = Settings()) -> BedrockInferenceStack:
