@@ -218,24 +218,21 @@ class InferenceApi(Construct):
             ),
         )
         self.api_key = self._api_key(api_name, access) if access.auth == "api_key" else None
-        self.permission = LambdaPermission(
-            self, "invoke_permission",
-            statement_id="AllowApiGatewayInvokePost",
+        self.permission = self._permit("invoke_permission", "POST", function_name, stage_name)
+        if cors_allow_origin:
+            self._permit("preflight_permission", "OPTIONS", function_name, stage_name)
+        self.endpoint_url = f"{self.stage.invoke_url}/{RESOURCE_PATH}"
+
+    def _permit(self, id_: str, http_method: str, function_name: str, stage_name: str) -> LambdaPermission:
+        """Let this API invoke the function for one stage and method on ``/invoke``, nothing else."""
+        return LambdaPermission(
+            self, id_,
+            statement_id=f"AllowApiGatewayInvoke{http_method.title()}",
             action="lambda:InvokeFunction",
             function_name=function_name,
             principal="apigateway.amazonaws.com",
-            source_arn=f"{self.rest_api.execution_arn}/{stage_name}/POST/{RESOURCE_PATH}",
+            source_arn=f"{self.rest_api.execution_arn}/{stage_name}/{http_method}/{RESOURCE_PATH}",
         )
-        if cors_allow_origin:
-            LambdaPermission(
-                self, "preflight_permission",
-                statement_id="AllowApiGatewayInvokeOptions",
-                action="lambda:InvokeFunction",
-                function_name=function_name,
-                principal="apigateway.amazonaws.com",
-                source_arn=f"{self.rest_api.execution_arn}/{stage_name}/OPTIONS/{RESOURCE_PATH}",
-            )
-        self.endpoint_url = f"{self.stage.invoke_url}/{RESOURCE_PATH}"
 
     def _preflight(self, function_invoke_arn: str) -> list:
         """``OPTIONS /invoke`` for browsers' CORS preflight, answered by the handler (204 and the

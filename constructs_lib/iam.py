@@ -19,6 +19,18 @@ from constructs_lib.aws import (
 from constructs_lib.bedrock_arns import model_arns
 
 
+def service_trust(scope: Construct, service: str) -> DataAwsIamPolicyDocument:
+    """A trust policy that lets one AWS service, and nothing else, assume the role."""
+    return DataAwsIamPolicyDocument(
+        scope, "trust",
+        statement=[DataAwsIamPolicyDocumentStatement(
+            effect="Allow",
+            actions=["sts:AssumeRole"],
+            principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[service])],
+        )],
+    )
+
+
 class LambdaExecutionRole(Construct):
     """Role assumed by the Bedrock function, with one inline policy.
 
@@ -44,16 +56,7 @@ class LambdaExecutionRole(Construct):
         super().__init__(scope, id_)
         arns = model_arns(model_id, partition=partition, region=region, account_id=account_id)
 
-        trust = DataAwsIamPolicyDocument(
-            self, "trust",
-            statement=[DataAwsIamPolicyDocumentStatement(
-                effect="Allow",
-                actions=["sts:AssumeRole"],
-                principals=[DataAwsIamPolicyDocumentStatementPrincipals(
-                    type="Service", identifiers=["lambda.amazonaws.com"],
-                )],
-            )],
-        )
+        trust = service_trust(self, "lambda.amazonaws.com")
         statements = [
             DataAwsIamPolicyDocumentStatement(
                 sid="WriteOwnLogGroup",
@@ -120,16 +123,7 @@ class ApiGatewayCloudWatchRole(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, role_name: str, log_group_arns: list[str]) -> None:
         super().__init__(scope, id_)
-        trust = DataAwsIamPolicyDocument(
-            self, "trust",
-            statement=[DataAwsIamPolicyDocumentStatement(
-                effect="Allow",
-                actions=["sts:AssumeRole"],
-                principals=[DataAwsIamPolicyDocumentStatementPrincipals(
-                    type="Service", identifiers=["apigateway.amazonaws.com"],
-                )],
-            )],
-        )
+        trust = service_trust(self, "apigateway.amazonaws.com")
         policy = DataAwsIamPolicyDocument(
             self, "policy",
             statement=[DataAwsIamPolicyDocumentStatement(
