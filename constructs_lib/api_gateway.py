@@ -65,7 +65,9 @@ ACCESS_LOG_FORMAT = json.dumps({
 # Errors API Gateway answers itself (bad body, missing key, throttled, ...) in the handler's
 # error shape, so callers parse one format whoever refused them.
 GATEWAY_ERROR_TEMPLATES = {
-    "BAD_REQUEST_BODY": '{"error": {"code": "invalid_body", "message": "$context.error.validationErrorString"}, "request_id": "$context.requestId"}',
+    # messageString is already a quoted JSON string; validationErrorString is not escaped (it
+    # quotes field names), so it would break the JSON and is left out.
+    "BAD_REQUEST_BODY": '{"error": {"code": "invalid_body", "message": $context.error.messageString}, "request_id": "$context.requestId"}',
     "DEFAULT_4XX": '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}, "request_id": "$context.requestId"}',
     "DEFAULT_5XX": '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}, "request_id": "$context.requestId"}',
 }

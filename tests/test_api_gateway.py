@@ -89,3 +89,21 @@ def test_without_cors_only_post_is_routed():
     synthesized = synth_api()
     assert [m["http_method"] for m in resources_of(synthesized, ApiGatewayMethod.TF_RESOURCE_TYPE)] == ["POST"]
     assert all("response_parameters" not in r for r in resources_of(synthesized, "aws_api_gateway_gateway_response"))
+
+
+def test_gateway_error_templates_render_the_handlers_error_shape():
+    from constructs_lib.api_gateway import GATEWAY_ERROR_TEMPLATES
+
+    # What API Gateway substitutes: messageString arrives already quoted, as a JSON string.
+    context = {
+        "$context.error.messageString": '"Invalid request body"',
+        "$context.error.responseType": "BAD_REQUEST_BODY",
+        "$context.requestId": "abc-123",
+    }
+    for kind, template in GATEWAY_ERROR_TEMPLATES.items():
+        rendered = template
+        for variable, value in context.items():
+            rendered = rendered.replace(variable, value)
+        body = json.loads(rendered)
+        assert set(body) == {"error", "request_id"} and set(body["error"]) == {"code", "message"}, kind
+        assert body["error"]["message"] == "Invalid request body" and body["request_id"] == "abc-123"
