@@ -73,6 +73,15 @@ GATEWAY_ERROR_TEMPLATES = {
 }
 
 
+def access_log_group_name(api_name: str) -> str:
+    return f"/aws/apigateway/{api_name}/access"
+
+
+def execution_log_group_name(rest_api_id: str, stage_name: str) -> str:
+    """API Gateway's fixed name for a stage's execution logs."""
+    return f"API-Gateway-Execution-Logs_{rest_api_id}/{stage_name}"
+
+
 def _digest(value: object) -> str:
     """A short fingerprint of a Python value, for deployment triggers.
 
@@ -263,7 +272,7 @@ class InferenceApi(Construct):
         """The stage with its two log groups, created first with retention (and KMS)."""
         self.access_log_group = CloudwatchLogGroup(
             self, "access_log_group",
-            name=f"/aws/apigateway/{api_name}/access",
+            name=access_log_group_name(api_name),
             retention_in_days=logging.retention_days,
             kms_key_id=logging.kms_key_arn,
         )
@@ -271,7 +280,7 @@ class InferenceApi(Construct):
         # retention instead of "never expire".
         self.execution_log_group = CloudwatchLogGroup(
             self, "execution_log_group",
-            name=f"API-Gateway-Execution-Logs_{self.rest_api.id}/{stage_name}",
+            name=execution_log_group_name(self.rest_api.id, stage_name),
             retention_in_days=logging.retention_days,
             kms_key_id=logging.kms_key_arn,
         )

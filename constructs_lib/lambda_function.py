@@ -35,6 +35,11 @@ POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 POWERTOOLS_LAYER_VERSION = 27
 
 
+def log_group_name(function_name: str) -> str:
+    """The group Lambda writes to; created by the stack so it has a retention."""
+    return f"/aws/lambda/{function_name}"
+
+
 def powertools_layer_arn(partition: str, region: str) -> str:
     """The AWS-managed Powertools layer for this runtime and architecture in ``region``."""
     name = f"AWSLambdaPowertoolsPythonV3-{RUNTIME.replace('.', '')}-{ARCHITECTURE}"
@@ -83,7 +88,7 @@ class BedrockFunction(Construct):
         super().__init__(scope, id_)
         self.log_group = CloudwatchLogGroup(
             self, "log_group",
-            name=f"/aws/lambda/{function_name}",
+            name=log_group_name(function_name),
             retention_in_days=log_retention_days,
             kms_key_id=kms_key_arn,
         )

@@ -10,15 +10,21 @@ import sys
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
-from constructs_lib.api_gateway import AccessControl, ApiLogging, InferenceApi
+from constructs_lib import waf
+from constructs_lib.api_gateway import (
+    AccessControl,
+    ApiLogging,
+    InferenceApi,
+    access_log_group_name,
+    execution_log_group_name,
+)
 from constructs_lib.aws import AwsProvider, AwsProviderDefaultTags, DataAwsCallerIdentity, DataAwsPartition
 from constructs_lib.emulator import provider_overrides
 from constructs_lib.encryption import LogEncryptionKey
 from constructs_lib.iam import LambdaExecutionRole
-from constructs_lib.lambda_function import BedrockFunction, powertools_layer_arn
-from constructs_lib.request_schema import request_schema
-from constructs_lib.waf import ApiFirewall
+from constructs_lib.lambda_function import BedrockFunction, log_group_name, powertools_layer_arn
 from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring, TokenPrices
+from constructs_lib.request_schema import request_schema
 from constructs_lib.retired_models import retirement_notice
 from constructs_lib.settings import Settings
 from constructs_lib.state import configure_state_backend
@@ -46,13 +52,12 @@ class BedrockInferenceStack(TerraformStack):
         account_id = DataAwsCallerIdentity(self, "account").account_id
         partition = DataAwsPartition(self, "partition").partition
         name = f"{settings.name_prefix}-{settings.environment}"
-        log_group_name = f"/aws/lambda/{name}"
         kms_key_arn = self._log_kms_key(settings, name, partition, account_id)
 
         iam = LambdaExecutionRole(
             self, "iam",
             role_name=f"{name}-lambda",
-            log_group_arn=f"arn:{partition}:logs:{settings.region}:{account_id}:log-group:{log_group_name}",
+            log_group_arn=f"arn:{partition}:logs:{settings.region}:{account_id}:log-group:{log_group_name(name)}",
             model_id=settings.model_id,
             partition=partition,
             region=settings.region,
@@ -94,7 +99,7 @@ class BedrockInferenceStack(TerraformStack):
             cors_allow_origin=settings.cors_allow_origin,
         )
         if settings.waf_enabled:
-            ApiFirewall(
+            waf.ApiFirewall(
                 self, "waf",
                 name=name,
                 stage_arn=api.stage.arn,
@@ -149,10 +154,10 @@ class BedrockInferenceStack(TerraformStack):
             self, "kms",
             alias=name,
             log_group_arns=[
-                f"{log_groups}/aws/lambda/{name}",
-                f"{log_groups}/aws/apigateway/{name}/access",
-                f"{log_groups}API-Gateway-Execution-Logs_*/{settings.stage_name}",
-                f"{log_groups}aws-waf-logs-{name}",
+                log_groups + log_group_name(name),
+                log_groups + access_log_group_name(name),
+                log_groups + execution_log_group_name("*", settings.stage_name),  # the API id is not known yet
+                log_groups + waf.log_group_name(name),
             ],
             partition=partition,
             region=settings.region,

@@ -34,6 +34,11 @@ ANONYMOUS_IPS = "AWSManagedRulesAnonymousIpList"
 COUNT_ONLY = {ANONYMOUS_IPS: ["HostingProviderIPList"]}
 
 
+def log_group_name(name: str) -> str:
+    """WAF accepts only log groups whose name starts with ``aws-waf-logs-``."""
+    return f"aws-waf-logs-{name}"
+
+
 def _visibility(metric: str) -> dict:
     return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
 
@@ -99,7 +104,7 @@ class ApiFirewall(Construct):
         Wafv2WebAclAssociation(self, "association", resource_arn=stage_arn, web_acl_arn=self.web_acl.arn)
         self.log_group = CloudwatchLogGroup(
             self, "log_group",
-            name=f"aws-waf-logs-{name}",
+            name=log_group_name(name),
             retention_in_days=log_retention_days,
             kms_key_id=kms_key_arn,
         )
