@@ -66,10 +66,8 @@ scan: synth $(CHECKOV_READY)  ## checkov security gate on the synthesized stack:
 	.venv-checkov/bin/checkov --config-file .checkov.yaml -f cdktf.out/stacks/$(STACK)/cdk.tf.json
 
 bench: setup  ## print the benchmark figures (synth speed and memory, handler cold/warm, zip size)
-	$(PY) bench/synth_speed.py
-	$(PY) bench/cold_init.py
-	$(PY) bench/warm_request.py
-	$(PY) bench/zip_size.py
+	@status=0; for bench in synth_speed cold_init warm_request zip_size; do \
+		$(PY) bench/$$bench.py || status=1; echo; done; exit $$status
 
 # --skip-provider-lock: otherwise cdktf runs `terraform providers lock` for several platforms,
 # which needs the registry even when a local mirror serves this one. `terraform init` still
