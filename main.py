@@ -18,17 +18,20 @@ PROJECT_DIR = Path(__file__).resolve().parent
 STACK_ID = "bedrock-inference"
 
 
-def read_settings(environ: dict[str, str] | os._Environ = os.environ) -> Settings:
+def read_context() -> dict:
+    """cdktf.json's ``context``: the settings a project keeps in version control."""
+    return json.loads((PROJECT_DIR / "cdktf.json").read_text()).get("context", {})
+
+
+def read_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     """Settings from the environment over cdktf.json's context over the defaults."""
-    context = json.loads((PROJECT_DIR / "cdktf.json").read_text()).get("context", {})
-    return load_settings(context, environ)
+    return load_settings(read_context(), environ)
 
 
 def read_stack_settings(environ: Mapping[str, str] = os.environ) -> dict[str, Settings]:
     """Stack id → settings: ``bedrock-inference``, or one stack per ``ENVIRONMENTS`` entry
     (constructs_lib/environments.py)."""
-    context = json.loads((PROJECT_DIR / "cdktf.json").read_text()).get("context", {})
-    return stack_settings(STACK_ID, context, environ)
+    return stack_settings(STACK_ID, read_context(), environ)
 
 
 def build_app(settings: Settings | Mapping[str, Settings], outdir: str | None = None):

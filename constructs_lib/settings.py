@@ -285,6 +285,11 @@ class Settings:
             )
 
     @property
+    def resource_name(self) -> str:
+        """``<name_prefix>-<environment>``: the name (or name prefix) of every resource."""
+        return f"{self.name_prefix}-{self.environment}"
+
+    @property
     def reserved_concurrency_limit(self) -> int | None:
         """Reserved concurrency as a number, or None when the setting is `off`."""
         return None if self.reserved_concurrency == "off" else int(self.reserved_concurrency)

@@ -30,6 +30,10 @@ from constructs_lib.settings import Settings
 from constructs_lib.state import configure_state_backend
 
 
+# CloudWatch namespace of the handler's EMF metrics, which the alarms and dashboard read.
+METRICS_NAMESPACE = "BedrockInferenceApi"
+
+
 class BedrockInferenceStack(TerraformStack):
     """Everything the endpoint needs, named ``<name_prefix>-<environment>-*``."""
 
@@ -51,7 +55,7 @@ class BedrockInferenceStack(TerraformStack):
         )
         account_id = DataAwsCallerIdentity(self, "account").account_id
         partition = DataAwsPartition(self, "partition").partition
-        name = f"{settings.name_prefix}-{settings.environment}"
+        name = settings.resource_name
         kms_key_arn = self._log_kms_key(settings, name, partition, account_id)
 
         iam = LambdaExecutionRole(
@@ -108,7 +112,6 @@ class BedrockInferenceStack(TerraformStack):
                 kms_key_arn=kms_key_arn,
             )
 
-        metrics = handler_environment(settings)
         Monitoring(
             self, "monitoring",
             name=name,
@@ -117,8 +120,8 @@ class BedrockInferenceStack(TerraformStack):
                 api_name=api.rest_api.name,
                 stage_name=api.stage.stage_name,
                 function_name=function.function.function_name,
-                metrics_namespace=metrics["POWERTOOLS_METRICS_NAMESPACE"],
-                metrics_service=metrics["POWERTOOLS_SERVICE_NAME"],
+                metrics_namespace=METRICS_NAMESPACE,
+                metrics_service=settings.resource_name,
             ),
             thresholds=AlarmThresholds(
                 api_5xx_percent=settings.alarm_api_5xx_percent,
@@ -196,6 +199,6 @@ def handler_environment(settings: Settings) -> dict[str, str]:
         "LAMBDA_TIMEOUT_SECONDS": str(settings.lambda_timeout_seconds),
         # <prefix>-<environment>: the metrics' `service` dimension, so environments sharing an
         # account and Region keep their metrics (and alarms) apart.
-        "POWERTOOLS_SERVICE_NAME": f"{settings.name_prefix}-{settings.environment}",
-        "POWERTOOLS_METRICS_NAMESPACE": "BedrockInferenceApi",
+        "POWERTOOLS_SERVICE_NAME": settings.resource_name,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
     }

@@ -13,7 +13,6 @@ The lifecycle's durations are a benchmark: printed in the run's summary, never a
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 
 import local_emulator as emulator  # scripts/, on sys.path through tests/conftest.py
@@ -135,7 +134,7 @@ def test_deploy_check_plan_again_and_destroy_the_stack_in_moto(moto, tmp_path, f
         except Missing:
             pass
     assert not left, f"still in moto after destroy: {left}"
-    assert not names_left(aws, f"{settings.name_prefix}-{settings.environment}")
+    assert not names_left(aws, settings.resource_name)
 
     total = synthesized.seconds + applied.seconds + replan.run.seconds + destroyed.seconds
     figures.lines.append(
@@ -150,7 +149,7 @@ def test_deploy_check_plan_again_and_destroy_the_stack_in_moto(moto, tmp_path, f
 
 def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str]) -> None:
     """The values the test set (SETTINGS_ENV) are the ones moto holds."""
-    name = f"{settings.name_prefix}-{settings.environment}"
+    name = settings.resource_name
     function = aws.call("lambda", "get_function_configuration", FunctionName=name)
     assert (function["MemorySize"], function["Timeout"]) == (256, 27)
     assert (function["Runtime"], function["Architectures"], function["Handler"]) == (
