@@ -5,7 +5,7 @@
 package without running that ``__init__`` and then imports only the submodules below, which
 cuts a whole synth to a few seconds (bench/synth_speed.py measures both ways).
 
-To use another resource, add its import below (and its name to ``__all__``).
+To use another resource, add its import below.
 When the package is already fully imported (someone ran ``import cdktf_cdktf_provider_aws``
 first), this changes nothing and the usual import is used.
 """
@@ -31,7 +31,7 @@ def _register_package_without_init() -> None:
 
 _register_package_without_init()
 
-# ruff: noqa: E402 -- the imports must follow the registration above.
+# ruff: noqa: E402, F401 -- the imports follow the registration above, and are re-exported.
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
@@ -98,61 +98,5 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssoci
 from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import Wafv2WebAclLoggingConfiguration
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
 
-__all__ = [
-    "ApiGatewayAccount",
-    "ApiGatewayApiKey",
-    "ApiGatewayDeployment",
-    "ApiGatewayGatewayResponse",
-    "ApiGatewayIntegration",
-    "ApiGatewayMethod",
-    "ApiGatewayMethodSettings",
-    "ApiGatewayMethodSettingsSettings",
-    "ApiGatewayModel",
-    "ApiGatewayRequestValidator",
-    "ApiGatewayResource",
-    "ApiGatewayRestApi",
-    "ApiGatewayRestApiEndpointConfiguration",
-    "ApiGatewayStage",
-    "ApiGatewayStageAccessLogSettings",
-    "ApiGatewayUsagePlan",
-    "ApiGatewayUsagePlanApiStages",
-    "ApiGatewayUsagePlanKey",
-    "ApiGatewayUsagePlanQuotaSettings",
-    "ApiGatewayUsagePlanThrottleSettings",
-    "AwsProvider",
-    "AwsProviderDefaultTags",
-    "AwsProviderEndpoints",
-    "CloudwatchDashboard",
-    "CloudwatchLogGroup",
-    "CloudwatchMetricAlarm",
-    "DataAwsCallerIdentity",
-    "DataAwsIamPolicyDocument",
-    "DataAwsIamPolicyDocumentStatement",
-    "DataAwsIamPolicyDocumentStatementCondition",
-    "DataAwsIamPolicyDocumentStatementPrincipals",
-    "DataAwsPartition",
-    "IamRole",
-    "IamRolePolicy",
-    "KmsAlias",
-    "KmsKey",
-    "KmsKeyPolicy",
-    "LambdaFunction",
-    "LambdaFunctionEnvironment",
-    "LambdaFunctionLoggingConfig",
-    "LambdaFunctionTracingConfig",
-    "LambdaPermission",
-    "SnsTopic",
-    "SnsTopicSubscription",
-    "Wafv2WebAcl",
-    "Wafv2WebAclAssociation",
-    "Wafv2WebAclDefaultAction",
-    "Wafv2WebAclDefaultActionAllow",
-    "Wafv2WebAclLoggingConfiguration",
-    "Wafv2WebAclRule",
-    "Wafv2WebAclRuleAction",
-    "Wafv2WebAclRuleActionBlock",
-    "Wafv2WebAclRuleOverrideAction",
-    "Wafv2WebAclRuleOverrideActionNone",
-    "Wafv2WebAclRuleVisibilityConfig",
-    "Wafv2WebAclVisibilityConfig",
-]
+# Everything imported above is re-exported: the import list is the one list to keep.
+__all__ = [name for name in dir() if name[:1].isupper()]
