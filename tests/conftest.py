@@ -47,6 +47,18 @@ def synth_construct(build: Callable[[TerraformStack], object]) -> str:
     return Testing.synth(stack)
 
 
+def build_stack(settings: Settings | None = None, stack_id: str = "bedrock-inference"):
+    """The app's whole stack, in a fresh ``Testing.app()``, with these settings."""
+    from constructs_lib.stack import BedrockInferenceStack
+
+    return BedrockInferenceStack(Testing.app(), stack_id, settings=settings or Settings())
+
+
+def synth_stack(settings: Settings | None = None, stack_id: str = "bedrock-inference") -> str:
+    """Terraform JSON (a string) of the whole stack with these settings."""
+    return Testing.synth(build_stack(settings, stack_id))
+
+
 def resources_of(synthesized: str, resource_type: str) -> list[dict]:
     """Every resource of one type in a synthesized stack, for assertions the matchers lack."""
     return list(json.loads(synthesized).get("resource", {}).get(resource_type, {}).values())

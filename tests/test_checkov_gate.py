@@ -11,8 +11,7 @@ import pytest
 from cdktf import Testing
 
 from constructs_lib.settings import load_settings
-from constructs_lib.stack import BedrockInferenceStack
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, build_stack
 
 CHECKOV = PROJECT_DIR / ".venv-checkov" / "bin" / "checkov"
 CONFIG = PROJECT_DIR / ".checkov.yaml"
@@ -49,7 +48,7 @@ def test_every_skip_is_an_expected_one_with_a_justification():
 ], ids=["default", "cors-and-alarm-topic"])
 def test_checkov_finds_no_failed_check_in_the_synthesized_stack(environ):
     assert CHECKOV.exists(), "checkov's environment is missing: run `make setup` or `make test`"
-    stack = BedrockInferenceStack(Testing.app(), "bedrock-inference", settings=load_settings({}, environ))
+    stack = build_stack(load_settings({}, environ))
     stack_json = Path(Testing.full_synth(stack)) / "stacks" / "bedrock-inference" / "cdk.tf.json"
 
     result = subprocess.run(

@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import Testing
-
 from constructs_lib.emulator import SERVICES, provider_overrides
-from constructs_lib.settings import Settings
-from constructs_lib.stack import BedrockInferenceStack
+from tests.conftest import synth_stack
 
 EMULATOR = "http://127.0.0.1:5999"
 FLAGS = {"skip_credentials_validation", "skip_metadata_api_check", "skip_requesting_account_id",
@@ -17,8 +14,7 @@ FLAGS = {"skip_credentials_validation", "skip_metadata_api_check", "skip_request
 
 
 def synthesized_provider() -> dict:
-    stack = BedrockInferenceStack(Testing.app(), "bedrock-inference", settings=Settings())
-    [provider] = json.loads(Testing.synth(stack))["provider"]["aws"]
+    [provider] = json.loads(synth_stack())["provider"]["aws"]
     return provider
 
 

@@ -16,8 +16,7 @@ from constructs_lib.aws import (
 )
 from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring, TokenPrices
 from constructs_lib.settings import SettingsError, load_settings
-from constructs_lib.stack import BedrockInferenceStack
-from tests.conftest import resources_of, synth_construct
+from tests.conftest import resources_of, synth_construct, synth_stack
 
 WATCHED = MonitoredNames(
     api_name="bedrock-api-dev", stage_name="v1", function_name="bedrock-api-dev",
@@ -136,7 +135,7 @@ def test_stack_wires_settings_and_the_handlers_metric_names_into_monitoring():
         "ENVIRONMENT": "prod", "ALARM_EMAIL": "oncall@example.com", "DAILY_OUTPUT_TOKENS_BUDGET": "250000",
         "PRICE_INPUT_USD_PER_MTOK": "3", "PRICE_OUTPUT_USD_PER_MTOK": "15.5",
     })
-    synthesized = Testing.synth(BedrockInferenceStack(Testing.app(), "bedrock-inference", settings=settings))
+    synthesized = synth_stack(settings)
     [(function_id, function)] = json.loads(synthesized)["resource"][LambdaFunction.TF_RESOURCE_TYPE].items()
     variables = function["environment"]["variables"]
     # The alarms read what the handler is told to write.

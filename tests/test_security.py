@@ -29,15 +29,14 @@ from constructs_lib.aws import (
     Wafv2WebAclAssociation,
 )
 from constructs_lib.settings import load_settings
-from constructs_lib.stack import BedrockInferenceStack, synth_warnings
-from tests.conftest import data_sources_of, resources_of
+from constructs_lib.stack import synth_warnings
+from tests.conftest import data_sources_of, resources_of, synth_stack
 
 
 @lru_cache(maxsize=None)
 def synth(**environ: str) -> str:
     """The whole stack synthesized with these setting overrides (cached: synth is the slow part)."""
-    settings = load_settings({}, environ)
-    return Testing.synth(BedrockInferenceStack(Testing.app(), "bedrock-inference", settings=settings))
+    return synth_stack(load_settings({}, environ))
 
 
 def has(resource_type: str, properties: dict | None = None, **environ: str) -> bool:

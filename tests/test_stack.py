@@ -12,14 +12,9 @@ from cdktf import Testing
 
 from constructs_lib.aws import AwsProvider, LambdaFunction
 from constructs_lib.settings import Settings, load_settings
-from constructs_lib.stack import BedrockInferenceStack
-from tests.conftest import PROJECT_DIR, resources_of
+from tests.conftest import PROJECT_DIR, build_stack, resources_of
 
 OUTPUTS = {"api_endpoint", "lambda_function_name", "lambda_function_arn", "lambda_role_arn", "log_group_name", "api_key"}
-
-
-def build_stack(settings: Settings = Settings()) -> BedrockInferenceStack:
-    return BedrockInferenceStack(Testing.app(), "bedrock-inference", settings=settings)
 
 
 def test_provider_uses_the_configured_region_and_default_tags():

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import Testing
-
 from constructs_lib.settings import SettingsError, load_settings
-from constructs_lib.stack import BedrockInferenceStack
+from tests.conftest import synth_stack
 
 
 def backend_of(environ: dict[str, str], stack_id: str = "bedrock-inference") -> dict:
-    stack = BedrockInferenceStack(Testing.app(), stack_id, settings=load_settings({}, environ))
-    return json.loads(Testing.synth(stack))["terraform"].get("backend", {})
+    return json.loads(synth_stack(load_settings({}, environ), stack_id))["terraform"].get("backend", {})
 
 
 def test_without_state_bucket_state_stays_local():
