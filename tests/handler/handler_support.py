@@ -44,7 +44,7 @@ from botocore.stub import Stubber  # noqa: E402
 from hypothesis import HealthCheck  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 
-from local.gateway import LambdaContext  # noqa: E402  # noqa: F401 - re-exported for the tests
+from local.gateway import LambdaContext  # noqa: E402, F401 (re-exported for the tests)
 
 # Hypothesis profiles of the handler's property tests, chosen by HYPOTHESIS_PROFILE ("ci" by
 # default): "ci" runs 2,000 examples, derandomized so CI is repeatable; "fuzz" 50,000 random
