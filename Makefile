@@ -80,13 +80,15 @@ deploy: setup  ## deploy the stack (asks first unless AUTO_APPROVE=1)
 	cdktf deploy $(STACK) $(CDKTF_FLAGS) --outputs-file $(OUTPUTS_FILE) --outputs-file-include-sensitive-outputs \
 		|| { $(PYTHON_BOOTSTRAP) scripts/deploy_hints.py; exit 1; }
 
+STACK_OUTPUT = @$(PYTHON_BOOTSTRAP) scripts/stack_output.py $(OUTPUTS_FILE) $(STACK)
+
 endpoint:  ## print the deployed api_endpoint (from outputs.json, written by deploy)
 	$(NEED_STACK)
-	@$(PYTHON_BOOTSTRAP) -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]["api_endpoint"])' $(OUTPUTS_FILE) $(STACK)
+	$(STACK_OUTPUT) api_endpoint
 
 api-key:  ## print the deployed API key (AUTH=api_key; from outputs.json, which is git-ignored)
 	$(NEED_STACK)
-	@$(PYTHON_BOOTSTRAP) -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]["api_key"])' $(OUTPUTS_FILE) $(STACK)
+	$(STACK_OUTPUT) api_key
 
 destroy: setup  ## destroy the stack (asks first unless AUTO_APPROVE=1)
 	$(NEED_STACK)
