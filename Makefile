@@ -36,7 +36,7 @@ help:  ## list the targets
 
 $(PY_READY): Pipfile.lock
 	@$(PYTHON_BOOTSTRAP) -m pipenv --version >/dev/null 2>&1 || $(PYTHON_BOOTSTRAP) -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
-	$(PYTHON_BOOTSTRAP) -m pipenv sync --dev
+	$(PYTHON_BOOTSTRAP) -m pipenv sync --categories "packages dev-packages layer"
 	@touch $@
 
 $(NODE_READY): package-lock.json
