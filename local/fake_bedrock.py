@@ -1,105 +1,263 @@
-"""A local stand-in for Amazon Bedrock's Converse API, for running the handler with no AWS account.
+"""A local stand-in for Amazon Bedrock's ConverseStream API, for running the function with no AWS account.
 
-It is NOT Bedrock and runs no model. It speaks just enough of the wire protocol
-(``POST /model/{modelId}/converse``, rest-json, AWS error headers) for the real boto3 client
-to talk to it through ``endpoint_url``, so the handler's real code path runs end to end.
-Its answer is deterministic: a labelled summary of what it received, never generated text.
+It is NOT Bedrock and runs no model. It speaks ConverseStream on the wire, as Bedrock does:
+``POST /model/{modelId}/converse-stream`` answered with HTTP 200,
+``application/vnd.amazon.eventstream`` and the binary event-stream framing (local/eventstream.py),
+one HTTP chunk per event, written as it happens; refusals are rest-json errors (JSON body,
+``x-amzn-ErrorType``). So the real boto3 client, pointed here with ``endpoint_url`` or
+``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, decodes real frames. Unless scripted, each answer is a
+deterministic summary of the request that says it is not Bedrock's.
+
+For tests and benchmarks, ``script()`` queues one ``Script`` per call (local/converse_script.py):
+text and reasoning deltas, pauses, HTTP errors, mid-stream exception events, a dropped connection.
+Every call is recorded (``calls``) with how its answer ended, including a client that went away
+before the end (``wait_for_disconnect``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import select
+import socket
+import sys
 import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
+
+from local.converse_script import LABEL, Plan, Script, plan
+
+__all__ = ["LABEL", "STAND_IN_MODEL_ID", "Call", "FakeBedrock", "Script"]
 
 STAND_IN_MODEL_ID = "local.stand-in-not-bedrock"
-LABEL = "[local stand-in model, not Amazon Bedrock]"
-_ROUTE = re.compile(r"^/model/(?P<model>[^/]+)/converse$")
+_ROUTE = re.compile(r"^/model/(?P<model>[^/]+)/converse-stream$")
 
 
-def answer(request: dict[str, Any], model_id: str) -> dict[str, Any]:
-    """The Converse response for ``request``: a summary, cut at maxTokens words or a stop sequence."""
-    messages = request.get("messages", [])
-    texts = [block.get("text", "") for m in messages for block in m.get("content", [])]
-    system = [block.get("text", "") for block in request.get("system", [])]
-    last = texts[-1] if texts else ""
-    snippet = " ".join(last.split())[:60]
-    text = (
-        f"{LABEL} {model_id} received {len(messages)} message(s), {sum(map(len, texts))} characters"
-        f"{' and a system prompt' if system else ''}. The last message begins: \"{snippet}\"."
-    )
-    config = request.get("inferenceConfig", {})
-    stop_reason = "end_turn"
-    for stop in config.get("stopSequences", []):
-        if stop in text:
-            text, stop_reason = text[: text.index(stop)], "stop_sequence"
-    words = text.split(" ")
-    max_tokens = config.get("maxTokens", len(words))
-    if len(words) > max_tokens:
-        text, stop_reason = " ".join(words[:max_tokens]), "max_tokens"
-    input_tokens = sum(len(t.split()) for t in texts + system)
-    output_tokens = len(text.split())
-    return {
-        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
-        "stopReason": stop_reason,
-        "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens},
-        "metrics": {"latencyMs": 0},
-    }
+@dataclass(eq=False)
+class Call:
+    """One ConverseStream request the stand-in received, and what became of its answer."""
+
+    model_id: str  # from the path, URL-decoded
+    body: dict[str, Any]  # the request's JSON body
+    headers: dict[str, str]
+    script: Script
+    events_planned: int = 0  # event-stream messages the script would send
+    events_sent: int = 0  # messages written before the answer ended
+    outcome: str = "answering"  # then: refused | complete | exception | cut | disconnected | stopped
+    ended: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def disconnected(self) -> bool:
+        """The client went away before the end: a write failed, or it hung up during a pause."""
+        return self.outcome == "disconnected"
+
+    def wait_ended(self, timeout: float = 5.0) -> Call:
+        """Block until the stand-in has stopped answering this call (any outcome)."""
+        if not self.ended.wait(timeout):
+            raise TimeoutError(f"the answer to {self.model_id} still streaming after {timeout} s "
+                               f"({self.events_sent}/{self.events_planned} events sent)")
+        return self
 
 
-class _ConverseHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real endpoint
-    server_version = "LocalBedrockStandIn/1"
-    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stall
+class _HungUp(Exception):
+    """The client closed its end while the stand-in was waiting to send."""
+
+
+class _ConverseStreamHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive and chunked bodies, like the real endpoint
+    server_version = "LocalBedrockStandIn/2"
+    disable_nagle_algorithm = True  # TCP_NODELAY: each event leaves when written, so first-byte times are real
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.open_connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.open_connections.discard(self.connection)
+        super().finish()
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        route = _ROUTE.match(self.path.split("?")[0])
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length)
+        route = _ROUTE.match(urlsplit(self.path).path)
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if not route:
-            return self._error(404, "UnknownOperationException", f"the stand-in only serves Converse, not {self.path}")
+            return self._refuse(404, "UnknownOperationException", "the stand-in serves only ConverseStream "
+                                f"(POST /model/{{modelId}}/converse-stream), not {self.command} {self.path}")
         try:
-            request = json.loads(raw or b"{}")
+            body = json.loads(raw or b"{}")
         except ValueError:
-            return self._error(400, "ValidationException", "request body is not JSON")
-        self._send(200, answer(request, unquote(route.group("model"))))
+            body = None
+        if not isinstance(body, dict):
+            return self._refuse(400, "ValidationException", "the request body is not a JSON object")
+        call = self.server.stand_in._receive(unquote(route.group("model")), body, dict(self.headers.items()))
+        answer = plan(call.script, body, call.model_id)
+        call.events_planned = len(answer.events)
+        call_ended = self._answer(answer, call)
+        self.server.stand_in._end(call, call_ended)
 
-    def _error(self, status: int, code: str, message: str) -> None:
-        self._send(status, {"message": message}, {"x-amzn-ErrorType": code})
+    def _answer(self, answer: Plan, call: Call) -> str:
+        """Send ``answer``; returns how it ended (Call.outcome)."""
+        try:
+            if answer.refusal:
+                self._wait(answer.refusal_delay)
+                self._refuse(*answer.refusal)
+                return "refused"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.amazon.eventstream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+            self.end_headers()
+            for delay, message in answer.events:
+                if delay:
+                    self._wait(delay)
+                self.wfile.write(b"%X\r\n%b\r\n" % (len(message), message))  # unbuffered: one send per event
+                call.events_sent += 1
+            if answer.ending == "cut":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)  # no last chunk: the body ends mid-stream
+                return "cut"
+            self.wfile.write(b"0\r\n\r\n")
+            return answer.ending
+        except (_HungUp, OSError):
+            self.close_connection = True
+            return "stopped" if self.server.stopping.is_set() else "disconnected"
 
-    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
+    def _wait(self, seconds: float) -> None:
+        """Sleep, but notice at once a client that hangs up (or stop(), which shuts every connection)."""
+        deadline = time.monotonic() + seconds
+        watch = select.poll()
+        watch.register(self.connection, select.POLLIN)
+        while (left := deadline - time.monotonic()) > 0:
+            if not watch.poll(left * 1000 + 1):
+                continue
+            try:
+                hung_up = self.connection.recv(1, socket.MSG_PEEK) == b""
+            except OSError:
+                hung_up = True
+            if hung_up:
+                raise _HungUp
+            watch.unregister(self.connection)  # bytes from a client mid-answer: not ours to read now; sleep on
+            time.sleep(max(0.0, deadline - time.monotonic()))
+
+    def _refuse(self, status: int, error_type: str, message: str) -> None:
+        """A rest-json error, as Bedrock sends one: botocore raises ClientError with ``error_type`` as code."""
+        data = json.dumps({"message": message}).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-amzn-RequestId", "local-stand-in")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
+        self.send_header("x-amzn-ErrorType", error_type)
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: the gateway logs
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: the app logs its calls
         pass
 
 
-class FakeBedrock:
-    """The stand-in on a loopback port of its own, served from a daemon thread."""
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # 64 streams opened at once must not overflow the listen backlog
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.server = ThreadingHTTPServer((host, port), _ConverseHandler)
-        self.server.daemon_threads = True
-        self.url = f"http://{host}:{self.server.server_address[1]}"
+    def __init__(self, stand_in: FakeBedrock, port: int) -> None:
+        self.stand_in = stand_in
+        self.stopping = threading.Event()
+        self.open_connections: set[socket.socket] = set()  # for stop() to end streams in progress
+        self.connections_lock = threading.Lock()
+        super().__init__(("127.0.0.1", port), _ConverseStreamHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that drops its idle keep-alive connection is not an error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class FakeBedrock:
+    """The stand-in on a loopback port of its own (0: any free one), served from daemon threads."""
+
+    def __init__(self, port: int = 0, default: Script | None = None) -> None:
+        self.default = (default or Script()).prepare()  # the answer when no script is queued
+        self.server = _Server(self, port)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, name="fake-bedrock", daemon=True)
+        self._queue: deque[Script] = deque()
+        self._calls: list[Call] = []
+        self._changed = threading.Condition()
+
+    def script(self, *scripts: Script) -> FakeBedrock:
+        """Queue answers, one per call in arrival order; once they are used up, ``default`` answers.
+
+        A botocore retry is a call of its own: a refusal botocore retries takes one script per attempt.
+        """
+        with self._changed:
+            self._queue.extend(script.prepare() for script in scripts)
+        return self
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every ConverseStream call received so far, oldest first."""
+        with self._changed:
+            return list(self._calls)
+
+    def wait_for_calls(self, count: int, timeout: float = 5.0) -> list[Call]:
+        """Block until ``count`` calls have arrived; returns all calls so far."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self._calls) >= count, timeout):
+                raise TimeoutError(f"{len(self._calls)} call(s) arrived in {timeout} s, not {count}")
+            return list(self._calls)
+
+    def wait_for_disconnect(self, timeout: float = 5.0) -> Call:
+        """Block until a client goes away mid-answer; returns that call (the first such)."""
+        def disconnected() -> Call | None:
+            return next((call for call in self._calls if call.disconnected), None)
+
+        with self._changed:
+            if not self._changed.wait_for(disconnected, timeout):
+                seen = [f"{c.outcome} ({c.events_sent}/{c.events_planned} events)" for c in self._calls]
+                raise TimeoutError(f"no client went away within {timeout} s; calls: {seen or 'none'}")
+            return disconnected()
+
+    def reset(self) -> None:
+        """Forget the calls and drop the queued scripts (for a stand-in shared by several tests)."""
+        with self._changed:
+            self._queue.clear()
+            self._calls.clear()
+
+    def _receive(self, model_id: str, body: dict[str, Any], headers: dict[str, str]) -> Call:
+        with self._changed:
+            script = self._queue.popleft() if self._queue else self.default
+            call = Call(model_id, body, headers, script)
+            self._calls.append(call)
+            self._changed.notify_all()
+            return call
+
+    def _end(self, call: Call, outcome: str) -> None:
+        with self._changed:
+            call.outcome = outcome
+            call.ended.set()
+            self._changed.notify_all()
 
     def start(self) -> FakeBedrock:
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop serving and end every open connection, streams in progress included."""
+        self.server.stopping.set()
         self.server.shutdown()
+        with self.server.connections_lock:
+            open_connections = list(self.server.open_connections)
+        for connection in open_connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by its client
         self.server.server_close()
 
     def __enter__(self) -> FakeBedrock:
@@ -111,11 +269,10 @@ class FakeBedrock:
 
 if __name__ == "__main__":  # python -m local.fake_bedrock [port]: the stand-in alone, for any client
     import signal
-    import sys
 
     stand_in = FakeBedrock(port=int(sys.argv[1]) if len(sys.argv) > 1 else 0)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(f"{LABEL} Converse stand-in at {stand_in.url}", flush=True)
+    print(f"{LABEL} ConverseStream stand-in at {stand_in.url}", flush=True)  # bench/ reads the URL as the last word
     try:
         stand_in.server.serve_forever()
     except (KeyboardInterrupt, SystemExit):
