@@ -94,8 +94,8 @@ destroy: setup  ## destroy the stack (asks first unless AUTO_APPROVE=1)
 	$(NEED_STACK)
 	cdktf destroy $(STACK) $(CDKTF_FLAGS)
 
-serve: setup  ## run the handler on http://127.0.0.1 (OFFLINE=1: local stand-in model, no AWS)
-	$(PY) scripts/serve.py $(if $(filter 1,$(OFFLINE)),--offline) $(if $(PORT),--port $(PORT))
+serve: setup  ## serve the function's web app on http://127.0.0.1:3000 (OFFLINE=1: local stand-in model, no AWS; HOST=, PORT=)
+	$(PY) scripts/serve.py $(if $(filter 1,$(OFFLINE)),--offline) $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 # moto's AWS emulator on 127.0.0.1, no AWS account: the real cdktf deploy/destroy of the stack.
 # State lives in .local/ (git-ignored); both targets are safe to run twice.

@@ -1,14 +1,15 @@
-"""The one Bedrock call (Converse), its client's time budget, and how its failures map to errors.
+"""The one Bedrock call (ConverseStream): its client, its request, its events, its failures.
 
-``converse`` takes the client as an argument: the handler passes its module-level client,
-tests pass a real client with botocore's Stubber, the local server one pointed at a stand-in.
-Failures come back as ``ApiError`` values (never raised) so the handler has one path out.
+Both answer modes use ConverseStream, so no answer length can trip a read timeout: the read
+timeout bounds the silence between two events, and botocore retries only the opening request,
+before any output exists. ``translate`` turns Bedrock's stream events into ours (pure), and
+``error_for`` maps every failure, before or during the stream, to an ``ApiError``.
 """
 
 from __future__ import annotations
 
-import time
-from typing import Any, TypedDict
+from dataclasses import dataclass
+from typing import Any, Union
 
 import boto3
 from botocore.config import Config
@@ -19,12 +20,16 @@ from botocore.exceptions import (
     EndpointConnectionError,
     ReadTimeoutError,
 )
+from urllib3.exceptions import ProtocolError as StreamCutError
+from urllib3.exceptions import ReadTimeoutError as StreamReadTimeout
 
 from config import Budget
 from errors import ApiError
 from request import InferenceRequest
 
-# Bedrock's error code → our error code. ValidationException is decided by its message below.
+# Bedrock's error code → ours. Before the stream, codes come as "ThrottlingException"; events
+# in the stream name the member instead ("throttlingException"), so both are compared with
+# the first letter upper-cased. ValidationException is decided by its message below.
 CLIENT_ERRORS = {
     "ThrottlingException": "throttled",
     "ServiceQuotaExceededException": "quota_exceeded",
@@ -32,15 +37,19 @@ CLIENT_ERRORS = {
     "ServiceUnavailableException": "service_unavailable",
     "ModelTimeoutException": "model_timeout",
     "ModelErrorException": "model_error",
+    "ModelStreamErrorException": "model_error",
     "InternalServerException": "bedrock_error",
     "AccessDeniedException": "model_misconfigured",
     "ResourceNotFoundException": "model_misconfigured",
 }
-# botocore's own exceptions: the request got no HTTP answer at all (after botocore's retries).
+# The connection itself failed: no HTTP answer (after botocore's retries), or a stream that
+# went silent for longer than the read timeout, or one cut in the middle.
 TRANSPORT_ERRORS = (
     (ReadTimeoutError, "model_timeout"),
+    (StreamReadTimeout, "model_timeout"),
     (ConnectTimeoutError, "bedrock_unreachable"),
     (EndpointConnectionError, "bedrock_unreachable"),
+    (StreamCutError, "bedrock_error"),
 )
 # A ValidationException whose message says the caller's input is at fault is a 400 (too long
 # for the context window, a parameter the model refuses); any other one is our bug: 502.
@@ -50,18 +59,45 @@ CALLER_FAULT_MARKERS = (
     "stopsequence", "alternate", "not support", "n't support",
 )
 MAX_ECHOED_MESSAGE = 300
+# Streams one server process may hold open at once (`make serve`, a container); in Lambda each
+# instance serves one request at a time. botocore's default pool keeps only 10 connections.
+MAX_OPEN_STREAMS = 64
 
 
-class Completion(TypedDict):
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of the answer text."""
+
     text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning: never part of the answer text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """The model finished writing (messageStop)."""
+
     stop_reason: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the answer cost (the metadata event, last in the stream)."""
+
     input_tokens: int
     output_tokens: int
-    latency_ms: float  # measured around the call here: what the caller waited for Bedrock
+
+
+StreamEvent = Union[TextDelta, ReasoningDelta, Stopped, Usage]
 
 
 def make_client(budget: Budget, **kwargs: Any) -> Any:
-    """A bedrock-runtime client that gives up within ``budget`` (standard-mode retries).
+    """A bedrock-runtime client whose waits are bounded by ``budget`` (standard-mode retries).
 
     ``total_max_attempts`` counts the first attempt, as BEDROCK_MAX_ATTEMPTS does; botocore's
     ``max_attempts`` would count retries only and allow one attempt more than budgeted.
@@ -70,12 +106,13 @@ def make_client(budget: Budget, **kwargs: Any) -> Any:
         connect_timeout=budget.connect,
         read_timeout=budget.read,
         retries={"mode": "standard", "total_max_attempts": budget.attempts},
+        max_pool_connections=MAX_OPEN_STREAMS,
     )
     return boto3.client("bedrock-runtime", config=config, **kwargs)
 
 
 def converse_arguments(request: InferenceRequest, model_id: str) -> dict[str, Any]:
-    """The Converse API parameters for ``request`` (only what the caller set, plus maxTokens)."""
+    """The ConverseStream parameters for ``request`` (only what the caller set, plus maxTokens)."""
     inference: dict[str, Any] = {"maxTokens": request.max_tokens}
     if request.temperature is not None:
         inference["temperature"] = request.temperature
@@ -93,34 +130,35 @@ def converse_arguments(request: InferenceRequest, model_id: str) -> dict[str, An
     return arguments
 
 
-def converse(client: Any, request: InferenceRequest, model_id: str) -> Completion | ApiError:
-    """Ask the model; return its answer or the ``ApiError`` that Bedrock's failure maps to."""
-    started = time.perf_counter()
-    try:
-        response = client.converse(**converse_arguments(request, model_id))
-    except Exception as error:  # noqa: BLE001 - every failure becomes an answer, none a crash
-        return error_for(error, model_id)
-    latency_ms = (time.perf_counter() - started) * 1000
-    blocks = response.get("output", {}).get("message", {}).get("content", [])
-    usage = response.get("usage", {})
-    return Completion(
-        text="".join(block["text"] for block in blocks if "text" in block),
-        stop_reason=response.get("stopReason", "unknown"),
-        input_tokens=usage.get("inputTokens", 0),
-        output_tokens=usage.get("outputTokens", 0),
-        latency_ms=round(latency_ms, 1),
-    )
+def translate(event: dict[str, Any]) -> StreamEvent | None:
+    """One ConverseStream event → ours, or None for the events that carry nothing we pass on
+    (messageStart, contentBlockStart/Stop, reasoning signatures)."""
+    if "contentBlockDelta" in event:
+        delta = event["contentBlockDelta"].get("delta", {})
+        if "text" in delta:
+            return TextDelta(delta["text"])
+        reasoning = delta.get("reasoningContent", {})
+        if "text" in reasoning:
+            return ReasoningDelta(reasoning["text"])
+        return None
+    if "messageStop" in event:
+        return Stopped(event["messageStop"].get("stopReason", "unknown"))
+    if "metadata" in event:
+        usage = event["metadata"].get("usage", {})
+        return Usage(usage.get("inputTokens", 0), usage.get("outputTokens", 0))
+    return None
 
 
-def error_for(error: Exception, model_id: str) -> ApiError:
+def error_for(error: BaseException, model_id: str) -> ApiError:
     """The caller-facing error for a failed call; the internal detail goes to the logs only."""
     mapped = _map(error, model_id)
     return ApiError(mapped.code, mapped.detail, internal=f"{type(error).__name__}: {error}"[:1000])
 
 
-def _map(error: Exception, model_id: str) -> ApiError:
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
+def _map(error: BaseException, model_id: str) -> ApiError:
+    if isinstance(error, ClientError):  # EventStreamError, raised mid-stream, is one too
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        code = code[:1].upper() + code[1:]
         message = str(error.response.get("Error", {}).get("Message", ""))
         if code == "ValidationException":
             if any(marker in message.lower() for marker in CALLER_FAULT_MARKERS):
@@ -134,7 +172,7 @@ def _map(error: Exception, model_id: str) -> ApiError:
                 "check the MODEL_ID setting and the model's access in Bedrock",
             )
         return ApiError(ours)
-    if isinstance(error, BotoCoreError):
+    if isinstance(error, (BotoCoreError, StreamReadTimeout, StreamCutError)):
         for kind, ours in TRANSPORT_ERRORS:
             if isinstance(error, kind):
                 return ApiError(ours)

@@ -1,10 +1,15 @@
-"""The handler's settings, read once from the environment, and its Bedrock time budget.
+"""The app's settings, read once from the environment, and its Bedrock time budget.
 
 The stack (constructs_lib/settings.py) validates these values at synth, so in AWS they are
-sound. The handler still never trusts them blindly: a value edited by hand in the console
-must not turn every request into a crash (API Gateway would answer a bare 502). A bad value
-falls back to its default, a budget that cannot end before API Gateway gives up is clamped,
-and each correction is kept in ``Settings.corrections`` for the cold-start log.
+sound. The app still never trusts them blindly: a value edited by hand in the console must
+not turn every request into a crash. A bad value falls back to its default, a budget that
+cannot end before the Lambda timeout is clamped, and each correction is kept in
+``Settings.corrections`` for the start-up log.
+
+The budget bounds only the wait for Bedrock's *first* answer: the read timeout is the longest
+silence allowed between two stream events, and botocore retries only the opening request,
+before any output has been sent. How long an answer may run is the deadline's business
+(``Settings.lambda_timeout`` or the adapter's ``deadline``), not the budget's.
 """
 
 from __future__ import annotations
@@ -13,8 +18,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-API_GATEWAY_TIMEOUT_SECONDS = 29  # REST API integration timeout (default, not raised here)
-LAMBDA_TIMEOUT_SECONDS = 28  # the stack's default; LAMBDA_TIMEOUT_SECONDS overrides it
+LAMBDA_TIMEOUT_SECONDS = 180  # the stack's default; LAMBDA_TIMEOUT_SECONDS overrides it
 MAX_BACKOFF_SECONDS = 20  # botocore standard retry mode caps each back-off here
 
 
@@ -73,8 +77,8 @@ class Settings:
 
     @property
     def budget_limit(self) -> int:
-        """The Bedrock call must end strictly before this, so our 504 beats the gateway's."""
-        return min(API_GATEWAY_TIMEOUT_SECONDS, self.lambda_timeout)
+        """Bedrock's first answer must come strictly before this, so our 504 beats Lambda's end."""
+        return self.lambda_timeout
 
 
 _DEFAULTS = Settings()
@@ -124,7 +128,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         notes.append(
             f"Bedrock budget {wanted.attempts} x ({wanted.connect} s connect + {wanted.read} s read) + back-off"
             f" = {wanted.worst_case:g} s does not end before {settings.budget_limit} s"
-            f" (API Gateway {API_GATEWAY_TIMEOUT_SECONDS} s, Lambda {lambda_timeout} s); using"
+            f" (the Lambda timeout); using"
             f" {fitted.attempts} x ({fitted.connect} s + {fitted.read} s) = {fitted.worst_case:g} s"
         )
     return dataclasses.replace(settings, budget=fitted, corrections=tuple(notes))

@@ -1,7 +1,9 @@
 """The error contract, as data: every error code the API can answer, with its status.
 
-Callers get ``{"error": {"code", "message"}, "request_id"}``. The code is stable (clients
-branch on it, dashboards count it); the message is for people and names the field or cause.
+Callers get ``{"error": {"code", "message"}, "request_id"}``: as a JSON body with the status
+below when the request ends before the model starts writing, or as the last ``event: error``
+of a stream that fails after its first byte. The code is stable (clients branch on it,
+dashboards count it); the message is for people and names the field or cause.
 Adding an error means adding a row here, not a branch somewhere else.
 """
 
@@ -20,11 +22,11 @@ class ErrorSpec(NamedTuple):
 
 ERRORS: dict[str, ErrorSpec] = {
     # --- the request (never reaches Bedrock) ---
+    "not_found": ErrorSpec(404, "no such path: POST to /invoke"),
     "method_not_allowed": ErrorSpec(405, "only POST is allowed"),
     "unsupported_media_type": ErrorSpec(415, "Content-Type must be application/json"),
     "missing_body": ErrorSpec(400, 'the request body is required: a JSON object such as {"prompt": "..."}'),
     "body_too_large": ErrorSpec(413, "the request body is too large"),
-    "invalid_base64": ErrorSpec(400, "the body is marked base64-encoded but is not valid base64"),
     "invalid_encoding": ErrorSpec(400, "the body is not valid UTF-8"),
     "invalid_json": ErrorSpec(400, "the body is not valid JSON"),
     "invalid_body": ErrorSpec(400, "the body must be a JSON object"),

@@ -1,62 +1,83 @@
-"""Shape the API Gateway proxy responses: the 200 answer, the error answer, the CORS preflight.
+"""What ``/invoke`` writes back: the JSON answer, the JSON error, the CORS headers, the SSE events.
 
-Pure functions of their arguments. Every answer is JSON with a ``request_id`` the caller can
-quote to find the request in the logs. (Not ``responses.py``: with function/ on sys.path in
-tests, that name would shadow the ``responses`` package that moto imports.)
+Pure functions of their arguments, free of any web framework. Every answer carries a
+``request_id`` the caller can quote to find the request in the logs. (Not ``responses.py``:
+with function/ on sys.path in tests, that name would shadow the ``responses`` package that
+moto imports.)
+
+A streamed answer is server-sent events (``text/event-stream``)::
+
+    event: delta
+    data: {"text": "..."}
+
+    event: done
+    data: {"model": "...", "stop_reason": "...", "usage": {...}, "request_id": "..."}
+
+and, when something fails after the first byte, ``event: error`` with the error body as the
+last event instead of ``done``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, TypedDict
+from typing import Any
 
+from answer import Done
 from errors import ApiError
 
-
-class Usage(TypedDict):
-    input_tokens: int
-    output_tokens: int
-
-
-class Answer(TypedDict):
-    completion: str
-    model: str
-    stop_reason: str
-    usage: Usage
-    request_id: str
+SSE_HEADERS = {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-cache",  # a proxy must pass each event on, not keep the answer
+}
 
 
-def success(answer: Answer, cors_origin: str) -> dict[str, Any]:
-    return _response(200, dict(answer), cors_origin)
+def usage_body(done: Done) -> dict[str, int | None]:
+    """Token counts as Bedrock reported them; null when the deadline cut the stream first."""
+    usage = done.usage
+    return {
+        "input_tokens": usage.input_tokens if usage else None,
+        "output_tokens": usage.output_tokens if usage else None,
+    }
 
 
-def failure(error: ApiError, request_id: str, cors_origin: str) -> dict[str, Any]:
-    body = {"error": {"code": error.code, "message": error.message}, "request_id": request_id}
-    extra = {}
+def answer_body(text: str, model: str, done: Done, request_id: str) -> dict[str, Any]:
+    return {
+        "completion": text,
+        "model": model,
+        "stop_reason": done.stop_reason,
+        "usage": usage_body(done),
+        "request_id": request_id,
+    }
+
+
+def done_body(model: str, done: Done, request_id: str) -> dict[str, Any]:
+    return {"model": model, "stop_reason": done.stop_reason, "usage": usage_body(done), "request_id": request_id}
+
+
+def error_body(error: ApiError, request_id: str) -> dict[str, Any]:
+    return {"error": {"code": error.code, "message": error.message}, "request_id": request_id}
+
+
+def error_headers(error: ApiError, cors_origin: str) -> dict[str, str]:
+    headers = cors_headers(cors_origin)
     if error.spec.retry_after is not None:
-        extra["Retry-After"] = str(error.spec.retry_after)
+        headers["Retry-After"] = str(error.spec.retry_after)
     if error.code == "method_not_allowed":
-        extra["Allow"] = "POST, OPTIONS" if cors_origin else "POST"
-    return _response(error.status, body, cors_origin, extra)
+        headers["Allow"] = "POST, OPTIONS" if cors_origin else "POST"
+    return headers
 
 
-def preflight(cors_origin: str) -> dict[str, Any]:
-    headers = _cors(cors_origin)
-    headers.update({
+def preflight_headers(cors_origin: str) -> dict[str, str]:
+    return {
+        **cors_headers(cors_origin),
         "Access-Control-Allow-Methods": "POST, OPTIONS",
         # The API key (x-api-key) or SigV4 headers (AUTH=iam) ride on the POST too.
         "Access-Control-Allow-Headers": "Content-Type, X-Api-Key, Authorization, X-Amz-Date, X-Amz-Security-Token",
         "Access-Control-Max-Age": "600",
-    })
-    return {"statusCode": 204, "headers": headers, "body": ""}
+    }
 
 
-def _response(status: int, body: dict[str, Any], cors_origin: str, extra: dict[str, str] | None = None) -> dict[str, Any]:
-    headers = {"Content-Type": "application/json", **_cors(cors_origin), **(extra or {})}
-    return {"statusCode": status, "headers": headers, "body": _dumps(body), "isBase64Encoded": False}
-
-
-def _cors(origin: str) -> dict[str, str]:
+def cors_headers(origin: str) -> dict[str, str]:
     if not origin:
         return {}
     headers = {"Access-Control-Allow-Origin": origin}
@@ -65,10 +86,15 @@ def _cors(origin: str) -> dict[str, str]:
     return headers
 
 
-def _dumps(body: dict[str, Any]) -> str:
+def sse_event(name: str, data: dict[str, Any]) -> str:
+    """One server-sent event. JSON never holds a raw newline, so ``data`` is one line."""
+    return f"event: {name}\ndata: {dumps(data)}\n\n"
+
+
+def dumps(body: dict[str, Any]) -> str:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     try:
         text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate echoed back: escape it rather than fail
+    except UnicodeEncodeError:  # a lone surrogate from the model or the caller: escape it
         text = json.dumps(body, separators=(",", ":"))
     return text

@@ -1,14 +1,13 @@
-"""Turn an API Gateway REST (v1) proxy event into a checked ``InferenceRequest`` or an ``ApiError``.
+"""Turn a POST body into a checked ``InferenceRequest`` or an ``ApiError``.
 
-Pure: no I/O, no logging, no Bedrock. Every input a caller controls is refused here with a
-4xx naming the cause, so nothing malformed ever costs a model call, and nothing raises.
-Checks run cheapest first, and sizes are checked before anything is decoded or parsed.
+Pure: no I/O, no logging, no Bedrock, no web framework. Every input a caller controls is
+refused here with a 4xx naming the cause, so nothing malformed ever costs a model call, and
+nothing raises. Checks run cheapest first, and sizes are checked before anything is decoded
+or parsed.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import re
@@ -34,14 +33,10 @@ class InferenceRequest:
     temperature: float | None = None
     top_p: float | None = None
     stop_sequences: tuple[str, ...] | None = None
+    stream: bool = False  # answer as server-sent events, written as the model writes
 
 
-@dataclass(frozen=True)
-class Preflight:
-    """A CORS preflight (OPTIONS) to answer without a model call."""
-
-
-FIELDS = ("prompt", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences")
+FIELDS = ("prompt", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences", "stream")
 MAX_STOP_SEQUENCES = 4
 MAX_INTEGER_DIGITS = 20  # far beyond any range here; stops 10**4000-digit numbers early
 
@@ -58,47 +53,13 @@ class _Refused(Exception):
         self.error = ApiError(code, detail)
 
 
-def parse_event(event: Any, settings: Settings) -> InferenceRequest | Preflight | ApiError:
+def parse_request(body: bytes, content_type: str | None, settings: Settings) -> InferenceRequest | ApiError:
+    """The POST body (as received, already size-checked by the caller) → a request or its 4xx."""
     try:
-        return _parse(event, settings)
+        _check_content_type(content_type)
+        return _to_request(_load_json(_decode(body, settings.body_max_bytes)), settings)
     except _Refused as refused:
         return refused.error
-
-
-def header(event: Any, name: str) -> str | None:
-    """A request header, by case-insensitive name (``headers`` first, then ``multiValueHeaders``)."""
-    wanted = name.lower()
-    for key, value in _items(event.get("headers")):
-        if isinstance(key, str) and key.lower() == wanted and isinstance(value, str):
-            return value
-    for key, values in _items(event.get("multiValueHeaders")):
-        if isinstance(key, str) and key.lower() == wanted and isinstance(values, list) and values:
-            if isinstance(values[-1], str):
-                return values[-1]
-    return None
-
-
-def _items(mapping: Any) -> list:
-    return list(mapping.items()) if isinstance(mapping, dict) else []
-
-
-def _parse(event: Any, settings: Settings) -> InferenceRequest | Preflight:
-    if not isinstance(event, dict):
-        raise _Refused("invalid_body", "the event is not an API Gateway proxy event")
-    method = event.get("httpMethod")
-    if method == "OPTIONS" and settings.cors_allow_origin:
-        return Preflight()
-    if method != "POST":
-        shown = method if isinstance(method, str) else "(none)"
-        raise _Refused("method_not_allowed", f"method {shown[:16]!r} is not allowed; use POST")
-    body = event.get("body")
-    if body is None or body == "":
-        raise _Refused("missing_body")
-    if not isinstance(body, str):
-        raise _Refused("invalid_body", "the event body is not a string")
-    _check_content_type(header(event, "content-type"))
-    text = _decode(body, event.get("isBase64Encoded") is True, settings.body_max_bytes)
-    return _to_request(_load_json(text), settings)
 
 
 def _check_content_type(value: str | None) -> None:
@@ -113,31 +74,15 @@ def _check_content_type(value: str | None) -> None:
             raise _Refused("unsupported_media_type", "only charset=utf-8 is accepted")
 
 
-def _decode(body: str, is_base64: bool, max_bytes: int) -> str:
-    too_large = f"the body exceeds {max_bytes} bytes"
-    if is_base64:
-        if len(body) > 4 * (max_bytes // 3 + 1) + 4:
-            raise _Refused("body_too_large", too_large)
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            raise _Refused("invalid_base64") from None
-        if len(raw) > max_bytes:
-            raise _Refused("body_too_large", too_large)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise _Refused("invalid_encoding", f"the body is not valid UTF-8 (byte {error.start})") from None
-    else:
-        text = body
-        if len(text) > max_bytes:  # a character is at least one byte: no need to encode
-            raise _Refused("body_too_large", too_large)
-        try:
-            size = len(text.encode("utf-8"))
-        except UnicodeEncodeError:
-            raise _Refused("invalid_encoding", "the body contains a lone surrogate, which is not UTF-8") from None
-        if size > max_bytes:
-            raise _Refused("body_too_large", too_large)
+def _decode(body: bytes, max_bytes: int) -> str:
+    if not body:
+        raise _Refused("missing_body")
+    if len(body) > max_bytes:
+        raise _Refused("body_too_large", f"the body exceeds {max_bytes} bytes")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _Refused("invalid_encoding", f"the body is not valid UTF-8 (byte {error.start})") from None
     if not text.strip():
         raise _Refused("missing_body")
     return text
@@ -216,6 +161,7 @@ def _to_request(data: Any, settings: Settings) -> InferenceRequest:
         temperature=_unit_interval(given, "temperature"),
         top_p=_unit_interval(given, "top_p"),
         stop_sequences=_stop_sequences(given["stop_sequences"]) if "stop_sequences" in given else None,
+        stream=_boolean(given, "stream"),
     )
 
 
@@ -262,6 +208,13 @@ def _unit_interval(given: dict[str, Any], field: str) -> float | None:
     if type(value) not in (int, float) or not 0 <= value <= 1:
         raise _Refused("invalid_field", f"{field!r} must be a number from 0 to 1")
     return float(value)
+
+
+def _boolean(given: dict[str, Any], field: str) -> bool:
+    value = given.get(field, False)
+    if type(value) is not bool:  # 1, "true" and "yes" are not booleans here
+        raise _Refused("invalid_field", f"{field!r} must be true or false, not {_json_type(value)}")
+    return value
 
 
 def _stop_sequences(value: Any) -> tuple[str, ...]:

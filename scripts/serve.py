@@ -1,41 +1,39 @@
-"""Run the Lambda handler behind a localhost HTTP endpoint, as API Gateway would call it.
+"""Serve the function's web app on this machine, with uvicorn, as run.sh does in Lambda.
 
     .venv/bin/python scripts/serve.py             # real Amazon Bedrock, your AWS credentials
     .venv/bin/python scripts/serve.py --offline   # local stand-in model: no AWS account needed
 
-The handler module is imported exactly as Lambda imports it; with --offline its boto3 client
-is pointed at a local Converse stand-in (AWS_ENDPOINT_URL_BEDROCK_RUNTIME), so every line of
-the handler runs, and only the model is fake. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+The app (function/app.py) is the same one Lambda runs behind the Web Adapter: nothing is
+translated. With --offline its boto3 client is pointed at a local ConverseStream stand-in
+(AWS_ENDPOINT_URL_BEDROCK_RUNTIME), so every line of the app runs and only the model is
+fake. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import signal
+import socket
 import sys
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
 from local.fake_bedrock import LABEL, STAND_IN_MODEL_ID, FakeBedrock  # noqa: E402
-from local.gateway import LocalApiGateway  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=3000, help="port (default 3000; 0 picks a free one)")
-    parser.add_argument("--stage", default="local", help="stage name in the event (default local)")
     parser.add_argument("--offline", action="store_true",
                         help="answer with a local stand-in model instead of Amazon Bedrock (no AWS account needed)")
     return parser.parse_args(argv)
 
 
 def use_stand_in(url: str) -> None:
-    """Point the handler's client at the stand-in, with throwaway credentials it never checks."""
+    """Point the app's client at the stand-in, with throwaway credentials it never checks."""
     os.environ.update({
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": url,
         "MODEL_ID": STAND_IN_MODEL_ID,
@@ -60,13 +58,22 @@ def real_bedrock_problem() -> str | None:
     return None
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """Bind first, so a busy port is one clear line, and port 0 shows the port it got."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "bedrock-api-local")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "BedrockInferenceApi")
-    stand_in = None
     if os.environ.get("AWS_REGION") and not os.environ.get("AWS_DEFAULT_REGION"):
         os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"]  # Lambda sets both; boto3 reads this one
+    stand_in = None
     if args.offline:
         stand_in = FakeBedrock().start()
         use_stand_in(stand_in.url)
@@ -75,35 +82,33 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             print(f"serve.py: {problem}", file=sys.stderr)
             return 2
-
-    import handler  # after the environment is set: the module reads it once, like Lambda
-
     try:
-        gateway = LocalApiGateway(handler.lambda_handler, args.host, args.port, args.stage)
+        sock = listening_socket(args.host, args.port)
     except OSError as error:
         print(f"serve.py: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    threading.Thread(target=gateway.serve_forever, name="gateway", daemon=True).start()
 
+    import uvicorn
+
+    import app  # after the environment is set: the module reads it once, as in Lambda
+
+    host, port = sock.getsockname()[:2]
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     if stand_in:
         print(f"Model: {LABEL} {STAND_IN_MODEL_ID} at {stand_in.url}")
         print("       Answers are a fixed summary of your request, not model output. Drop --offline for Bedrock.")
     else:
-        region = handler.BEDROCK.meta.region_name
-        print(f"Model: Amazon Bedrock {handler.SETTINGS.model_id} in {region} (billed to your AWS account)")
-    print(f"Listening on {gateway.url}  (Ctrl-C to stop)")
-    print(f"Try:   curl -s -X POST {gateway.url} -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\"}}'",
+        print(f"Model: Amazon Bedrock {app.SETTINGS.model_id} in {app.BEDROCK.meta.region_name} (billed to your AWS account)")
+    print(f"Listening on {url}/invoke  (Ctrl-C to stop)")
+    print(f"Try:   curl -s {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\"}}'")
+    print(f"       curl -N {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\", \"stream\": true}}'",
           flush=True)
-
-    while not stop.wait(0.5):
-        pass
-    gateway.shutdown()
-    gateway.server_close()
-    if stand_in:
-        stand_in.stop()
+    config = uvicorn.Config(app.app, log_level="warning", access_log=False, server_header=False)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        if stand_in:
+            stand_in.stop()
     print("Stopped.", flush=True)
     return 0
 

@@ -1,0 +1,206 @@
+"""The function as an ASGI web app: POST a prompt (or a conversation) → Amazon Bedrock → the answer.
+
+One app, three hosts: Lambda behind the Lambda Web Adapter (run.sh), `make serve`, and any
+container. It knows nothing of which one runs it beyond the adapter's documented headers:
+``x-amzn-request-context`` (API Gateway's requestContext as JSON: the request id callers see)
+and ``x-amzn-lambda-context`` (the invocation: Lambda's request id and ``deadline`` in epoch
+milliseconds). Without them, ids are generated and the deadline is LAMBDA_TIMEOUT_SECONDS.
+
+Created once per process, at import: the settings, the Bedrock client, and ``app``, built by
+``create_app`` from both (tests build their own with their own settings and client). The routes:
+``GET /`` (readiness: answers without calling Bedrock), ``POST /invoke``, and ``OPTIONS
+/invoke`` when CORS_ALLOW_ORIGIN is set. Data flows one way: route → request.py → answer.py
+(Bedrock) → replies.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+import bedrock
+import replies
+from answer import Answer, Done, gather
+from bedrock import TextDelta
+from config import Settings, load_settings
+from errors import ApiError
+from observability import RequestRecord, logger
+from relay import Failed
+from request import parse_request
+
+SETTINGS = load_settings(os.environ)
+BEDROCK = bedrock.make_client(SETTINGS.budget)
+# The answer must end this long before the deadline, to send its last event and flush metrics.
+DEADLINE_MARGIN_SECONDS = 2.0
+MAX_REQUEST_ID = 128
+
+for _correction in SETTINGS.corrections:
+    logger.warning(f"setting corrected: {_correction}")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who is asking and until when: from the Web Adapter's headers, or made up locally."""
+
+    request_id: str  # API Gateway's, which the caller and the access log see
+    function_request_id: str | None  # Lambda's
+    deadline: float  # time.monotonic() by which the answer must be complete
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str], settings: Settings) -> Invocation:
+        api = _json_header(headers, "x-amzn-request-context")
+        function = _json_header(headers, "x-amzn-lambda-context")
+        request_id = api.get("requestId")
+        function_request_id = function.get("request_id")
+        now = time.monotonic()
+        deadline = now + settings.lambda_timeout
+        deadline_ms = function.get("deadline")
+        if type(deadline_ms) is int and deadline_ms > 0:
+            deadline = now + deadline_ms / 1000 - time.time()
+        return cls(
+            request_id=request_id[:MAX_REQUEST_ID] if isinstance(request_id, str) and request_id else str(uuid.uuid4()),
+            function_request_id=function_request_id[:MAX_REQUEST_ID] if isinstance(function_request_id, str) else None,
+            deadline=deadline - DEADLINE_MARGIN_SECONDS,
+        )
+
+
+def _json_header(headers: Mapping[str, str], name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(headers.get(name) or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+async def ready(request: Request) -> Response:
+    """The adapter's readiness check (and a container's health check): no Bedrock call."""
+    return _json(200, {"status": "ready"})
+
+
+async def invoke(request: Request) -> Response:
+    """``POST /invoke``: refuse or answer, as JSON or, with ``"stream": true``, as SSE."""
+    settings: Settings = request.app.state.settings
+    invocation = Invocation.from_headers(request.headers, settings)
+    record = RequestRecord(invocation.request_id, invocation.function_request_id, settings)
+    try:
+        body = await _read_body(request, settings.body_max_bytes)
+        parsed = parse_request(body, request.headers.get("content-type"), settings)
+        if isinstance(parsed, ApiError):
+            return _refuse(parsed, record, invocation, settings)
+        record.received(parsed)
+        opened = await Answer.open(request.app.state.bedrock, parsed, settings.model_id, invocation.deadline)
+        if isinstance(opened, ApiError):
+            return _refuse(opened, record, invocation, settings)
+        if parsed.stream:
+            headers = {**replies.SSE_HEADERS, **replies.cors_headers(settings.cors_allow_origin)}
+            return StreamingResponse(_events(opened, record, invocation, settings), headers=headers)
+        text, final = await gather(opened)
+    except Exception:  # noqa: BLE001 - the trace goes to the logs, never to the caller
+        logger.exception("unexpected failure", extra={"request_id": invocation.request_id})
+        return _refuse(ApiError("internal_error"), record, invocation, settings)
+    if isinstance(final, Failed):
+        return _refuse(final.error, record, invocation, settings)
+    record.answered(text, final, opened.bedrock_ms, opened.first_text_ms)
+    body = replies.answer_body(text, settings.model_id, final, invocation.request_id)
+    return _json(200, body, replies.cors_headers(settings.cors_allow_origin))
+
+
+async def _events(answer: Answer, record: RequestRecord, invocation: Invocation, settings: Settings) -> AsyncIterator[str]:
+    """The SSE body: deltas as they come, then ``done`` or ``error``, never a silent cut."""
+    text: list[str] = []
+    try:
+        async for batch in answer.batches():
+            chunk = []
+            for item in batch:
+                if isinstance(item, TextDelta):
+                    text.append(item.text)
+                    chunk.append(replies.sse_event("delta", {"text": item.text}))
+                elif isinstance(item, Done):
+                    record.answered("".join(text), item, answer.bedrock_ms, answer.first_text_ms)
+                    chunk.append(replies.sse_event("done", replies.done_body(settings.model_id, item, invocation.request_id)))
+                elif isinstance(item, Failed):
+                    record.failed(item.error, after_first_byte=True)
+                    chunk.append(replies.sse_event("error", replies.error_body(item.error, invocation.request_id)))
+            if chunk:
+                yield "".join(chunk)
+    except asyncio.CancelledError:  # the client went away (the server saw the connection close)
+        record.abandoned()
+        raise
+    except Exception:  # noqa: BLE001 - a bug of ours still ends the stream with an error event
+        logger.exception("unexpected failure while streaming", extra={"request_id": invocation.request_id})
+        error = ApiError("internal_error")
+        record.failed(error, after_first_byte=True)
+        yield replies.sse_event("error", replies.error_body(error, invocation.request_id))
+    finally:
+        answer.close()  # also when the client went away (the task is cancelled here)
+
+
+async def _read_body(request: Request, max_bytes: int) -> bytes:
+    """The body, but never more than ``max_bytes + 1`` of it (enough to know it is too large)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            break
+    return b"".join(chunks)[: max_bytes + 1]
+
+
+def _refuse(error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings) -> Response:
+    record.failed(error)
+    headers = replies.error_headers(error, settings.cors_allow_origin)
+    return _json(error.status, replies.error_body(error, invocation.request_id), headers)
+
+
+async def preflight(request: Request) -> Response:
+    """A browser's CORS preflight for ``POST /invoke`` (only when CORS_ALLOW_ORIGIN is set)."""
+    origin = request.app.state.settings.cors_allow_origin
+    if not origin:
+        return await _http_error(request, HTTPException(405))
+    return Response(status_code=204, headers=replies.preflight_headers(origin))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 and 405, in the API's error shape."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "internal_error")
+    error = ApiError(code, f"method {request.method[:16]!r} is not allowed; use POST" if status == 405 else None)
+    settings: Settings = request.app.state.settings
+    invocation = Invocation.from_headers(request.headers, settings)
+    record = RequestRecord(invocation.request_id, invocation.function_request_id, settings)
+    return _refuse(error, record, invocation, settings)
+
+
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(replies.dumps(body).encode("utf-8"), status, headers, media_type="application/json")
+
+
+def create_app(settings: Settings, client: Any) -> Starlette:
+    """The web app answering with ``settings`` through the bedrock-runtime ``client``."""
+    web_app = Starlette(
+        routes=[
+            Route("/", ready, methods=["GET"]),
+            Route("/invoke", invoke, methods=["POST"]),
+            Route("/invoke", preflight, methods=["OPTIONS"]),
+        ],
+        exception_handlers={404: _http_error, 405: _http_error},
+    )
+    web_app.state.settings = settings
+    web_app.state.bedrock = client
+    return web_app
+
+
+app = create_app(SETTINGS, BEDROCK)
