@@ -49,13 +49,26 @@ def build_app(settings: Settings | Mapping[str, Settings], outdir: str | None = 
     return app
 
 
+def write_openapi_documents(app) -> list[Path]:
+    """Each stack's OpenAPI document beside its Terraform JSON: ``<outdir>/stacks/<stack>/openapi.json``."""
+    from constructs_lib.openapi import write_document
+    from constructs_lib.stack import BedrockInferenceStack
+
+    return [
+        write_document(stack.api.openapi_document, Path(app.outdir) / "stacks" / stack.node.id)
+        for stack in app.node.children if isinstance(stack, BedrockInferenceStack)
+    ]
+
+
 def main() -> int:
     try:
         stacks = read_stack_settings()
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    build_app(stacks).synth()
+    app = build_app(stacks)
+    app.synth()
+    write_openapi_documents(app)
     return 0
 
 

@@ -1,30 +1,26 @@
 """The public HTTP entry point (the original ``modules/api_gateway``).
 
-A regional REST API with one resource and one POST method proxied to the function, guarded
-at the edge: authentication, a request model, throttling, logging and tracing.
+A regional REST API defined by one OpenAPI 3.0 document (constructs_lib/openapi.py): every route
+is a Lambda proxy integration whose answer streams through, guarded at the edge by
+authentication, a request model, throttling, logging and tracing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from cdktf import Fn, TerraformResourceLifecycle
+from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
+from constructs_lib import openapi
 from constructs_lib.aws import (
     ApiGatewayAccount,
     ApiGatewayApiKey,
     ApiGatewayDeployment,
-    ApiGatewayGatewayResponse,
-    ApiGatewayIntegration,
-    ApiGatewayMethod,
     ApiGatewayMethodSettings,
     ApiGatewayMethodSettingsSettings,
-    ApiGatewayModel,
-    ApiGatewayRequestValidator,
-    ApiGatewayResource,
     ApiGatewayRestApi,
     ApiGatewayRestApiEndpointConfiguration,
     ApiGatewayStage,
@@ -38,9 +34,7 @@ from constructs_lib.aws import (
     LambdaPermission,
 )
 from constructs_lib.iam import ApiGatewayCloudWatchRole
-
-RESOURCE_PATH = "invoke"
-AUTHORIZATION = {"api_key": "NONE", "iam": "AWS_IAM", "none": "NONE"}
+from constructs_lib.request_schema import MODEL_NAME
 
 # One JSON object per request in the access log: who, what, how it ended, how long it took.
 ACCESS_LOG_FORMAT = json.dumps({
@@ -62,15 +56,9 @@ ACCESS_LOG_FORMAT = json.dumps({
     "errorMessage": "$context.error.message",
 }, separators=(",", ":"))
 
-# Errors API Gateway answers itself (bad body, missing key, throttled, ...) in the handler's
-# error shape, so callers parse one format whoever refused them.
-GATEWAY_ERROR_TEMPLATES = {
-    # messageString is already a quoted JSON string; validationErrorString is not escaped (it
-    # quotes field names), so it would break the JSON and is left out.
-    "BAD_REQUEST_BODY": '{"error": {"code": "invalid_body", "message": $context.error.messageString}, "request_id": "$context.requestId"}',
-    "DEFAULT_4XX": '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}, "request_id": "$context.requestId"}',
-    "DEFAULT_5XX": '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}, "request_id": "$context.requestId"}',
-}
+# Stand-ins for what only Terraform knows, in the document synth writes for client generators.
+UNKNOWN_PARTITION = "<partition>"
+UNKNOWN_FUNCTION_ARN = "<lambda_function_arn>"
 
 
 def access_log_group_name(api_name: str) -> str:
@@ -83,11 +71,7 @@ def execution_log_group_name(rest_api_id: str, stage_name: str) -> str:
 
 
 def _digest(value: object) -> str:
-    """A short fingerprint of a Python value, for deployment triggers.
-
-    Templates full of ``$context`` and quotes are hashed here rather than embedded in the
-    trigger's Terraform expression, where their escaping would not survive.
-    """
+    """A short fingerprint of a Python value, for the deployment trigger."""
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -110,17 +94,60 @@ class ApiLogging:
     manage_account_role: bool  # set the account-wide API Gateway CloudWatch role
 
 
-class InferenceApi(Construct):
-    """``POST /<stage>/invoke`` → Lambda proxy integration, guarded at the edge.
+@dataclass(frozen=True)
+class LambdaBackend:
+    """The function behind every route, and where API Gateway reaches it."""
 
+    function_name: str
+    function_arn: str
+    timeout_seconds: int  # the function's timeout: the integration waits at least this long
+    partition: str
+    region: str
+
+    @property
+    def invocation_uri(self) -> str:
+        return openapi.streaming_invocation_uri(self.partition, self.region, self.function_arn)
+
+
+def api_document(
+    backend: LambdaBackend,
+    *,
+    title: str,
+    auth: str,
+    cors_allow_origin: str,
+    request_schema: dict,
+    routes: tuple[openapi.Route, ...] = openapi.ROUTES,
+) -> dict:
+    """The API's OpenAPI document, every route integrated with ``backend``."""
+    return openapi.document(
+        title=title,
+        auth=auth,
+        cors_allow_origin=cors_allow_origin,
+        request_schemas={MODEL_NAME: request_schema},
+        integration=openapi.lambda_integration(
+            backend.invocation_uri, openapi.integration_timeout_ms(backend.timeout_seconds),
+        ),
+        routes=routes,
+    )
+
+
+class InferenceApi(Construct):
+    """``POST /<stage>/invoke`` → Lambda, answers streamed, guarded at the edge.
+
+    - One OpenAPI 3.0 document is the API's ``body`` (constructs_lib/openapi.py): routes, the
+      request validator and JSON Schema model, API key / SigV4 security, the CORS preflight,
+      gateway responses in the function's error shape, and a STREAM Lambda integration whose
+      timeout covers the function's.
     - Auth: an API key bound to the stage by a usage plan (throttle + daily quota), SigV4
       (AWS_IAM), or nothing (only when asked for).
-    - A request validator and JSON-schema model refuse malformed bodies before Lambda runs.
     - Stage throttling, JSON access logs, execution logs at ERROR with metrics, X-Ray.
-    - The deployment is replaced whenever the method, integration or model changes (a hash
-      in ``triggers``), created before the old one is destroyed so the stage always points at
-      a live deployment.
-    - The Lambda permission names this API, this stage and only ``POST /invoke``.
+    - The deployment is replaced whenever the document changes (its fingerprint and the
+      integration URI in ``triggers``), created before the old one is destroyed so the stage
+      always points at a live deployment.
+    - Each Lambda permission names this API, this stage and one method on one path.
+
+    ``openapi_document`` is the document with placeholders where only Terraform knows the value
+    (the function ARN, the partition): what synth writes for client generators.
     """
 
     def __init__(
@@ -130,89 +157,39 @@ class InferenceApi(Construct):
         *,
         api_name: str,
         stage_name: str,
-        function_name: str,
-        function_invoke_arn: str,
+        backend: LambdaBackend,
         request_schema: dict,
         access: AccessControl,
         logging: ApiLogging,
         cors_allow_origin: str = "",
     ) -> None:
         super().__init__(scope, id_)
+        routes = openapi.ROUTES
+        contract = {"title": api_name, "auth": access.auth, "cors_allow_origin": cors_allow_origin,
+                    "request_schema": request_schema, "routes": routes}
+        self.openapi_document = api_document(
+            replace(backend, function_arn=UNKNOWN_FUNCTION_ARN, partition=UNKNOWN_PARTITION), **contract,
+        )
         self.rest_api = ApiGatewayRestApi(
             self, "rest_api",
             name=api_name,
-            description="Amazon Bedrock inference endpoint",
+            description=openapi.DESCRIPTION,
+            # The function ARN and partition inside are Terraform references, resolved at apply.
+            body=json.dumps(api_document(backend, **contract), separators=(",", ":")),
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
             # A replacement API comes up before the old one goes, as the deployment does.
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-        self.resource = ApiGatewayResource(
-            self, "resource",
-            rest_api_id=self.rest_api.id,
-            parent_id=self.rest_api.root_resource_id,
-            path_part=RESOURCE_PATH,
-        )
-        self.validator = ApiGatewayRequestValidator(
-            self, "validator",
-            rest_api_id=self.rest_api.id,
-            name="body-and-parameters",
-            validate_request_body=True,
-            validate_request_parameters=True,
-        )
-        self.model = ApiGatewayModel(
-            self, "model",
-            rest_api_id=self.rest_api.id,
-            name="InferenceRequest",
-            description="POST /invoke body; mirrors the handler's request contract",
-            content_type="application/json",
-            # Compact: the provider keeps the schema compacted, so spaces would show as drift.
-            schema=json.dumps(request_schema, sort_keys=True, separators=(",", ":")),
-        )
-        self.method = ApiGatewayMethod(
-            self, "post",
-            rest_api_id=self.rest_api.id,
-            resource_id=self.resource.id,
-            http_method="POST",
-            authorization=AUTHORIZATION[access.auth],
-            api_key_required=access.auth == "api_key",
-            request_validator_id=self.validator.id,
-            request_models={"application/json": self.model.name},
-        )
-        self.integration = ApiGatewayIntegration(
-            self, "integration",
-            rest_api_id=self.rest_api.id,
-            resource_id=self.resource.id,
-            http_method=self.method.http_method,
-            type="AWS_PROXY",
-            integration_http_method="POST",  # Lambda is always invoked with POST
-            uri=function_invoke_arn,
-        )
-        routes = [self.method, self.integration]
-        if cors_allow_origin:
-            routes += self._preflight(function_invoke_arn)
-        # With CORS on, a browser must be able to read the gateway's own refusals too.
-        cors_header = {"gatewayresponse.header.Access-Control-Allow-Origin": f"'{cors_allow_origin}'"}
-        responses = [
-            ApiGatewayGatewayResponse(
-                self, f"response_{kind.lower()}",
-                rest_api_id=self.rest_api.id,
-                response_type=kind,
-                response_templates={"application/json": template},
-                response_parameters=cors_header if cors_allow_origin else None,
-            )
-            for kind, template in GATEWAY_ERROR_TEMPLATES.items()
-        ]
         self.deployment = ApiGatewayDeployment(
             self, "deployment",
             rest_api_id=self.rest_api.id,
-            triggers={"redeployment": Fn.sha1(Fn.jsonencode([
-                self.resource.id, self.method.id, self.method.authorization, self.method.api_key_required,
-                self.integration.id, self.integration.type, self.integration.uri,
-                self.validator.id, self.model.schema, *[route.id for route in routes],
-                *[response.id for response in responses], _digest([GATEWAY_ERROR_TEMPLATES, cors_allow_origin]),
-            ]))},
+            # The body is the document with the placeholders filled in: a new fingerprint or a
+            # new integration URI is a new document.
+            triggers={
+                "document": _digest(self.openapi_document),
+                "integration_uri": backend.invocation_uri,
+            },
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-            depends_on=[*routes, *responses],
         )
         self.stage = self._stage(stage_name, api_name, logging)
         self.method_settings = ApiGatewayMethodSettings(
@@ -229,44 +206,25 @@ class InferenceApi(Construct):
             ),
         )
         self.api_key = self._api_key(api_name, access) if access.auth == "api_key" else None
-        self.permission = self._permit("invoke_permission", "POST", function_name, stage_name)
-        if cors_allow_origin:
-            self._permit("preflight_permission", "OPTIONS", function_name, stage_name)
-        self.endpoint_url = f"{self.stage.invoke_url}/{RESOURCE_PATH}"
+        self.permissions = [
+            self._permit(route.http_method, route.path, backend.function_name, stage_name) for route in routes
+        ] + [
+            self._permit("OPTIONS", path, backend.function_name, stage_name)
+            for path in openapi.preflight_paths(routes, cors_allow_origin)
+        ]
+        self.endpoint_url = f"{self.stage.invoke_url}{openapi.INVOKE.path}"
 
-    def _permit(self, id_: str, http_method: str, function_name: str, stage_name: str) -> LambdaPermission:
-        """Let this API invoke the function for one stage and method on ``/invoke``, nothing else."""
+    def _permit(self, http_method: str, path: str, function_name: str, stage_name: str) -> LambdaPermission:
+        """Let this API invoke the function for one stage, one method and one path, nothing else."""
+        name = http_method.title() + "".join(part.title() for part in path.replace("-", "/").split("/") if part)
         return LambdaPermission(
-            self, id_,
-            statement_id=f"AllowApiGatewayInvoke{http_method.title()}",
+            self, f"permission_{http_method.lower()}{path.replace('/', '_').replace('-', '_')}",
+            statement_id=f"AllowApiGateway{name}",
             action="lambda:InvokeFunction",
             function_name=function_name,
             principal="apigateway.amazonaws.com",
-            source_arn=f"{self.rest_api.execution_arn}/{stage_name}/{http_method}/{RESOURCE_PATH}",
+            source_arn=f"{self.rest_api.execution_arn}/{stage_name}/{http_method}{path}",
         )
-
-    def _preflight(self, function_invoke_arn: str) -> list:
-        """``OPTIONS /invoke`` for browsers' CORS preflight, answered by the handler (204 and the
-        CORS headers). Preflights carry no credentials, so this method requires none."""
-        method = ApiGatewayMethod(
-            self, "options",
-            rest_api_id=self.rest_api.id,
-            resource_id=self.resource.id,
-            http_method="OPTIONS",
-            authorization="NONE",
-            api_key_required=False,
-            request_validator_id=self.validator.id,
-        )
-        integration = ApiGatewayIntegration(
-            self, "options_integration",
-            rest_api_id=self.rest_api.id,
-            resource_id=self.resource.id,
-            http_method=method.http_method,
-            type="AWS_PROXY",
-            integration_http_method="POST",
-            uri=function_invoke_arn,
-        )
-        return [method, integration]
 
     def _stage(self, stage_name: str, api_name: str, logging: ApiLogging) -> ApiGatewayStage:
         """The stage with its two log groups, created first with retention (and KMS)."""

@@ -1,42 +1,62 @@
-"""The JSON Schema (draft 4) API Gateway checks POST bodies against before invoking Lambda.
+"""The request model API Gateway checks POST /invoke bodies against before invoking Lambda.
 
-It mirrors the handler's contract (function/request.py) but is never stricter: whatever the
-handler accepts passes here (``null`` means "not given" to the handler, so nulls pass), and
-the handler still makes the finer checks (roles alternating, control characters, one of
+It mirrors the function's contract (function/request.py) but is never stricter: whatever the
+function accepts passes here (``null`` means "not given" to the function, so nulls pass), and
+the function still makes the finer checks (roles alternating, control characters, one of
 ``prompt``/``messages``). What it refuses — unknown fields, wrong types, an oversized prompt,
 ``max_tokens`` out of range — never costs a Lambda invocation. tests/test_request_schema.py
 checks the agreement.
+
+The schema sits in the OpenAPI 3.0 document's ``components/schemas`` (constructs_lib/openapi.py),
+so it must be two things at once:
+
+- an OpenAPI 3.0 Schema Object: one ``type`` per schema, no ``"null"`` type, no ``$schema``
+  (openapi-spec-validator refuses ``"type": ["string", "null"]``). OpenAPI 3.0's own answer,
+  ``nullable: true``, is not JSON Schema;
+- an API Gateway model: "API Gateway models are defined using JSON schema draft 4, instead of
+  the JSON schema used by OpenAPI" (API Gateway "Amazon API Gateway important notes", REST
+  APIs). A ``nullable`` keyword means nothing there, so ``{"type": "string", "nullable": true}``
+  would refuse null at the edge: stricter than the function.
+
+``{"anyOf": [<the type>, {"enum": [null]}]}`` means "this, or null" in both (``_or_null``). The
+same notes list ``anyOf``, ``additionalProperties`` (and, for simple validation, ``maxItems``) as
+unsupported in imported models; if API Gateway drops a keyword, its model only grows looser, and
+the function refuses what gets through with the same 400/413 answers. Never stricter, either way.
 """
 
 from __future__ import annotations
 
 MAX_STOP_SEQUENCES = 4
+MODEL_NAME = "InferenceRequest"  # API Gateway model names are alphanumeric
+
+
+def _or_null(schema: dict) -> dict:
+    """``schema``, or JSON null (a field the caller set to null is a field not given)."""
+    return {"anyOf": [schema, {"enum": [None]}]}
 
 
 def request_schema(*, prompt_max_chars: int, max_tokens_cap: int) -> dict:
-    text = {"type": ["string", "null"], "maxLength": prompt_max_chars}
-    unit = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+    text = {"type": "string", "maxLength": prompt_max_chars}
+    unit = {"type": "number", "minimum": 0, "maximum": 1}
+    message = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["role", "content"],
+        "properties": {"role": {"enum": ["user", "assistant"]}, "content": text},
+    }
     return {
-        "$schema": "http://json-schema.org/draft-04/schema#",
-        "title": "InferenceRequest",
+        "title": MODEL_NAME,
         "type": "object",
         "additionalProperties": False,
         "anyOf": [{"required": ["prompt"]}, {"required": ["messages"]}],
         "properties": {
-            "prompt": text,
-            "messages": {
-                "type": ["array", "null"],
-                "items": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["role", "content"],
-                    "properties": {"role": {"enum": ["user", "assistant"]}, "content": {"type": "string", "maxLength": prompt_max_chars}},
-                },
-            },
-            "system": text,
-            "max_tokens": {"type": ["integer", "null"], "minimum": 1, "maximum": max_tokens_cap},
-            "temperature": unit,
-            "top_p": unit,
-            "stop_sequences": {"type": ["array", "null"], "maxItems": MAX_STOP_SEQUENCES, "items": {"type": "string"}},
+            "prompt": _or_null(text),
+            "messages": _or_null({"type": "array", "items": message}),
+            "system": _or_null(text),
+            "max_tokens": _or_null({"type": "integer", "minimum": 1, "maximum": max_tokens_cap}),
+            "temperature": _or_null(unit),
+            "top_p": _or_null(unit),
+            "stop_sequences": _or_null({"type": "array", "maxItems": MAX_STOP_SEQUENCES, "items": {"type": "string"}}),
+            "stream": _or_null({"type": "boolean"}),
         },
     }

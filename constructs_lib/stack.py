@@ -15,6 +15,7 @@ from constructs_lib.api_gateway import (
     AccessControl,
     ApiLogging,
     InferenceApi,
+    LambdaBackend,
     access_log_group_name,
     execution_log_group_name,
 )
@@ -84,8 +85,13 @@ class BedrockInferenceStack(TerraformStack):
             self, "api_gateway",
             api_name=name,
             stage_name=settings.stage_name,
-            function_name=function.function.function_name,
-            function_invoke_arn=function.function.invoke_arn,
+            backend=LambdaBackend(
+                function_name=function.function.function_name,
+                function_arn=function.function.arn,
+                timeout_seconds=settings.lambda_timeout_seconds,
+                partition=partition,
+                region=settings.region,
+            ),
             request_schema=request_schema(
                 prompt_max_chars=settings.prompt_max_chars, max_tokens_cap=settings.max_tokens_cap,
             ),
@@ -102,6 +108,7 @@ class BedrockInferenceStack(TerraformStack):
             ),
             cors_allow_origin=settings.cors_allow_origin,
         )
+        self.api = api  # main.py writes its OpenAPI document beside the synthesized stack
         if settings.waf_enabled:
             waf.ApiFirewall(
                 self, "waf",

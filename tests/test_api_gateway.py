@@ -1,64 +1,124 @@
-"""The REST API: one POST resource proxied to Lambda, redeployed on change, narrowly permitted."""
+"""The REST API: one OpenAPI document as its body, every Lambda route streamed, redeployed when
+the document changes, and each route narrowly permitted.
+
+moto drops most of an imported document (validators, models, gateway responses, the transfer
+mode), so what API Gateway is told is asserted here, on the synthesized document.
+"""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from cdktf import Testing
 
-from constructs_lib.api_gateway import AccessControl, ApiLogging, InferenceApi
-from constructs_lib.aws import (
-    ApiGatewayDeployment,
-    ApiGatewayIntegration,
-    ApiGatewayMethod,
-    ApiGatewayResource,
-    ApiGatewayRestApi,
-    ApiGatewayStage,
-    LambdaPermission,
-)
+from constructs_lib import openapi
+from constructs_lib.api_gateway import AccessControl, ApiLogging, InferenceApi, LambdaBackend
+from constructs_lib.aws import ApiGatewayDeployment, ApiGatewayRestApi, ApiGatewayStage, LambdaPermission
 from constructs_lib.request_schema import request_schema
 from tests.conftest import resources_of, synth_construct
 
-INVOKE_ARN = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:demo/invocations"
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:demo"
+STREAMING_URI = (
+    "arn:aws:apigateway:us-east-1:lambda:path/2021-11-15/functions/"
+    f"{FUNCTION_ARN}/response-streaming-invocations"
+)
 
 
-SCHEMA = request_schema(prompt_max_chars=100, max_tokens_cap=10)
-
-
-def synth_api(auth: str = "api_key", manage_account_role: bool = True) -> str:
+def synth_api(auth: str = "api_key", cors: str = "", timeout_seconds: int = 28, prompt_max_chars: int = 100,
+              rate_limit: int = 5) -> str:
     return synth_construct(lambda stack: InferenceApi(
-        stack, "api", api_name="demo", stage_name="v1", function_name="demo", function_invoke_arn=INVOKE_ARN,
-        request_schema=SCHEMA,
-        access=AccessControl(auth=auth, rate_limit=5, burst_limit=7, daily_quota=100),
-        logging=ApiLogging(retention_days=30, kms_key_arn=None, manage_account_role=manage_account_role),
+        stack, "api", api_name="demo", stage_name="v1",
+        backend=LambdaBackend(function_name="demo", function_arn=FUNCTION_ARN, timeout_seconds=timeout_seconds,
+                              partition="aws", region="us-east-1"),
+        request_schema=request_schema(prompt_max_chars=prompt_max_chars, max_tokens_cap=10),
+        access=AccessControl(auth=auth, rate_limit=rate_limit, burst_limit=7, daily_quota=100),
+        logging=ApiLogging(retention_days=30, kms_key_arn=None, manage_account_role=False),
+        cors_allow_origin=cors,
     ))
 
 
-def test_regional_rest_api_with_a_post_method_on_invoke():
+def body_of(synthesized: str) -> dict:
+    [api] = resources_of(synthesized, ApiGatewayRestApi.TF_RESOURCE_TYPE)
+    return json.loads(api["body"])
+
+
+def operations(document: dict) -> list[tuple[str, str, dict]]:
+    return [(path, method, op) for path, item in document["paths"].items() for method, op in item.items()]
+
+
+def trigger_of(synthesized: str) -> dict:
+    [deployment] = resources_of(synthesized, ApiGatewayDeployment.TF_RESOURCE_TYPE)
+    return deployment["triggers"]
+
+
+def test_a_regional_rest_api_whose_body_is_the_openapi_document_with_post_invoke():
     synthesized = synth_api()
     assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayRestApi.TF_RESOURCE_TYPE, {
         "name": "demo", "endpoint_configuration": {"types": ["REGIONAL"]},
     })
-    assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayResource.TF_RESOURCE_TYPE, {"path_part": "invoke"})
-    assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayMethod.TF_RESOURCE_TYPE, {"http_method": "POST"})
+    document = body_of(synthesized)
+    assert document["openapi"].startswith("3.0") and document["info"]["title"] == "demo"
+    assert [(path, method) for path, method, _ in operations(document)] == [("/invoke", "post")]
+    # The document replaces the separate resources; none of them is declared any more.
+    declared = set(json.loads(synthesized)["resource"])
+    assert not declared & {"aws_api_gateway_resource", "aws_api_gateway_method", "aws_api_gateway_integration",
+                           "aws_api_gateway_model", "aws_api_gateway_request_validator",
+                           "aws_api_gateway_gateway_response"}
 
 
-def test_post_is_proxied_to_the_function():
-    assert Testing.to_have_resource_with_properties(synth_api(), ApiGatewayIntegration.TF_RESOURCE_TYPE, {
-        "type": "AWS_PROXY", "integration_http_method": "POST", "uri": INVOKE_ARN,
-    })
+@pytest.mark.parametrize("cors", ["", "https://app.example.com"])
+def test_every_lambda_integration_streams_through_invoke_with_response_stream(cors):
+    document = body_of(synth_api(cors=cors))
+    for path, method, op in operations(document):
+        integration = op["x-amazon-apigateway-integration"]
+        assert integration["type"] == "aws_proxy" and integration["httpMethod"] == "POST", (path, method)
+        assert integration["responseTransferMode"] == "STREAM", (path, method)
+        assert integration["uri"] == STREAMING_URI, (path, method)
 
 
-def test_deployment_is_replaced_when_method_or_integration_changes():
-    synthesized = synth_api()
-    [deployment] = resources_of(synthesized, ApiGatewayDeployment.TF_RESOURCE_TYPE)
-    trigger = deployment["triggers"]["redeployment"]
-    assert "aws_api_gateway_method." in trigger and "aws_api_gateway_integration." in trigger
+def test_the_streaming_uri_follows_the_partition():
+    assert LambdaBackend("f", "arn:aws-cn:lambda:cn-north-1:1:function:f", 60, "aws-cn", "cn-north-1").invocation_uri == (
+        "arn:aws-cn:apigateway:cn-north-1:lambda:path/2021-11-15/functions/"
+        "arn:aws-cn:lambda:cn-north-1:1:function:f/response-streaming-invocations"
+    )
+
+
+@pytest.mark.parametrize("timeout_seconds", [28, 300, 890, 900])
+def test_the_integration_timeout_covers_the_function_timeout_within_the_15_minute_cap(timeout_seconds):
+    [(_, _, op)] = operations(body_of(synth_api(timeout_seconds=timeout_seconds)))
+    waited = op["x-amazon-apigateway-integration"]["timeoutInMillis"]
+    assert timeout_seconds * 1000 <= waited <= 15 * 60 * 1000
+    # A cold start's Init phase (up to 10 s) comes before the function timeout starts.
+    assert waited == min((timeout_seconds + 10) * 1000, 900_000)
+
+
+def test_the_rest_api_sets_no_compression_which_streaming_does_not_support():
+    [api] = resources_of(synth_api(), ApiGatewayRestApi.TF_RESOURCE_TYPE)
+    assert "minimum_compression_size" not in api
+
+
+def test_the_deployment_is_replaced_when_the_document_changes_and_only_then():
+    default = synth_api()
+    triggers = trigger_of(default)
+    assert triggers["integration_uri"] == STREAMING_URI
+    [deployment] = resources_of(default, ApiGatewayDeployment.TF_RESOURCE_TYPE)
     assert deployment["lifecycle"] == {"create_before_destroy": True}
-    assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayStage.TF_RESOURCE_TYPE, {"stage_name": "v1"})
+    assert Testing.to_have_resource_with_properties(default, ApiGatewayStage.TF_RESOURCE_TYPE, {"stage_name": "v1"})
+
+    # GIVEN a setting that changes the document (the model's maxLength) and one that does not
+    # (stage throttling lives outside the document)
+    longer_prompts = synth_api(prompt_max_chars=500)
+    other_throttle = synth_api(rate_limit=9)
+    # THEN only the first replaces the deployment
+    assert body_of(longer_prompts) != body_of(default)
+    assert trigger_of(longer_prompts)["document"] != triggers["document"]
+    assert body_of(other_throttle) == body_of(default)
+    assert trigger_of(other_throttle) == triggers
+    assert trigger_of(synth_api(cors="*"))["document"] != triggers["document"]
 
 
-def test_only_this_apis_stage_and_post_method_may_invoke_the_function():
+def test_only_this_apis_stage_and_post_invoke_may_invoke_the_function():
     synthesized = synth_api()
     [permission] = resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)
     [api_id] = json.loads(synthesized)["resource"][ApiGatewayRestApi.TF_RESOURCE_TYPE]
@@ -67,43 +127,67 @@ def test_only_this_apis_stage_and_post_method_may_invoke_the_function():
     assert permission["source_arn"] == f"${{aws_api_gateway_rest_api.{api_id}.execution_arn}}/v1/POST/invoke"
 
 
-def test_cors_adds_a_preflight_route_to_the_handler_and_cors_headers_on_gateway_errors():
-    synthesized = synth_construct(lambda stack: InferenceApi(
-        stack, "api", api_name="demo", stage_name="v1", function_name="demo", function_invoke_arn=INVOKE_ARN,
-        request_schema=SCHEMA, access=AccessControl(auth="api_key", rate_limit=5, burst_limit=7, daily_quota=100),
-        logging=ApiLogging(retention_days=30, kms_key_arn=None, manage_account_role=False),
-        cors_allow_origin="https://app.example.com",
-    ))
-    assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayMethod.TF_RESOURCE_TYPE, {
-        "http_method": "OPTIONS", "authorization": "NONE", "api_key_required": False,
-    })
+@pytest.mark.parametrize("auth", ["api_key", "iam", "none"])
+def test_cors_adds_a_credential_free_preflight_to_the_function_and_cors_headers_on_gateway_errors(auth):
+    synthesized = synth_api(auth=auth, cors="https://app.example.com")
+    document = body_of(synthesized)
+    invoke = document["paths"]["/invoke"]
+    assert set(invoke) == {"post", "options"}
+    assert "security" not in invoke["options"]
+    assert invoke["options"]["x-amazon-apigateway-integration"] == invoke["post"]["x-amazon-apigateway-integration"]
     permissions = {p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)}
     assert permissions == {"/v1/POST/invoke", "/v1/OPTIONS/invoke"}
-    for response in resources_of(synthesized, "aws_api_gateway_gateway_response"):
-        assert response["response_parameters"] == {
+    responses = document["x-amazon-apigateway-gateway-responses"]
+    assert set(responses) == set(openapi.GATEWAY_ERROR_TEMPLATES)
+    for response in responses.values():
+        assert response["responseParameters"] == {
             "gatewayresponse.header.Access-Control-Allow-Origin": "'https://app.example.com'"
         }
 
 
-def test_without_cors_only_post_is_routed():
-    synthesized = synth_api()
-    assert [m["http_method"] for m in resources_of(synthesized, ApiGatewayMethod.TF_RESOURCE_TYPE)] == ["POST"]
-    assert all("response_parameters" not in r for r in resources_of(synthesized, "aws_api_gateway_gateway_response"))
+def test_without_cors_only_post_is_routed_and_gateway_errors_carry_no_cors_header():
+    document = body_of(synth_api())
+    assert list(document["paths"]["/invoke"]) == ["post"]
+    responses = document["x-amazon-apigateway-gateway-responses"]
+    assert {kind: r["responseTemplates"]["application/json"] for kind, r in responses.items()} == openapi.GATEWAY_ERROR_TEMPLATES
+    assert all("responseParameters" not in r for r in responses.values())
 
 
 def test_gateway_error_templates_render_the_handlers_error_shape():
-    from constructs_lib.api_gateway import GATEWAY_ERROR_TEMPLATES
-
     # What API Gateway substitutes: messageString arrives already quoted, as a JSON string.
     context = {
         "$context.error.messageString": '"Invalid request body"',
         "$context.error.responseType": "BAD_REQUEST_BODY",
         "$context.requestId": "abc-123",
     }
-    for kind, template in GATEWAY_ERROR_TEMPLATES.items():
+    for kind, template in openapi.GATEWAY_ERROR_TEMPLATES.items():
         rendered = template
         for variable, value in context.items():
             rendered = rendered.replace(variable, value)
         body = json.loads(rendered)
         assert set(body) == {"error", "request_id"} and set(body["error"]) == {"code", "message"}, kind
         assert body["error"]["message"] == "Invalid request body" and body["request_id"] == "abc-123"
+
+
+def test_post_validates_its_body_against_the_request_model():
+    document = body_of(synth_api())
+    post = document["paths"]["/invoke"]["post"]
+    validator = post["x-amazon-apigateway-request-validator"]
+    assert document["x-amazon-apigateway-request-validators"][validator]["validateRequestBody"] is True
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/InferenceRequest"}
+    assert document["components"]["schemas"]["InferenceRequest"] == request_schema(prompt_max_chars=100, max_tokens_cap=10)
+
+
+def test_the_published_document_is_the_body_with_placeholders_for_what_only_terraform_knows():
+    published = {}
+    synth_construct(lambda stack: published.update(InferenceApi(
+        stack, "api", api_name="demo", stage_name="v1",
+        backend=LambdaBackend("demo", FUNCTION_ARN, 28, "aws", "us-east-1"),
+        request_schema=request_schema(prompt_max_chars=100, max_tokens_cap=10),
+        access=AccessControl(auth="api_key", rate_limit=5, burst_limit=7, daily_quota=100),
+        logging=ApiLogging(retention_days=30, kms_key_arn=None, manage_account_role=False),
+    ).openapi_document))
+    text = json.dumps(published)
+    assert "<lambda_function_arn>" in text and "<partition>" in text
+    filled = text.replace("<lambda_function_arn>", FUNCTION_ARN).replace("<partition>", "aws")
+    assert json.loads(filled) == body_of(synth_api())

@@ -41,7 +41,15 @@ def test_valid_requests_pass_both():
         {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
                       {"role": "user", "content": "c"}]},
         {"prompt": "hi", "temperature": None},
+        {"prompt": "hi", "stream": True},
+        {"prompt": "hi", "stream": False},
     ]:
+        assert handler_accepts(body) and SCHEMA.is_valid(body), body
+
+
+def test_null_means_not_given_so_every_optional_field_passes_null():
+    for field in set(request_schema(**LIMITS)["properties"]) - {"prompt"}:
+        body = {"prompt": "hi", field: None}
         assert handler_accepts(body) and SCHEMA.is_valid(body), body
 
 
@@ -55,6 +63,8 @@ def test_what_the_schema_refuses_the_handler_refuses_too():
         {"prompt": 42},
         {"prompt": "hi", "temperature": 2},
         {"prompt": "hi", "stop_sequences": ["a", "b", "c", "d", "e"]},
+        {"prompt": "hi", "stream": "yes"},
+        {"prompt": "hi", "stream": 1},
         {"system": "no prompt"},
         [],
     ]:
@@ -73,6 +83,7 @@ optional = st.fixed_dictionaries({}, optional={
     "temperature": st.one_of(st.none(), st.floats(0, 1.1, allow_nan=False), st.integers(0, 1)),
     "top_p": st.one_of(st.none(), st.floats(0, 1.1, allow_nan=False)),
     "stop_sequences": st.lists(st.text(alphabet="xyz", min_size=1, max_size=4), max_size=5),
+    "stream": st.one_of(st.none(), st.booleans()),
 })
 bodies = st.builds(
     lambda base, extra: {**base, **extra},

@@ -12,10 +12,8 @@ from cdktf import Testing
 
 from constructs_lib.aws import (
     ApiGatewayAccount,
-    ApiGatewayMethod,
     ApiGatewayMethodSettings,
-    ApiGatewayModel,
-    ApiGatewayRequestValidator,
+    ApiGatewayRestApi,
     ApiGatewayStage,
     ApiGatewayUsagePlan,
     ApiGatewayUsagePlanKey,
@@ -43,10 +41,21 @@ def has(resource_type: str, properties: dict | None = None, **environ: str) -> b
     return Testing.to_have_resource_with_properties(synth(**environ), resource_type, properties or {})
 
 
+def document(**environ: str) -> dict:
+    """The REST API's OpenAPI document (its ``body``), as API Gateway imports it."""
+    [api] = resources_of(synth(**environ), ApiGatewayRestApi.TF_RESOURCE_TYPE)
+    return json.loads(api["body"])
+
+
+def post_invoke(**environ: str) -> dict:
+    return document(**environ)["paths"]["/invoke"]["post"]
+
+
 # --- authentication ---------------------------------------------------------------------------
 
 def test_default_requires_an_api_key_bound_to_the_stage_by_a_throttled_usage_plan_with_a_quota():
-    assert has(ApiGatewayMethod.TF_RESOURCE_TYPE, {"http_method": "POST", "authorization": "NONE", "api_key_required": True})
+    assert post_invoke()["security"] == [{"api_key": []}]
+    assert document()["components"]["securitySchemes"]["api_key"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
     assert has(ApiGatewayUsagePlan.TF_RESOURCE_TYPE, {
         "throttle_settings": {"rate_limit": 10, "burst_limit": 20},
         "quota_settings": {"limit": 1000, "period": "DAY"},
@@ -65,13 +74,16 @@ def test_usage_plan_limits_come_from_the_settings():
 
 
 def test_iam_auth_requires_sigv4_and_has_no_api_key():
-    assert has(ApiGatewayMethod.TF_RESOURCE_TYPE, {"authorization": "AWS_IAM", "api_key_required": False}, AUTH="iam")
+    [requirement] = post_invoke(AUTH="iam")["security"]
+    [scheme] = [document(AUTH="iam")["components"]["securitySchemes"][name] for name in requirement]
+    assert scheme["x-amazon-apigateway-authtype"] == "awsSigv4"
     assert resources_of(synth(AUTH="iam"), ApiGatewayUsagePlan.TF_RESOURCE_TYPE) == []
     assert "api_key" not in json.loads(synth(AUTH="iam"))["output"]
 
 
 def test_no_auth_only_on_request_and_synth_warns_that_the_endpoint_is_public():
-    assert has(ApiGatewayMethod.TF_RESOURCE_TYPE, {"authorization": "NONE", "api_key_required": False}, AUTH="none")
+    assert "security" not in post_invoke(AUTH="none")
+    assert "securitySchemes" not in document(AUTH="none")["components"]
     [warning] = synth_warnings(load_settings({}, {"AUTH": "none"}))
     assert "the endpoint is public" in warning
     assert synth_warnings(load_settings({}, {})) == []
@@ -84,21 +96,26 @@ def test_unknown_auth_is_refused():
 
 # --- at the edge ------------------------------------------------------------------------------
 
+def model_of(**environ: str) -> dict:
+    """The JSON Schema POST /invoke bodies are validated against."""
+    post = post_invoke(**environ)
+    reference = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return document(**environ)["components"]["schemas"][reference.rsplit("/", 1)[1]]
+
+
 def test_post_has_a_body_validator_and_a_closed_json_schema_model():
-    assert has(ApiGatewayRequestValidator.TF_RESOURCE_TYPE, {"validate_request_body": True})
-    [method] = resources_of(synth(), ApiGatewayMethod.TF_RESOURCE_TYPE)
-    assert method["request_validator_id"].startswith("${aws_api_gateway_request_validator.")
-    assert method["request_models"] == {"application/json": method["request_models"]["application/json"]}
-    [model] = resources_of(synth(), ApiGatewayModel.TF_RESOURCE_TYPE)
-    schema = json.loads(model["schema"])
+    validator = post_invoke()["x-amazon-apigateway-request-validator"]
+    assert document()["x-amazon-apigateway-request-validators"][validator]["validateRequestBody"] is True
+    schema = model_of()
     assert schema["additionalProperties"] is False
-    assert schema["properties"]["prompt"]["maxLength"] == 20000
-    assert schema["properties"]["max_tokens"]["maximum"] == 4096
+    [prompt, _null] = schema["properties"]["prompt"]["anyOf"]
+    [max_tokens, _null] = schema["properties"]["max_tokens"]["anyOf"]
+    assert prompt["maxLength"] == 20000 and max_tokens["maximum"] == 4096
 
 
 def test_model_bounds_follow_the_settings():
-    [model] = resources_of(synth(PROMPT_MAX_CHARS="500"), ApiGatewayModel.TF_RESOURCE_TYPE)
-    assert json.loads(model["schema"])["properties"]["prompt"]["maxLength"] == 500
+    [prompt, _null] = model_of(PROMPT_MAX_CHARS="500")["properties"]["prompt"]["anyOf"]
+    assert prompt["maxLength"] == 500
 
 
 def test_stage_throttling_and_execution_logging_at_error_with_metrics():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from cdktf import Testing
+from openapi_spec_validator import validate
 
 from constructs_lib.aws import AwsProvider, LambdaFunction
 from constructs_lib.settings import Settings, load_settings
@@ -64,6 +65,27 @@ def test_retired_model_gets_a_warning_not_an_error(capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_each_stack_gets_its_openapi_document_beside_its_terraform_json(tmp_path: Path):
+    from main import build_app, write_openapi_documents
+
+    # GIVEN two stacks, as ENVIRONMENTS makes them
+    app = build_app({
+        "api-dev": load_settings({}, {"ENVIRONMENT": "dev"}),
+        "api-prod": load_settings({}, {"ENVIRONMENT": "prod", "AUTH": "iam"}),
+    }, outdir=str(tmp_path))
+    app.synth()
+    # WHEN synth writes the documents
+    written = write_openapi_documents(app)
+    # THEN each stack directory holds its own, valid, with its own settings
+    assert written == [tmp_path / "stacks" / "api-dev" / "openapi.json", tmp_path / "stacks" / "api-prod" / "openapi.json"]
+    dev, prod = (json.loads(path.read_text()) for path in written)
+    for document in (dev, prod):
+        validate(document)
+    assert (dev["info"]["title"], prod["info"]["title"]) == ("bedrock-api-dev", "bedrock-api-prod")
+    assert set(prod["components"]["securitySchemes"]) == {"sigv4"}
+    assert (tmp_path / "stacks" / "api-prod" / "cdk.tf.json").is_file()
+
+
 @pytest.mark.slow
 def test_real_terraform_validates_the_synthesized_stack():
     # terraform init + validate with the AWS provider 5.100.0 (local mirror where one exists).
@@ -80,3 +102,7 @@ def test_cdktf_synth_writes_the_stack_with_the_projects_app_command(tmp_path: Pa
     stack = json.loads((tmp_path / "stacks" / "bedrock-inference" / "cdk.tf.json").read_text())
     assert set(stack["output"]) == OUTPUTS
     assert {"aws_lambda_function", "aws_api_gateway_rest_api", "aws_iam_role"} <= set(stack["resource"])
+    # AND the API's OpenAPI document beside it, for client generators
+    document = json.loads((tmp_path / "stacks" / "bedrock-inference" / "openapi.json").read_text())
+    validate(document)
+    assert "/invoke" in document["paths"]

@@ -1,0 +1,124 @@
+"""The OpenAPI document: valid OpenAPI 3.0 for every AUTH and CORS setting, within API Gateway's
+rules for imported documents, with the security each AUTH asks for."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openapi_spec_validator import validate
+
+from constructs_lib import openapi
+from constructs_lib.request_schema import MODEL_NAME, request_schema
+
+URI = openapi.streaming_invocation_uri("aws", "us-east-1", "arn:aws:lambda:us-east-1:123456789012:function:demo")
+
+
+def build(auth: str = "api_key", cors: str = "", routes: tuple[openapi.Route, ...] = openapi.ROUTES) -> dict:
+    return openapi.document(
+        title="demo",
+        auth=auth,
+        cors_allow_origin=cors,
+        request_schemas={MODEL_NAME: request_schema(prompt_max_chars=100, max_tokens_cap=10)},
+        integration=openapi.lambda_integration(URI, openapi.integration_timeout_ms(60)),
+        routes=routes,
+    )
+
+
+def schemas_in(node: object) -> Iterator[dict]:
+    """Every dict nested in ``node`` (schemas and everything else), for rule checks."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from schemas_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from schemas_in(value)
+
+
+@pytest.mark.parametrize("cors", ["", "*", "https://app.example.com"])
+@pytest.mark.parametrize("auth", ["api_key", "iam", "none"])
+def test_the_document_is_valid_openapi_3_0(auth, cors):
+    validate(build(auth, cors))  # raises with the offending path on any violation
+
+
+def test_the_validator_refuses_what_openapi_3_0_forbids():
+    # The check above can fail: a JSON Schema type list is not OpenAPI 3.0.
+    broken = build()
+    broken["components"]["schemas"][MODEL_NAME]["properties"]["prompt"] = {"type": ["string", "null"]}
+    with pytest.raises(Exception, match="is not valid"):
+        validate(broken)
+
+
+@pytest.mark.parametrize("auth", ["api_key", "iam", "none"])
+def test_the_document_keeps_to_api_gateways_openapi_rules(auth):
+    document = build(auth, "https://app.example.com")
+    # API Gateway "important notes for REST APIs": security only at operation level, model names
+    # alphanumeric, response schemas objects, and no keywords its draft-4 models lack.
+    assert "security" not in document
+    assert all(name.isalnum() for name in document["components"]["schemas"])
+    for name, schema in openapi.response_schemas().items():
+        assert schema["type"] == "object", name
+    unsupported = {"nullable", "oneOf", "discriminator", "example", "exclusiveMinimum", "readOnly", "$schema"}
+    assert not [sorted(unsupported & set(node)) for node in schemas_in(document["components"]) if unsupported & set(node)]
+
+
+def test_api_key_auth_requires_the_x_api_key_header_on_post_and_meters_it_from_the_header():
+    document = build("api_key", "*")
+    assert document["components"]["securitySchemes"] == {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}
+    assert document["x-amazon-apigateway-api-key-source"] == "HEADER"
+    assert document["paths"]["/invoke"]["post"]["security"] == [{"api_key": []}]
+    assert "security" not in document["paths"]["/invoke"]["options"]
+
+
+def test_iam_auth_requires_a_sigv4_signature_on_post():
+    document = build("iam", "*")
+    assert document["components"]["securitySchemes"] == {"sigv4": {
+        "type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4",
+    }}
+    assert document["paths"]["/invoke"]["post"]["security"] == [{"sigv4": []}]
+    assert "x-amazon-apigateway-api-key-source" not in document
+    assert "security" not in document["paths"]["/invoke"]["options"]
+
+
+def test_no_auth_requires_nothing():
+    document = build("none")
+    assert "securitySchemes" not in document["components"]
+    assert "security" not in document["paths"]["/invoke"]["post"]
+    assert "x-amazon-apigateway-api-key-source" not in document
+
+
+def test_an_unknown_auth_is_refused_rather_than_left_open():
+    with pytest.raises(ValueError, match="unknown auth 'basic': expected one of api_key, iam, none"):
+        build("basic")
+
+
+def test_another_lambda_route_is_one_more_route_with_the_same_integration_security_and_preflight():
+    # GIVEN one more route, as a later OpenAI-compatible API would add
+    models = openapi.Route("/v1/models", "get", "List the models")
+    document = build("iam", "*", openapi.ROUTES + (models,))
+    # THEN it is routed like /invoke, and the document stays valid
+    validate(document)
+    listed = document["paths"]["/v1/models"]
+    assert set(listed) == {"get", "options"}
+    assert listed["get"]["x-amazon-apigateway-integration"] == document["paths"]["/invoke"]["post"]["x-amazon-apigateway-integration"]
+    assert listed["get"]["security"] == [{"sigv4": []}]
+    assert "requestBody" not in listed["get"] and "x-amazon-apigateway-request-validator" not in listed["get"]
+    assert openapi.preflight_paths(openapi.ROUTES + (models,), "*") == ["/invoke", "/v1/models"]
+
+
+def test_the_answer_is_json_or_an_event_stream_and_every_error_has_the_error_shape():
+    responses = build()["paths"]["/invoke"]["post"]["responses"]
+    assert set(responses["200"]["content"]) == {"application/json", "text/event-stream"}
+    errors = {status: r for status, r in responses.items() if status != "200"}
+    assert {"400", "403", "413", "429", "504"} <= set(errors)
+    assert all(r["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"} for r in errors.values())
+
+
+def test_the_document_is_written_as_indented_json(tmp_path: Path):
+    path = openapi.write_document(build(), tmp_path / "stacks" / "demo")
+    assert path == tmp_path / "stacks" / "demo" / "openapi.json"
+    assert json.loads(path.read_text()) == build()
+    assert path.read_text().startswith('{\n  "openapi": "3.0.1"')
