@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 from jsonschema import Draft4Validator
 
 from constructs_lib.request_schema import request_schema
-from tests.handler.handler_support import FUNCTION_DIR  # noqa: F401  (puts function/ on sys.path)
+from tests.app.support import FUNCTION_DIR  # noqa: F401  (puts function/ on sys.path)
 
 import request as handler_request  # noqa: E402  (function/request.py)
 from config import Settings as HandlerSettings  # noqa: E402
@@ -24,9 +24,8 @@ HANDLER = HandlerSettings(prompt_max_chars=200, max_tokens_cap=50, max_tokens_de
 
 
 def handler_accepts(body: object) -> bool:
-    event = {"httpMethod": "POST", "headers": {"Content-Type": "application/json"},
-             "body": json.dumps(body), "isBase64Encoded": False}
-    return isinstance(handler_request.parse_event(event, HANDLER), handler_request.InferenceRequest)
+    parsed = handler_request.parse_request(json.dumps(body).encode(), "application/json", HANDLER)
+    return isinstance(parsed, handler_request.InferenceRequest)
 
 
 def test_schema_fields_are_the_handlers_fields():
