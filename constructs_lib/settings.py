@@ -26,6 +26,10 @@ LOG_RETENTION_DAYS = (
 # API Gateway REST APIs end an integration after 29 s by default; the Lambda must end first.
 API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
 
+# A Lambda layer version ARN, as the layer settings accept it.
+LAYER_VERSION_ARN = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+"
+
+
 class SettingsError(ValueError):
     """A setting has a value the app refuses; the message is one line, fit to print as is."""
 
@@ -102,7 +106,12 @@ class Settings:
     powertools_layer_arn: str = setting(
         "", env="POWERTOOLS_LAYER_ARN",
         help="Lambda layer providing Powertools for AWS Lambda; empty means the AWS-managed layer for the region.",
-        check=matches(r"(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+)?", "empty or a Lambda layer version ARN"),
+        check=matches(f"({LAYER_VERSION_ARN})?", "empty or a Lambda layer version ARN"),
+    )
+    web_adapter_layer_arn: str = setting(
+        "", env="WEB_ADAPTER_LAYER_ARN",
+        help="Lambda layer providing the AWS Lambda Web Adapter (arm64); empty means the layer AWS publishes for the region (v1.1.0).",
+        check=matches(f"({LAYER_VERSION_ARN})?", "empty or a Lambda layer version ARN"),
     )
     # --- security: who may call, how often, and what is recorded (README "Security") ---
     auth: str = setting(

@@ -22,7 +22,7 @@ from constructs_lib.aws import AwsProvider, AwsProviderDefaultTags, DataAwsCalle
 from constructs_lib.emulator import provider_overrides
 from constructs_lib.encryption import LogEncryptionKey
 from constructs_lib.iam import LambdaExecutionRole
-from constructs_lib.lambda_function import BedrockFunction, log_group_name, powertools_layer_arn
+from constructs_lib.lambda_function import BedrockFunction, log_group_name, powertools_layer_arn, web_adapter_layer_arn
 from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring, TokenPrices
 from constructs_lib.request_schema import request_schema
 from constructs_lib.retired_models import retirement_notice
@@ -76,7 +76,10 @@ class BedrockInferenceStack(TerraformStack):
             timeout_seconds=settings.lambda_timeout_seconds,
             log_retention_days=settings.log_retention_days,
             environment=handler_environment(settings),
-            layers=[settings.powertools_layer_arn or powertools_layer_arn(partition, settings.region)],
+            layers=[
+                settings.web_adapter_layer_arn or web_adapter_layer_arn(partition, settings.region),
+                settings.powertools_layer_arn or powertools_layer_arn(partition, settings.region),
+            ],
             reserved_concurrency=settings.reserved_concurrency_limit,
             kms_key_arn=kms_key_arn,
         )

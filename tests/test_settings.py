@@ -57,6 +57,7 @@ def test_booleans_accept_the_usual_spellings(text, expected):
         ("LOG_RETENTION_DAYS", "45", "one of 1, 3, 5"),
         ("STAGE_NAME", "v1/beta", "letters, digits or '_'"),
         ("POWERTOOLS_LAYER_ARN", "layer-27", "a Lambda layer version ARN"),
+        ("WEB_ADAPTER_LAYER_ARN", "arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64", "a Lambda layer version ARN"),
         ("MAX_TOKENS_CAP", "0", "a number from 1"),
         ("PROMPT_MAX_CHARS", "1.5", "a whole number"),
         ("BODY_MAX_BYTES", "10", "a number from 256"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cdktf import Testing
 
-from constructs_lib.aws import AwsProvider, LambdaFunction
+from constructs_lib.aws import AwsProvider, LambdaFunction, LambdaLayerVersion
 from constructs_lib.settings import Settings, load_settings
 from tests.conftest import PROJECT_DIR, build_stack, resources_of
 
@@ -32,7 +32,7 @@ def test_outputs_name_the_endpoint_and_the_function_role_and_log_group():
     assert outputs["log_group_name"]["value"].startswith("${aws_cloudwatch_log_group.")
 
 
-def test_function_gets_the_role_the_handler_settings_and_the_powertools_layer():
+def test_function_gets_the_role_the_handler_settings_and_its_three_layers():
     settings = load_settings({}, {"MODEL_ID": "eu.anthropic.claude-sonnet-5", "MAX_TOKENS_CAP": "2048"})
     synthesized = Testing.synth(build_stack(settings))
     [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
@@ -42,17 +42,21 @@ def test_function_gets_the_role_the_handler_settings_and_the_powertools_layer():
     assert variables["MODEL_ID"] == "eu.anthropic.claude-sonnet-5"
     assert variables["MAX_TOKENS_CAP"] == "2048"
     assert variables["LOG_CONTENT"] == "false"
+    [layer_id] = json.loads(synthesized)["resource"][LambdaLayerVersion.TF_RESOURCE_TYPE]
     assert function["layers"] == [
+        "arn:${data.aws_partition.partition.partition}:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:30",
         "arn:${data.aws_partition.partition.partition}:lambda:us-east-1:017000801446:layer:"
-        "AWSLambdaPowertoolsPythonV3-python313-arm64:27"
+        "AWSLambdaPowertoolsPythonV3-python313-arm64:27",
+        f"${{{LambdaLayerVersion.TF_RESOURCE_TYPE}.{layer_id}.arn}}",
     ]
 
 
-def test_powertools_layer_can_be_overridden():
-    arn = "arn:aws:lambda:us-east-1:123456789012:layer:powertools-stand-in:1"
-    synthesized = Testing.synth(build_stack(load_settings({}, {"POWERTOOLS_LAYER_ARN": arn})))
-    [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
-    assert function["layers"] == [arn]
+def test_public_layers_can_be_overridden():
+    adapter = "arn:aws:lambda:us-east-1:123456789012:layer:web-adapter-stand-in:1"
+    powertools = "arn:aws:lambda:us-east-1:123456789012:layer:powertools-stand-in:1"
+    settings = load_settings({}, {"WEB_ADAPTER_LAYER_ARN": adapter, "POWERTOOLS_LAYER_ARN": powertools})
+    [function] = resources_of(Testing.synth(build_stack(settings)), LambdaFunction.TF_RESOURCE_TYPE)
+    assert function["layers"][:2] == [adapter, powertools]
 
 
 def test_retired_model_gets_a_warning_not_an_error(capsys):
