@@ -30,7 +30,7 @@ SETTINGS_ENV = {
     "NAME_PREFIX": "lifecycle",
     "ENVIRONMENT": "ci",
     "LAMBDA_MEMORY_MB": "256",
-    "LAMBDA_TIMEOUT_SECONDS": "27",
+    "LAMBDA_TIMEOUT_SECONDS": "150",
     "LOG_RETENTION_DAYS": "14",
     "STAGE_NAME": "ci",
     "MAX_TOKENS_CAP": "2048",
@@ -40,6 +40,7 @@ SETTINGS_ENV = {
     "API_KEY_DAILY_QUOTA": "500",
     "WAF_RATE_LIMIT": "500",
     "ALARM_EMAIL": "oncall@example.com",
+    "ALARM_LATENCY_P99_MS": "120000",
 }
 
 # The only changes a second plan may show: what moto does differently from AWS, each with why.
@@ -152,7 +153,7 @@ def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str
     """The values the test set (SETTINGS_ENV) are the ones moto holds."""
     name = settings.resource_name
     function = aws.call("lambda", "get_function_configuration", FunctionName=name)
-    assert (function["MemorySize"], function["Timeout"]) == (256, 27)
+    assert (function["MemorySize"], function["Timeout"]) == (256, 150)
     assert (function["Runtime"], function["Architectures"], function["Handler"]) == ("python3.13", ["arm64"], "run.sh")
     variables = function["Environment"]["Variables"]
     assert variables["MAX_TOKENS_CAP"] == "2048"
