@@ -28,8 +28,10 @@ PY := $(VENV)/bin/python
 PY_READY := $(VENV)/.synced
 CHECKOV_READY := .venv-checkov/.installed
 NODE_READY := node_modules/.installed
+# The function's package layer; its stamp records what it was built from (scripts/build_layer.py).
+LAYER_READY := .build/layer.json
 
-.PHONY: help setup synth test scan bench deploy destroy endpoint api-key serve local local-down export clean
+.PHONY: help setup layer synth test scan bench deploy destroy endpoint api-key serve local local-down export clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -50,7 +52,14 @@ FORCE:
 
 setup: $(PY_READY) $(NODE_READY) .terraformrc.generated  ## install the Python env, Node tools, Terraform CLI config
 
-synth: setup  ## synthesize Terraform JSON into cdktf.out/stacks/
+# Rebuilt only when Pipfile.lock changes, and then only if its `layer` packages did (the script
+# compares digests). pip reads PIP_INDEX_URL, exported above.
+$(LAYER_READY): Pipfile.lock | $(PY_READY)
+	$(PY) scripts/build_layer.py
+
+layer: $(LAYER_READY)  ## build the function's package layer (.build/layer.zip) from Pipfile.lock's [layer] packages
+
+synth: setup $(LAYER_READY)  ## synthesize Terraform JSON into cdktf.out/stacks/
 	cdktf synth
 
 # checkov pins old boto3/packaging versions, so it gets a virtual environment of its own.
@@ -59,13 +68,13 @@ $(CHECKOV_READY): tools/checkov-requirements.txt
 	.venv-checkov/bin/pip install --quiet -r tools/checkov-requirements.txt
 	@touch $@
 
-test: setup $(CHECKOV_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov gate)
+test: setup $(CHECKOV_READY) $(LAYER_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov gate)
 	$(PY) -m pytest
 
 scan: synth $(CHECKOV_READY)  ## checkov security gate on the synthesized stack: 0 failed checks (.checkov.yaml)
 	.venv-checkov/bin/checkov --config-file .checkov.yaml -f cdktf.out/stacks/$(STACK)/cdk.tf.json
 
-bench: setup  ## print the benchmark figures (synth speed and memory, handler cold/warm, zip size)
+bench: setup $(LAYER_READY)  ## print the benchmark figures (synth speed and memory, handler cold/warm, zip size)
 	@status=0; for bench in synth_speed cold_init warm_request zip_size; do \
 		$(PY) bench/$$bench.py || status=1; echo; done; exit $$status
 
@@ -75,7 +84,7 @@ bench: setup  ## print the benchmark figures (synth speed and memory, handler co
 CDKTF_FLAGS = --skip-provider-lock $(if $(filter 1,$(AUTO_APPROVE)),--auto-approve)
 OUTPUTS_FILE := $(CURDIR)/outputs.json
 
-deploy: setup  ## deploy the stack (asks first unless AUTO_APPROVE=1)
+deploy: setup $(LAYER_READY)  ## deploy the stack (asks first unless AUTO_APPROVE=1)
 	$(NEED_STACK)
 	cdktf deploy $(STACK) $(CDKTF_FLAGS) --outputs-file $(OUTPUTS_FILE) --outputs-file-include-sensitive-outputs \
 		|| { $(PYTHON_BOOTSTRAP) scripts/deploy_hints.py; exit 1; }
@@ -90,7 +99,7 @@ api-key:  ## print the deployed API key (AUTH=api_key; from outputs.json, which 
 	$(NEED_STACK)
 	$(STACK_OUTPUT) api_key
 
-destroy: setup  ## destroy the stack (asks first unless AUTO_APPROVE=1)
+destroy: setup $(LAYER_READY)  ## destroy the stack (asks first unless AUTO_APPROVE=1)
 	$(NEED_STACK)
 	cdktf destroy $(STACK) $(CDKTF_FLAGS)
 
@@ -99,13 +108,13 @@ serve: setup  ## serve the function's web app on http://127.0.0.1:3000 (OFFLINE=
 
 # moto's AWS emulator on 127.0.0.1, no AWS account: the real cdktf deploy/destroy of the stack.
 # State lives in .local/ (git-ignored); both targets are safe to run twice.
-local: setup  ## deploy the stack to moto, an AWS emulator on 127.0.0.1 (no AWS account; the code does not run)
+local: setup $(LAYER_READY)  ## deploy the stack to moto, an AWS emulator on 127.0.0.1 (no AWS account; the code does not run)
 	$(PY) scripts/local_emulator.py up
 
 local-down: setup  ## destroy the stack deployed by `make local` and stop moto
 	$(PY) scripts/local_emulator.py down
 
-export: setup  ## write dist/terraform/<stack>/: plain Terraform JSON + function zip, applied without cdktf
+export: setup $(LAYER_READY)  ## write dist/terraform/<stack>/: plain Terraform JSON + function and layer zips, applied without cdktf
 	$(PY) scripts/export.py
 
 clean:  ## remove generated output (keeps the environments)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from constructs_lib.environments import stack_settings
+from constructs_lib.lambda_zips import LayerNotBuiltError, built_layer
 from constructs_lib.settings import Settings, SettingsError, load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -63,7 +64,8 @@ def write_openapi_documents(app) -> list[Path]:
 def main() -> int:
     try:
         stacks = read_stack_settings()
-    except SettingsError as error:
+        built_layer()  # the function's package layer (`make layer`), checked before jsii starts
+    except (SettingsError, LayerNotBuiltError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     app = build_app(stacks)

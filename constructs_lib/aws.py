@@ -73,6 +73,7 @@ from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunctionLoggingConfig,
     LambdaFunctionTracingConfig,
 )
+from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription

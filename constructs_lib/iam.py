@@ -18,6 +18,9 @@ from constructs_lib.aws import (
 )
 from constructs_lib.bedrock_arns import model_arns
 
+# The Converse API (answers in one piece) and ConverseStream (answers as a stream of events).
+INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+
 
 def service_trust(scope: Construct, service: str) -> DataAwsIamPolicyDocument:
     """A trust policy that lets one AWS service, and nothing else, assume the role."""
@@ -34,10 +37,13 @@ def service_trust(scope: Construct, service: str) -> DataAwsIamPolicyDocument:
 class LambdaExecutionRole(Construct):
     """Role assumed by the Bedrock function, with one inline policy.
 
-    ``bedrock:InvokeModel`` covers the Converse API too. X-Ray is the one service here whose
-    actions need ``Resource: "*"``; ``kms:Decrypt`` names the stack's key when there is one. For an inference profile the
-    foundation-model statement carries a ``bedrock:InferenceProfileArn`` condition, so the
-    role can reach the base model only through that profile, never directly.
+    ``bedrock:InvokeModel`` covers the Converse API, ``bedrock:InvokeModelWithResponseStream``
+    the ConverseStream API (Bedrock API reference, ConverseStream: "requires permission for the
+    bedrock:InvokeModelWithResponseStream action"); both are granted on exactly the same
+    resources, under the same condition. For an inference profile the foundation-model
+    statement carries a ``bedrock:InferenceProfileArn`` condition, so the role can reach the
+    base model only through that profile, never directly. X-Ray is the one service here whose
+    actions need ``Resource: "*"``; ``kms:Decrypt`` names the stack's key when there is one.
     """
 
     def __init__(
@@ -68,7 +74,7 @@ class LambdaExecutionRole(Construct):
             DataAwsIamPolicyDocumentStatement(
                 sid="InvokeConfiguredModel",
                 effect="Allow",
-                actions=["bedrock:InvokeModel"],
+                actions=INVOKE_ACTIONS,
                 resources=list(arns.invoked),
             ),
         ]
@@ -76,7 +82,7 @@ class LambdaExecutionRole(Construct):
             statements.append(DataAwsIamPolicyDocumentStatement(
                 sid="InvokeBaseModelThroughProfile",
                 effect="Allow",
-                actions=["bedrock:InvokeModel"],
+                actions=INVOKE_ACTIONS,
                 resources=list(arns.routed_foundation_models),
                 condition=[DataAwsIamPolicyDocumentStatementCondition(
                     test="StringEquals",

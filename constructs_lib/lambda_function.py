@@ -1,13 +1,17 @@
-"""The Bedrock function, its code asset and its log group (the original ``modules/lambda``).
+"""The Bedrock function, its code asset, its package layer and its log group (the original ``modules/lambda``).
 
 Named ``lambda_function`` because ``lambda`` is a Python keyword.
+
+The function is an ASGI web app (function/app.py) started by ``run.sh`` behind the AWS Lambda
+Web Adapter, which turns each invocation into an HTTP request to 127.0.0.1:$PORT and streams
+the answer back. Three layers, in this order (a later layer wins where files overlap, so the
+locked packages come last): the adapter, Powertools, and the stack's own layer with the
+function's third-party packages (Starlette, uvicorn), built by ``make layer``.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
-from pathlib import Path
 
 from cdktf import AssetType, TerraformAsset
 from constructs import Construct
@@ -18,21 +22,35 @@ from constructs_lib.aws import (
     LambdaFunctionEnvironment,
     LambdaFunctionLoggingConfig,
     LambdaFunctionTracingConfig,
+    LambdaLayerVersion,
 )
+from constructs_lib.lambda_zips import ENTRY_SCRIPT, PYTHON_VERSION, Archive, build_function_zip, built_layer
 
-HANDLER_SOURCE = Path(__file__).resolve().parents[1] / "function"
-# A clean copy of the handler's *.py files is zipped, never the folder itself: running the
-# tests leaves __pycache__ in function/, and the asset must hold handler source only.
-STAGING_DIR = Path(__file__).resolve().parents[1] / ".build" / "function"
-
-RUNTIME = "python3.13"
+RUNTIME = f"python{PYTHON_VERSION}"
 ARCHITECTURE = "arm64"
-HANDLER = "handler.lambda_handler"
+HANDLER = ENTRY_SCRIPT
 
 # Powertools for AWS Lambda (Python) v3, AWS-managed layer; the version is pinned so a deploy
 # is repeatable (version 27 as listed in the Powertools docs, read 2026-11-25).
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 POWERTOOLS_LAYER_VERSION = 27
+
+# AWS Lambda Web Adapter (aws/aws-lambda-web-adapter), the layer AWS publishes in every
+# commercial Region. Version 30 is v1.1.0: README.md and docs/guide/src/getting-started/
+# zip-packages.md of that repository, pinned there by PR #871 ("point docs and examples at
+# v1.1.0 and layer version 30"; 29 was never a release), read 2026-11-26. China Regions
+# publish only an x86_64 layer: set WEB_ADAPTER_LAYER_ARN there.
+WEB_ADAPTER_LAYER_ACCOUNT = "753240598075"
+WEB_ADAPTER_LAYER_VERSION = 30
+APP_PORT = 8080  # the adapter's default port (AWS_LWA_PORT falls back to PORT)
+# What the adapter needs (its README, "Zip Packages" and "Configurations"): its bootstrap as
+# the runtime's exec wrapper, response streaming, and the port run.sh serves on. Its
+# readiness check is `GET /` (the default path), which the app answers without Bedrock.
+WEB_ADAPTER_ENVIRONMENT = {
+    "AWS_LAMBDA_EXEC_WRAPPER": "/opt/bootstrap",
+    "AWS_LWA_INVOKE_MODE": "response_stream",
+    "PORT": str(APP_PORT),
+}
 
 
 def log_group_name(function_name: str) -> str:
@@ -46,22 +64,22 @@ def powertools_layer_arn(partition: str, region: str) -> str:
     return f"arn:{partition}:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:{name}:{POWERTOOLS_LAYER_VERSION}"
 
 
-def stage_handler_source(source: Path = HANDLER_SOURCE, staging: Path = STAGING_DIR) -> Path:
-    """Copy the handler's Python files (nothing else) into ``staging`` and return it."""
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    for path in sorted(source.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        target = staging / path.relative_to(source)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-    return staging
+def web_adapter_layer_arn(partition: str, region: str) -> str:
+    """The AWS-published Lambda Web Adapter layer for arm64 in ``region``."""
+    return (f"arn:{partition}:lambda:{region}:{WEB_ADAPTER_LAYER_ACCOUNT}:layer:"
+            f"LambdaAdapterLayerArm64:{WEB_ADAPTER_LAYER_VERSION}")
 
 
 class BedrockFunction(Construct):
-    """Python 3.13 arm64 function with an explicit, retained log group created first.
+    """Python 3.13 arm64 function running ``run.sh`` behind the Web Adapter, with its package
+    layer and an explicit, retained log group created first.
+
+    ``layers`` are the public layers (the adapter, then Powertools); the function's own package
+    layer (``aws_lambda_layer_version`` from the zip ``make layer`` built) is added last.
+    Synth stops with ``LayerNotBuiltError`` when that zip is missing or does not match
+    Pipfile.lock. The code zip, written here, holds ``function/``'s Python files and ``run.sh``
+    (mode 0755). Both zips are deterministic ``FILE`` assets (constructs_lib/lambda_zips.py) whose
+    SHA-256 is the ``source_code_hash``, so a deploy replaces code only when it changed.
 
     The log group is declared and the function ``depends_on`` it, so Lambda never creates an
     unmanaged group with infinite retention on its first invocation. Logs use Lambda's JSON
@@ -84,29 +102,43 @@ class BedrockFunction(Construct):
         layers: list[str],
         reserved_concurrency: int | None = None,
         kms_key_arn: str | None = None,
+        code: Archive | None = None,
+        packages: Archive | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        code = code or build_function_zip()
+        packages = packages or built_layer()
         self.log_group = CloudwatchLogGroup(
             self, "log_group",
             name=log_group_name(function_name),
             retention_in_days=log_retention_days,
             kms_key_id=kms_key_arn,
         )
-        asset = TerraformAsset(self, "code", path=str(stage_handler_source()), type=AssetType.ARCHIVE)
+        packages_asset = TerraformAsset(self, "packages_zip", path=str(packages.path), type=AssetType.FILE)
+        self.packages = LambdaLayerVersion(
+            self, "packages",
+            layer_name=f"{function_name}-packages",
+            description="The function's third-party packages (Pipfile.lock [layer]), built by `make layer`",
+            filename=packages_asset.path,
+            source_code_hash=packages.sha256,
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+        )
+        code_asset = TerraformAsset(self, "code", path=str(code.path), type=AssetType.FILE)
         self.function = LambdaFunction(
             self, "function",
             function_name=function_name,
-            description="Answers POSTed prompts with Amazon Bedrock (Converse API)",
-            filename=asset.path,
-            source_code_hash=asset.asset_hash,
+            description="Answers POSTed prompts with Amazon Bedrock (ConverseStream), streamed through the Web Adapter",
+            filename=code_asset.path,
+            source_code_hash=code.sha256,
             role=role_arn,
             runtime=RUNTIME,
             architectures=[ARCHITECTURE],
             handler=HANDLER,
             memory_size=memory_mb,
             timeout=timeout_seconds,
-            layers=layers,
-            environment=LambdaFunctionEnvironment(variables=dict(environment)),
+            layers=[*layers, self.packages.arn],
+            environment=LambdaFunctionEnvironment(variables={**environment, **WEB_ADAPTER_ENVIRONMENT}),
             kms_key_arn=kms_key_arn,
             # -1 is the provider's "no reservation" (the function shares the account pool).
             reserved_concurrent_executions=-1 if reserved_concurrency is None else reserved_concurrency,

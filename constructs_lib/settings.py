@@ -23,8 +23,18 @@ LOG_RETENTION_DAYS = (
     2922, 3288, 3653,
 )
 
-# API Gateway REST APIs end an integration after 29 s by default; the Lambda must end first.
-API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
+# A REST API streams an integration response for up to 15 minutes and ends a stream that has
+# been idle for 5 minutes (regional endpoint): API Gateway developer guide, "Stream the
+# integration response for your proxy integrations".
+STREAM_MAX_SECONDS = 900
+STREAM_IDLE_TIMEOUT_SECONDS = 300
+# A deliberately slow writing speed to size the Lambda timeout by (the planning figure of
+# issue 9): models usually write faster, so an answer that fits at this rate fits.
+SLOW_OUTPUT_TOKENS_PER_SECOND = 30
+
+# A Lambda layer version ARN, as the layer settings accept it.
+LAYER_VERSION_ARN = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+"
+
 
 class SettingsError(ValueError):
     """A setting has a value the app refuses; the message is one line, fit to print as is."""
@@ -85,9 +95,9 @@ class Settings:
         check=between(128, 10240),
     )
     lambda_timeout_seconds: int = setting(
-        28, env="LAMBDA_TIMEOUT_SECONDS",
-        help="Lambda timeout; below API Gateway's 29 s so callers get the handler's 504, not the gateway's.",
-        check=between(3, API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1),
+        210, env="LAMBDA_TIMEOUT_SECONDS",
+        help="Lambda timeout, up to 900 (API Gateway streams for 15 minutes); the default fits a MAX_TOKENS_CAP answer at a slow 30 tokens/s after a retried first attempt (synth warns when the timeout does not).",
+        check=between(3, STREAM_MAX_SECONDS),
     )
     log_retention_days: int = setting(
         30, env="LOG_RETENTION_DAYS",
@@ -102,7 +112,12 @@ class Settings:
     powertools_layer_arn: str = setting(
         "", env="POWERTOOLS_LAYER_ARN",
         help="Lambda layer providing Powertools for AWS Lambda; empty means the AWS-managed layer for the region.",
-        check=matches(r"(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+)?", "empty or a Lambda layer version ARN"),
+        check=matches(f"({LAYER_VERSION_ARN})?", "empty or a Lambda layer version ARN"),
+    )
+    web_adapter_layer_arn: str = setting(
+        "", env="WEB_ADAPTER_LAYER_ARN",
+        help="Lambda layer providing the AWS Lambda Web Adapter (arm64); empty means the layer AWS publishes for the region (v1.1.0).",
+        check=matches(f"({LAYER_VERSION_ARN})?", "empty or a Lambda layer version ARN"),
     )
     # --- security: who may call, how often, and what is recorded (README "Security") ---
     auth: str = setting(
@@ -184,9 +199,9 @@ class Settings:
         check=between(1, 10),
     )
     bedrock_read_timeout_seconds: int = setting(
-        10, env="BEDROCK_READ_TIMEOUT_SECONDS",
-        help="Read timeout of each Bedrock attempt; the whole budget must fit the Lambda timeout.",
-        check=between(1, 25),
+        30, env="BEDROCK_READ_TIMEOUT_SECONDS",
+        help="Longest silence Bedrock's answer stream may keep, before its first event or between two; the whole budget must fit the Lambda timeout.",
+        check=between(1, STREAM_IDLE_TIMEOUT_SECONDS - 1),
     )
     bedrock_max_attempts: int = setting(
         2, env="BEDROCK_MAX_ATTEMPTS",
@@ -205,9 +220,9 @@ class Settings:
         check=between(1, 100),
     )
     alarm_latency_p99_ms: int = setting(
-        25000, env="ALARM_LATENCY_P99_MS",
-        help="Alarm when p99 integration latency exceeds this many ms (API Gateway ends integrations at 29000), in 2 of 3 five-minute periods.",
-        check=between(100, API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS * 1000),
+        180_000, env="ALARM_LATENCY_P99_MS",
+        help="Alarm when p99 integration latency exceeds this many ms, in 2 of 3 five-minute periods: near the Lambda timeout, answers are being cut short (synth warns when it is not below the timeout).",
+        check=between(100, STREAM_MAX_SECONDS * 1000),
     )
     alarm_lambda_errors: int = setting(
         1, env="ALARM_LAMBDA_ERRORS",
@@ -275,13 +290,14 @@ class Settings:
                 f"invalid setting MAX_TOKENS_DEFAULT (max_tokens_default) = {self.max_tokens_default}: "
                 f"must not exceed MAX_TOKENS_CAP ({self.max_tokens_cap})"
             )
-        if self.bedrock_worst_case_seconds >= self.lambda_timeout_seconds:
+        if self.bedrock_worst_case_seconds >= self.bedrock_budget_limit_seconds:
             raise SettingsError(
                 f"invalid setting BEDROCK_READ_TIMEOUT_SECONDS (bedrock_read_timeout_seconds) = "
                 f"{self.bedrock_read_timeout_seconds}: {self.bedrock_max_attempts} attempt(s) of "
                 f"{self.bedrock_connect_timeout_seconds} s connect + {self.bedrock_read_timeout_seconds} s read "
                 f"plus retry back-off take up to {self.bedrock_worst_case_seconds:g} s, which must stay below "
-                f"LAMBDA_TIMEOUT_SECONDS ({self.lambda_timeout_seconds})"
+                f"LAMBDA_TIMEOUT_SECONDS ({self.lambda_timeout_seconds}) and API Gateway's "
+                f"{STREAM_IDLE_TIMEOUT_SECONDS} s stream idle timeout"
             )
 
     @property
@@ -304,6 +320,20 @@ class Settings:
         backoff = sum(min(2 ** retry, 20) for retry in range(self.bedrock_max_attempts - 1))
         per_attempt = self.bedrock_connect_timeout_seconds + self.bedrock_read_timeout_seconds
         return self.bedrock_max_attempts * per_attempt + backoff
+
+    @property
+    def bedrock_budget_limit_seconds(self) -> int:
+        """What the Bedrock budget must stay below: the Lambda timeout, and API Gateway's idle
+        timeout, since nothing reaches the caller until the model's first event does."""
+        return min(self.lambda_timeout_seconds, STREAM_IDLE_TIMEOUT_SECONDS)
+
+    @property
+    def long_answer_seconds(self) -> float:
+        """How long a ``MAX_TOKENS_CAP`` answer may take: the Bedrock budget spent before the
+        first token (every attempt but the last timed out, the last one's first event came just
+        before its read timeout), then the cap written at a slow ``SLOW_OUTPUT_TOKENS_PER_SECOND``.
+        A shorter Lambda timeout cuts such answers short."""
+        return self.bedrock_worst_case_seconds + self.max_tokens_cap / SLOW_OUTPUT_TOKENS_PER_SECOND
 
 
 def describe() -> Iterator[tuple[str, str, Any, str]]:

@@ -23,11 +23,11 @@ from constructs_lib.aws import AwsProvider, AwsProviderDefaultTags, DataAwsCalle
 from constructs_lib.emulator import provider_overrides
 from constructs_lib.encryption import LogEncryptionKey
 from constructs_lib.iam import LambdaExecutionRole
-from constructs_lib.lambda_function import BedrockFunction, log_group_name, powertools_layer_arn
+from constructs_lib.lambda_function import BedrockFunction, log_group_name, powertools_layer_arn, web_adapter_layer_arn
 from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring, TokenPrices
 from constructs_lib.request_schema import request_schema
 from constructs_lib.retired_models import retirement_notice
-from constructs_lib.settings import Settings
+from constructs_lib.settings import SLOW_OUTPUT_TOKENS_PER_SECOND, Settings
 from constructs_lib.state import configure_state_backend
 
 
@@ -77,7 +77,10 @@ class BedrockInferenceStack(TerraformStack):
             timeout_seconds=settings.lambda_timeout_seconds,
             log_retention_days=settings.log_retention_days,
             environment=handler_environment(settings),
-            layers=[settings.powertools_layer_arn or powertools_layer_arn(partition, settings.region)],
+            layers=[
+                settings.web_adapter_layer_arn or web_adapter_layer_arn(partition, settings.region),
+                settings.powertools_layer_arn or powertools_layer_arn(partition, settings.region),
+            ],
             reserved_concurrency=settings.reserved_concurrency_limit,
             kms_key_arn=kms_key_arn,
         )
@@ -186,6 +189,19 @@ def synth_warnings(settings: Settings) -> list[str]:
         warnings.append(
             "AUTH=none: the endpoint is public; anyone who finds the URL can spend Bedrock tokens "
             "on this account (throttling, reserved concurrency and WAF still apply)."
+        )
+    if settings.lambda_timeout_seconds < settings.long_answer_seconds:
+        warnings.append(
+            f"LAMBDA_TIMEOUT_SECONDS={settings.lambda_timeout_seconds} is shorter than a MAX_TOKENS_CAP "
+            f"answer may take: up to {settings.bedrock_worst_case_seconds:g} s before the first token "
+            f"(the Bedrock budget) plus {settings.max_tokens_cap} tokens at a slow "
+            f"{SLOW_OUTPUT_TOKENS_PER_SECOND} tokens/s = {settings.long_answer_seconds:.0f} s; "
+            "longer answers end early with stop_reason time_limit."
+        )
+    if settings.alarm_latency_p99_ms >= settings.lambda_timeout_seconds * 1000:
+        warnings.append(
+            f"ALARM_LATENCY_P99_MS={settings.alarm_latency_p99_ms} is not below LAMBDA_TIMEOUT_SECONDS="
+            f"{settings.lambda_timeout_seconds} (in ms): the function ends first, so the latency alarm never fires."
         )
     return warnings
 

@@ -5,8 +5,9 @@
 
 Each stack becomes a directory that `terraform init && terraform apply` runs as it is, with no
 cdktf, Python or Node: ``main.tf.json`` (the synthesized Terraform JSON) and ``assets/`` (the
-function's zip). Paths to assets become ``${path.module}/assets/...``, so they resolve from the
-directory itself whatever the working directory. The backend stays S3 when ``STATE_BUCKET`` is
+function's zip and its package layer's zip). Paths to assets become
+``${path.module}/assets/...``, so they resolve from the directory itself whatever the working
+directory. The backend stays S3 when ``STATE_BUCKET`` is
 set; otherwise cdktf's local state path (an absolute path in this checkout) becomes
 ``terraform.tfstate`` inside the exported directory.
 
@@ -89,12 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.source:
         exported = export_synth_output(args.source, args.out)
     else:
+        from constructs_lib.lambda_zips import LayerNotBuiltError
         from constructs_lib.settings import SettingsError
 
         with tempfile.TemporaryDirectory(prefix="cdktf-export-") as synth_dir:
             try:
                 synthesize(Path(synth_dir))
-            except SettingsError as error:
+            except (SettingsError, LayerNotBuiltError) as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
             exported = export_synth_output(Path(synth_dir), args.out)

@@ -2,14 +2,15 @@
 
 One implementation for ``make local`` / ``make local-down`` and for the lifecycle test
 (tests/test_lifecycle.py): start moto's server on a free port of 127.0.0.1, wait until it
-answers, switch its Lambda to the non-Docker mode, publish a stand-in Powertools layer into it
-(moto attaches only layers of the caller's own account), then run the real cdktf-cli,
-Terraform and AWS provider against it, and stop it by its process id.
+answers, switch its Lambda to the non-Docker mode, publish stand-ins for the public layers
+(the Web Adapter and Powertools: moto attaches only layers of the caller's own account), then
+run the real cdktf-cli, Terraform and AWS provider against it, and stop it by its process id.
+The stack's own package layer is a resource of the stack and deploys to moto as it is.
 
 The stack is the real one. The emulator is reached only through settings: ``AWS_ENDPOINT_URL``
-(read by constructs_lib/emulator.py, which points the provider at it) and
-``POWERTOOLS_LAYER_ARN`` (the stand-in layer). Fake credentials are set in the child
-processes' environment only.
+(read by constructs_lib/emulator.py, which points the provider at it) and the layer settings
+``WEB_ADAPTER_LAYER_ARN`` and ``POWERTOOLS_LAYER_ARN`` (the stand-ins). Fake credentials are set
+in the child processes' environment only.
 
 Each run has its own work directory holding a cdktf.json whose app is the project's own
 ``main.py``: cdktf's local backend writes ``terraform.<stack>.tfstate`` into the app's working
@@ -48,7 +49,11 @@ _SCRUBBED = (
     "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 )
-STAND_IN_LAYER = "powertools-stand-in"
+# The public layers moto cannot attach: setting → (stand-in layer name, what it stands for).
+STAND_IN_LAYERS = {
+    "WEB_ADAPTER_LAYER_ARN": ("web-adapter-stand-in", "the AWS Lambda Web Adapter"),
+    "POWERTOOLS_LAYER_ARN": ("powertools-stand-in", "Powertools for AWS Lambda"),
+}
 READY_TIMEOUT_SECONDS = 30
 COMMAND_TIMEOUT_SECONDS = 600
 
@@ -180,8 +185,10 @@ def stack_region(environ: dict[str, str] | os._Environ = os.environ) -> str:
     return read_settings(environ).region
 
 
-def child_environment(server: MotoServer, layer_arn: str, base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for cdktf, Terraform and boto3 aimed at ``server``, with fake credentials."""
+def child_environment(server: MotoServer, stand_in_layers: dict[str, str],
+                      base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for cdktf, Terraform and boto3 aimed at ``server``, with fake credentials and
+    the stand-in layers (setting → ARN, from ``publish_stand_in_layers``)."""
     env = {k: v for k, v in (os.environ if base is None else base).items() if k not in _SCRUBBED}
     region = stack_region(env)
     env.update(FAKE_CREDENTIALS)
@@ -190,7 +197,7 @@ def child_environment(server: MotoServer, layer_arn: str, base: dict[str, str] |
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "AWS_EC2_METADATA_DISABLED": "true",
-        "POWERTOOLS_LAYER_ARN": layer_arn,
+        **stand_in_layers,
         # The one default stack, with its state in the run's workspace: never S3, never several.
         "STATE_BUCKET": "",
         "ENVIRONMENTS": "",
@@ -207,18 +214,22 @@ def child_environment(server: MotoServer, layer_arn: str, base: dict[str, str] |
     return env
 
 
-def publish_stand_in_layer(server: MotoServer, region: str) -> str:
-    """A tiny layer in moto's account standing in for Powertools; returns its version ARN."""
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("python/powertools_stand_in.py", '"""Stand-in for the Powertools layer in moto."""\n')
-    return client(server, "lambda", region).publish_layer_version(
-        LayerName=STAND_IN_LAYER,
-        Description="stand-in for Powertools for AWS Lambda: emulator runs only",
-        Content={"ZipFile": archive.getvalue()},
-        CompatibleRuntimes=["python3.13"],
-        CompatibleArchitectures=["arm64"],
-    )["LayerVersionArn"]
+def publish_stand_in_layers(server: MotoServer, region: str) -> dict[str, str]:
+    """A tiny layer in moto's account for each public layer; returns setting → version ARN."""
+    lambda_ = client(server, "lambda", region)
+    published = {}
+    for setting, (name, stands_for) in STAND_IN_LAYERS.items():
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zipped:
+            zipped.writestr(f"python/{name.replace('-', '_')}.py", f'"""Stand-in for {stands_for} in moto."""\n')
+        published[setting] = lambda_.publish_layer_version(
+            LayerName=name,
+            Description=f"stand-in for {stands_for}: emulator runs only",
+            Content={"ZipFile": archive.getvalue()},
+            CompatibleRuntimes=["python3.13"],
+            CompatibleArchitectures=["arm64"],
+        )["LayerVersionArn"]
+    return published
 
 
 def _boto_credentials() -> dict[str, str]:
@@ -411,7 +422,7 @@ class LocalState:
     pid: int
     port: int
     log: str
-    layer_arn: str
+    stand_in_layers: dict[str, str]
     workspace: str
 
     @property
@@ -428,8 +439,8 @@ def read_local_state() -> LocalState | None:
 
 NOT_RUN_NOTE = (
     "Note: the function's code does not run in the emulator (moto stores the function, it does\n"
-    "not execute it, and the Powertools layer is a stand-in). To run the handler locally, use\n"
-    "`make serve` (OFFLINE=1 for a stand-in model, no AWS account)."
+    "not execute it, and the Web Adapter and Powertools layers are stand-ins). To run the app\n"
+    "locally, use `make serve` (OFFLINE=1 for a stand-in model, no AWS account)."
 )
 
 
@@ -439,19 +450,19 @@ def local_up() -> int:
     workspace = Workspace(LOCAL_DIR / "work")
     if state and is_moto_process(state.pid) and is_answering(state.server):
         print(f"moto is already running at {state.server.url} (pid {state.pid}): deploying again")
-        server, layer_arn = state.server, state.layer_arn
+        server, stand_ins = state.server, state.stand_in_layers
     else:
         if state:  # moto is gone, and with it everything the old state describes
             stop_moto(state.server)
             (Path(state.workspace) / f"terraform.{STACK}.tfstate").unlink(missing_ok=True)
         server = start_moto(LOCAL_DIR / "moto.log")
         print(f"moto started at {server.url} (pid {server.pid}, log {server.log})")
-        layer_arn = publish_stand_in_layer(server, stack_region())
-        state = LocalState(pid=server.pid, port=server.port, log=server.log, layer_arn=layer_arn,
+        stand_ins = publish_stand_in_layers(server, stack_region())
+        state = LocalState(pid=server.pid, port=server.port, log=server.log, stand_in_layers=stand_ins,
                            workspace=str(workspace.root))
         STATE_FILE.write_text(json.dumps(asdict(state), indent=2) + "\n")
     workspace.prepare()
-    env = child_environment(server, layer_arn)
+    env = child_environment(server, stand_ins)
     try:
         deploy(workspace, env, echo=True)
     except EmulatorError as error:
@@ -478,7 +489,7 @@ def local_down() -> int:
             workspace.prepare()
             try:
                 # The stack as deployed (--skip-synth): a destroy does not depend on today's code.
-                destroy(workspace, child_environment(state.server, state.layer_arn), echo=True,
+                destroy(workspace, child_environment(state.server, state.stand_in_layers), echo=True,
                         skip_synth=(workspace.stack_dir / "cdk.tf.json").is_file())
             except EmulatorError as error:
                 print(f"\nerror: destroy failed; moto is left running (pid {state.pid}):\n{error}", file=sys.stderr)

@@ -111,6 +111,18 @@ def _check_function(found: dict, v: Values) -> None:
         assert found["Concurrency"].get("ReservedConcurrentExecutions") == v["reserved_concurrent_executions"]
 
 
+def _layer_version(aws: Clients, v: Values) -> dict:
+    return aws.call("lambda", "get_layer_version", LayerName=v["layer_name"], VersionNumber=int(v["version"]))
+
+
+def _check_layer_version(found: dict, v: Values) -> None:
+    assert found["LayerVersionArn"] == v["arn"]
+    assert found["CompatibleRuntimes"] == v["compatible_runtimes"]
+    assert found["CompatibleArchitectures"] == v["compatible_architectures"]
+    assert found.get("Description", "") == v.get("description", "")
+    assert found["Content"]["CodeSha256"] == v["source_code_hash"]  # the zip `make layer` built
+
+
 def _permission(aws: Clients, v: Values) -> dict:
     policy = json.loads(aws.call("lambda", "get_policy", FunctionName=v["function_name"])["Policy"])
     return _first([s for s in policy["Statement"] if s["Sid"] == v["statement_id"]], v["statement_id"])
@@ -336,6 +348,7 @@ def _check_waf_logging(found: dict, v: Values) -> None:
 
 KINDS: dict[str, Kind] = {
     "aws_lambda_function": Kind(_function, _check_function),
+    "aws_lambda_layer_version": Kind(_layer_version, _check_layer_version),
     "aws_lambda_permission": Kind(_permission, _check_permission),
     "aws_iam_role": Kind(lambda aws, v: aws.call("iam", "get_role", RoleName=v["name"]), _check_role),
     "aws_iam_role_policy": Kind(

@@ -1,11 +1,13 @@
-"""The provider's emulator block: present exactly when AWS_ENDPOINT_URL is set at synth time."""
+"""The provider's emulator block (present exactly when AWS_ENDPOINT_URL is set at synth time), and a stand-in for every public layer."""
 
 from __future__ import annotations
 
 import json
 
+import local_emulator  # scripts/, on sys.path through tests/conftest.py
 import pytest
 from constructs_lib.emulator import SERVICES, provider_overrides
+from constructs_lib.settings import describe
 from tests.conftest import synth_stack
 
 EMULATOR = "http://127.0.0.1:5999"
@@ -45,3 +47,10 @@ def test_without_an_endpoint_the_provider_has_none_of_it(monkeypatch):
 @pytest.mark.parametrize("environ", [{}, {"AWS_ENDPOINT_URL": ""}, {"AWS_ENDPOINT_URL": "  "}])
 def test_an_empty_or_missing_endpoint_means_real_aws(environ):
     assert provider_overrides(environ) == {}
+
+
+def test_every_public_layer_setting_gets_a_stand_in_in_the_emulator():
+    # moto attaches only its own account's layers: a public layer without a stand-in fails `make local`.
+    layer_settings = {env for _, env, _, _ in describe() if env.endswith("_LAYER_ARN")}
+    assert layer_settings == {"WEB_ADAPTER_LAYER_ARN", "POWERTOOLS_LAYER_ARN"}
+    assert set(local_emulator.STAND_IN_LAYERS) == layer_settings

@@ -80,6 +80,9 @@ def test_export_of_the_real_app_validates_with_terraform_alone(tmp_path: Path):
     validate = terraform("validate")
     assert validate.returncode == 0, validate.stdout + validate.stderr
     config = json.loads((exported / "main.tf.json").read_text())
+    # the function's zip and its package layer's zip travel with the configuration
     [function] = config["resource"]["aws_lambda_function"].values()
-    assert function["filename"].startswith("${path.module}/assets/")
-    assert (exported / function["filename"].removeprefix("${path.module}/")).is_file()
+    [layer] = config["resource"]["aws_lambda_layer_version"].values()
+    for zipped in (function["filename"], layer["filename"]):
+        assert zipped.startswith("${path.module}/assets/")
+        assert (exported / zipped.removeprefix("${path.module}/")).is_file()

@@ -1,7 +1,8 @@
-"""The execution role: Lambda may assume it, and it may do only two things."""
+"""The execution role: Lambda may assume it; it may write its logs and call the configured model."""
 
 from __future__ import annotations
 
+import pytest
 from cdktf import Testing
 
 from constructs_lib.aws import DataAwsIamPolicyDocument, IamRole, IamRolePolicy
@@ -9,6 +10,8 @@ from constructs_lib.iam import LambdaExecutionRole
 from tests.conftest import data_sources_of, resources_of, synth_construct
 
 LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/demo"
+# Converse and ConverseStream: the function streams, and both are scoped alike.
+INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 
 
 def synth_role(model_id: str) -> str:
@@ -54,8 +57,8 @@ def test_inference_profile_allows_the_profile_and_its_base_model_in_every_region
     [invoke] = statements(synthesized, "InvokeConfiguredModel")
     [routed] = statements(synthesized, "InvokeBaseModelThroughProfile")
 
-    assert invoke["actions"] == ["bedrock:InvokeModel"] and invoke["resources"] == [profile]
-    assert routed["actions"] == ["bedrock:InvokeModel"]
+    assert invoke["actions"] == INVOKE and invoke["resources"] == [profile]
+    assert routed["actions"] == INVOKE
     assert routed["resources"] == ["arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-5"]
     # Only reachable through the profile, never invoked directly.
     assert routed["condition"] == [
@@ -74,6 +77,7 @@ def test_global_profile_also_allows_the_regionless_foundation_model_arn():
 def test_plain_model_id_allows_exactly_its_foundation_model_in_the_stack_region():
     synthesized = synth_role("anthropic.claude-3-5-sonnet-20240620-v1:0")
     [invoke] = statements(synthesized, "InvokeConfiguredModel")
+    assert invoke["actions"] == INVOKE
     assert invoke["resources"] == [
         "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
     ]
@@ -84,3 +88,13 @@ def test_policy_is_attached_inline_to_the_role():
     synthesized = synth_role("us.anthropic.claude-sonnet-5")
     [policy] = resources_of(synthesized, IamRolePolicy.TF_RESOURCE_TYPE)
     assert policy["role"].startswith("${aws_iam_role.") and policy["policy"].startswith("${data.aws_iam_policy_document.")
+
+
+@pytest.mark.parametrize("model_id", ["us.anthropic.claude-sonnet-5", "global.anthropic.claude-sonnet-5",
+                                      "anthropic.claude-3-5-sonnet-20240620-v1:0"])
+def test_streaming_is_allowed_exactly_where_invoking_is(model_id):
+    # Every statement that grants one of the two grants both, on the same resources and condition.
+    synthesized = synth_role(model_id)
+    bedrock = [s for d in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
+               for s in d["statement"] if any(a.startswith("bedrock:") for a in s["actions"])]
+    assert bedrock and all(s["actions"] == INVOKE for s in bedrock)

@@ -30,7 +30,7 @@ SETTINGS_ENV = {
     "NAME_PREFIX": "lifecycle",
     "ENVIRONMENT": "ci",
     "LAMBDA_MEMORY_MB": "256",
-    "LAMBDA_TIMEOUT_SECONDS": "27",
+    "LAMBDA_TIMEOUT_SECONDS": "150",
     "LOG_RETENTION_DAYS": "14",
     "STAGE_NAME": "ci",
     "MAX_TOKENS_CAP": "2048",
@@ -40,6 +40,7 @@ SETTINGS_ENV = {
     "API_KEY_DAILY_QUOTA": "500",
     "WAF_RATE_LIMIT": "500",
     "ALARM_EMAIL": "oncall@example.com",
+    "ALARM_LATENCY_P99_MS": "120000",
 }
 
 # The only changes a second plan may show: what moto does differently from AWS, each with why.
@@ -85,11 +86,12 @@ def moto(tmp_path) -> Iterator[emulator.MotoServer]:
 
 
 def test_deploy_check_plan_again_and_destroy_the_stack_in_moto(moto, tmp_path, figures):
-    # GIVEN moto with a stand-in Powertools layer, and the stack's settings
+    # GIVEN moto with stand-ins for the public layers (Web Adapter, Powertools), and the stack's settings
     base = {**os.environ, **SETTINGS_ENV}
     settings = read_settings(base)
     region = settings.region
-    env = emulator.child_environment(moto, emulator.publish_stand_in_layer(moto, region), base=base)
+    stand_ins = emulator.publish_stand_in_layers(moto, region)
+    env = emulator.child_environment(moto, stand_ins, base=base)
     workspace = emulator.Workspace(tmp_path / "work").prepare()
     aws = Clients(lambda service: emulator.client(moto, service, region))
 
@@ -109,7 +111,7 @@ def test_deploy_check_plan_again_and_destroy_the_stack_in_moto(moto, tmp_path, f
             kind.check(kind.fetch(aws, resource["values"]), resource["values"])
         except (AssertionError, Missing) as error:
             raise AssertionError(f"{resource['address']} in moto: {error!r}") from error
-    assert_settings_reached_the_resources(aws, settings, synthesized_types)
+    assert_settings_reached_the_resources(aws, settings, synthesized_types, stand_ins)
 
     # AND planning again changes nothing but the emulator's known drift
     replan = emulator.plan(workspace, env)
@@ -147,14 +149,19 @@ def test_deploy_check_plan_again_and_destroy_the_stack_in_moto(moto, tmp_path, f
             f"{c.type}.{a}" for c in replan.changes for a in c.attributes))
 
 
-def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str]) -> None:
+def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str], stand_ins: dict[str, str]) -> None:
     """The values the test set (SETTINGS_ENV) are the ones moto holds."""
     name = settings.resource_name
     function = aws.call("lambda", "get_function_configuration", FunctionName=name)
-    assert (function["MemorySize"], function["Timeout"]) == (256, 27)
-    assert (function["Runtime"], function["Architectures"], function["Handler"]) == (
-        "python3.13", ["arm64"], "handler.lambda_handler")
-    assert function["Environment"]["Variables"]["MAX_TOKENS_CAP"] == "2048"
+    assert (function["MemorySize"], function["Timeout"]) == (256, 150)
+    assert (function["Runtime"], function["Architectures"], function["Handler"]) == ("python3.13", ["arm64"], "run.sh")
+    variables = function["Environment"]["Variables"]
+    assert variables["MAX_TOKENS_CAP"] == "2048"
+    assert (variables["AWS_LAMBDA_EXEC_WRAPPER"], variables["AWS_LWA_INVOKE_MODE"]) == ("/opt/bootstrap", "response_stream")
+    # the adapter and Powertools (stand-ins here), then the stack's own package layer
+    [own] = aws.call("lambda", "list_layer_versions", LayerName=f"{name}-packages")["LayerVersions"]
+    assert [layer["Arn"] for layer in function["Layers"]] == [
+        stand_ins["WEB_ADAPTER_LAYER_ARN"], stand_ins["POWERTOOLS_LAYER_ARN"], own["LayerVersionArn"]]
     groups = aws.call("logs", "describe_log_groups", logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]
     assert [g.get("retentionInDays") for g in groups] == [14]
     [api] = [a for a in aws.call("apigateway", "get_rest_apis")["items"] if a["name"] == name]
@@ -179,6 +186,7 @@ def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str
 def names_left(aws: Clients, name: str) -> list[str]:
     """Anything in moto still named after the stack, whether or not Terraform knew of it."""
     found = [f["FunctionName"] for f in aws.call("lambda", "list_functions")["Functions"]]
+    found += [layer["LayerName"] for layer in aws.call("lambda", "list_layers")["Layers"]]
     found += [r["RoleName"] for r in aws.call("iam", "list_roles")["Roles"]]
     found += [g["logGroupName"] for g in aws.call("logs", "describe_log_groups")["logGroups"]]
     found += [a["name"] for a in aws.call("apigateway", "get_rest_apis")["items"]]

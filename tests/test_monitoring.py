@@ -53,7 +53,7 @@ def without_email() -> str:
     # the API's 5XX rate: 5XXError averages to the fraction of requests that failed
     {"namespace": "AWS/ApiGateway", "metric_name": "5XXError", "dimensions": API,
      "statistic": "Average", "threshold": 0.07, "comparison_operator": "GreaterThanThreshold"},
-    # p99 integration latency approaching the 29 s integration timeout
+    # p99 integration latency approaching the Lambda timeout, where answers are cut short
     {"namespace": "AWS/ApiGateway", "metric_name": "IntegrationLatency", "dimensions": API,
      "extended_statistic": "p99", "threshold": 24000},
     {"namespace": "AWS/Lambda", "metric_name": "Errors", "dimensions": FUNCTION,
@@ -152,7 +152,7 @@ def test_stack_wires_settings_and_the_handlers_metric_names_into_monitoring():
 
 @pytest.mark.parametrize("variable, value, allowed", [
     ("ALARM_EMAIL", "oncall", "an email address"),
-    ("ALARM_LATENCY_P99_MS", "30000", "a number from 100 to 29000"),
+    ("ALARM_LATENCY_P99_MS", "900001", "a number from 100 to 900000"),
     ("ALARM_API_5XX_PERCENT", "0", "a number from 1 to 100"),
     ("PRICE_INPUT_USD_PER_MTOK", "cheap", "a number"),
     ("PRICE_OUTPUT_USD_PER_MTOK", "-1", "a number from 0 to 1000"),

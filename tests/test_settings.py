@@ -53,16 +53,18 @@ def test_booleans_accept_the_usual_spellings(text, expected):
         ("MODEL_ID", "claude", "a Bedrock model id"),
         ("LAMBDA_MEMORY_MB", "64", "a number from 128 to 10240"),
         ("LAMBDA_MEMORY_MB", "lots", "a whole number"),
-        ("LAMBDA_TIMEOUT_SECONDS", "60", "a number from 3 to 28"),
+        ("LAMBDA_TIMEOUT_SECONDS", "901", "a number from 3 to 900"),
         ("LOG_RETENTION_DAYS", "45", "one of 1, 3, 5"),
         ("STAGE_NAME", "v1/beta", "letters, digits or '_'"),
         ("POWERTOOLS_LAYER_ARN", "layer-27", "a Lambda layer version ARN"),
+        ("WEB_ADAPTER_LAYER_ARN", "arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64", "a Lambda layer version ARN"),
         ("MAX_TOKENS_CAP", "0", "a number from 1"),
         ("PROMPT_MAX_CHARS", "1.5", "a whole number"),
         ("BODY_MAX_BYTES", "10", "a number from 256"),
         ("CORS_ALLOW_ORIGIN", "example.com", "an origin such as"),
         ("LOG_CONTENT", "maybe", "true or false"),
         ("BEDROCK_MAX_ATTEMPTS", "9", "a number from 1 to 5"),
+        ("BEDROCK_READ_TIMEOUT_SECONDS", "300", "a number from 1 to 299"),
     ],
 )
 def test_each_invalid_value_names_the_setting_the_value_and_what_is_allowed(variable, value, allowed):
@@ -82,10 +84,24 @@ def test_default_max_tokens_may_not_exceed_the_cap():
 
 
 def test_bedrock_time_budget_must_fit_inside_the_lambda_timeout():
-    # Defaults: 2 attempts x (2 s connect + 10 s read) + 1 s back-off = 25 s < 28 s.
-    assert Settings().bedrock_worst_case_seconds == 25
-    with pytest.raises(SettingsError, match="take up to 43 s, which must stay below LAMBDA_TIMEOUT_SECONDS"):
-        load_settings({}, {"BEDROCK_READ_TIMEOUT_SECONDS": "19"})
+    # Defaults: 2 attempts x (2 s connect + 30 s read) + 1 s back-off = 65 s < 210 s.
+    assert Settings().bedrock_worst_case_seconds == 65
+    with pytest.raises(SettingsError, match=r"take up to 65 s, which must stay below LAMBDA_TIMEOUT_SECONDS \(60\)"):
+        load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "60"})
+
+
+def test_bedrock_time_budget_must_end_before_api_gateway_drops_a_silent_stream():
+    # Nothing reaches the caller before the model's first event; API Gateway ends a stream idle for 300 s.
+    assert load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "900", "BEDROCK_READ_TIMEOUT_SECONDS": "140"}).bedrock_worst_case_seconds == 285
+    with pytest.raises(SettingsError, match="take up to 405 s, which must stay below .* and API Gateway's 300 s stream idle timeout"):
+        load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "900", "BEDROCK_READ_TIMEOUT_SECONDS": "200"})
+
+
+def test_default_timeout_fits_a_full_answer_at_a_slow_30_tokens_a_second_after_a_retry():
+    # 65 s of Bedrock budget before the first token + 4096 tokens / 30 per second (136.5 s) = 201.5 s
+    settings = Settings()
+    assert settings.long_answer_seconds == 65 + 4096 / 30
+    assert settings.long_answer_seconds < settings.lambda_timeout_seconds == 210 <= 900
 
 
 def test_unknown_context_key_is_refused_but_cdktf_own_keys_pass():

@@ -11,7 +11,7 @@ import pytest
 from cdktf import Testing
 from openapi_spec_validator import validate
 
-from constructs_lib.aws import AwsProvider, LambdaFunction
+from constructs_lib.aws import AwsProvider, LambdaFunction, LambdaLayerVersion
 from constructs_lib.settings import Settings, load_settings
 from tests.conftest import PROJECT_DIR, build_stack, resources_of
 
@@ -33,7 +33,7 @@ def test_outputs_name_the_endpoint_and_the_function_role_and_log_group():
     assert outputs["log_group_name"]["value"].startswith("${aws_cloudwatch_log_group.")
 
 
-def test_function_gets_the_role_the_handler_settings_and_the_powertools_layer():
+def test_function_gets_the_role_the_handler_settings_and_its_three_layers():
     settings = load_settings({}, {"MODEL_ID": "eu.anthropic.claude-sonnet-5", "MAX_TOKENS_CAP": "2048"})
     synthesized = Testing.synth(build_stack(settings))
     [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
@@ -43,17 +43,41 @@ def test_function_gets_the_role_the_handler_settings_and_the_powertools_layer():
     assert variables["MODEL_ID"] == "eu.anthropic.claude-sonnet-5"
     assert variables["MAX_TOKENS_CAP"] == "2048"
     assert variables["LOG_CONTENT"] == "false"
+    assert variables["BEDROCK_READ_TIMEOUT_SECONDS"] == "30" and variables["LAMBDA_TIMEOUT_SECONDS"] == "210"
+    assert function["timeout"] == 210
+    [layer_id] = json.loads(synthesized)["resource"][LambdaLayerVersion.TF_RESOURCE_TYPE]
     assert function["layers"] == [
+        "arn:${data.aws_partition.partition.partition}:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:30",
         "arn:${data.aws_partition.partition.partition}:lambda:us-east-1:017000801446:layer:"
-        "AWSLambdaPowertoolsPythonV3-python313-arm64:27"
+        "AWSLambdaPowertoolsPythonV3-python313-arm64:27",
+        f"${{{LambdaLayerVersion.TF_RESOURCE_TYPE}.{layer_id}.arn}}",
     ]
 
 
-def test_powertools_layer_can_be_overridden():
-    arn = "arn:aws:lambda:us-east-1:123456789012:layer:powertools-stand-in:1"
-    synthesized = Testing.synth(build_stack(load_settings({}, {"POWERTOOLS_LAYER_ARN": arn})))
-    [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
-    assert function["layers"] == [arn]
+def test_public_layers_can_be_overridden():
+    adapter = "arn:aws:lambda:us-east-1:123456789012:layer:web-adapter-stand-in:1"
+    powertools = "arn:aws:lambda:us-east-1:123456789012:layer:powertools-stand-in:1"
+    settings = load_settings({}, {"WEB_ADAPTER_LAYER_ARN": adapter, "POWERTOOLS_LAYER_ARN": powertools})
+    [function] = resources_of(Testing.synth(build_stack(settings)), LambdaFunction.TF_RESOURCE_TYPE)
+    assert function["layers"][:2] == [adapter, powertools]
+
+
+def test_a_timeout_too_short_for_a_full_answer_gets_a_warning(capsys):
+    # 65 s budget + 8192 tokens at 30 tokens/s (273 s) = 338 s > 210 s
+    build_stack(load_settings({}, {"MAX_TOKENS_CAP": "8192"}))
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: LAMBDA_TIMEOUT_SECONDS=210 is shorter than a MAX_TOKENS_CAP answer may take: up to 65 s "
+        "before the first token (the Bedrock budget) plus 8192 tokens at a slow 30 tokens/s = 338 s; "
+        "longer answers end early with stop_reason time_limit."
+    ]
+
+
+def test_a_latency_alarm_the_timeout_never_lets_fire_gets_a_warning(capsys):
+    build_stack(load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "300", "ALARM_LATENCY_P99_MS": "300000"}))
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: ALARM_LATENCY_P99_MS=300000 is not below LAMBDA_TIMEOUT_SECONDS=300 (in ms): "
+        "the function ends first, so the latency alarm never fires."
+    ]
 
 
 def test_retired_model_gets_a_warning_not_an_error(capsys):
