@@ -34,7 +34,7 @@ import bedrock
 import replies
 from answer import Answer, Done, gather
 from bedrock import TextDelta
-from config import Settings, load_settings
+from config import STREAM_IDLE_TIMEOUT_SECONDS, Settings, load_settings
 from errors import ApiError
 from observability import RequestRecord, logger
 from relay import Failed
@@ -45,6 +45,9 @@ BEDROCK = bedrock.make_client(SETTINGS.budget)
 # The answer must end this long before the deadline, to send its last event and flush metrics.
 DEADLINE_MARGIN_SECONDS = 2.0
 MAX_REQUEST_ID = 128
+# While the model writes only reasoning (never sent as answer text), a stream still sends a
+# comment this often, so API Gateway's 5-minute idle timeout never cuts a thinking model.
+HEARTBEAT_SECONDS = 15.0
 
 for _correction in SETTINGS.corrections:
     logger.warning(f"setting corrected: {_correction}")
@@ -57,6 +60,7 @@ class Invocation:
     request_id: str  # API Gateway's, which the caller and the access log see
     function_request_id: str | None  # Lambda's
     deadline: float  # time.monotonic() by which the answer must be complete
+    started: float  # time.monotonic() when the request arrived
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str], settings: Settings) -> Invocation:
@@ -73,6 +77,7 @@ class Invocation:
             request_id=request_id[:MAX_REQUEST_ID] if isinstance(request_id, str) and request_id else str(uuid.uuid4()),
             function_request_id=function_request_id[:MAX_REQUEST_ID] if isinstance(function_request_id, str) else None,
             deadline=deadline - DEADLINE_MARGIN_SECONDS,
+            started=now,
         )
 
 
@@ -100,7 +105,10 @@ async def invoke(request: Request) -> Response:
         if isinstance(parsed, ApiError):
             return _refuse(parsed, record, invocation, settings)
         record.received(parsed)
-        opened = await Answer.open(request.app.state.bedrock, parsed, settings.model_id, invocation.deadline)
+        deadline = invocation.deadline
+        if not parsed.stream:  # nothing is sent until the answer is complete: mind the idle timeout
+            deadline = min(deadline, invocation.started + STREAM_IDLE_TIMEOUT_SECONDS - DEADLINE_MARGIN_SECONDS)
+        opened = await Answer.open(request.app.state.bedrock, parsed, settings.model_id, deadline)
         if isinstance(opened, ApiError):
             return _refuse(opened, record, invocation, settings)
         if parsed.stream:
@@ -120,6 +128,7 @@ async def invoke(request: Request) -> Response:
 async def _events(answer: Answer, record: RequestRecord, invocation: Invocation, settings: Settings) -> AsyncIterator[str]:
     """The SSE body: deltas as they come, then ``done`` or ``error``, never a silent cut."""
     text: list[str] = []
+    last_write = time.monotonic()
     try:
         async for batch in answer.batches():
             chunk = []
@@ -133,7 +142,10 @@ async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
                 elif isinstance(item, Failed):
                     record.failed(item.error, after_first_byte=True)
                     chunk.append(replies.sse_event("error", replies.error_body(item.error, invocation.request_id)))
+            if not chunk and time.monotonic() - last_write >= HEARTBEAT_SECONDS:
+                chunk.append(": the model is thinking\n\n")  # an SSE comment: clients skip it
             if chunk:
+                last_write = time.monotonic()
                 yield "".join(chunk)
     except asyncio.CancelledError:  # the client went away (the server saw the connection close)
         record.abandoned()

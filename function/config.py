@@ -18,7 +18,11 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-LAMBDA_TIMEOUT_SECONDS = 180  # the stack's default; LAMBDA_TIMEOUT_SECONDS overrides it
+LAMBDA_TIMEOUT_SECONDS = 210  # the stack's default; LAMBDA_TIMEOUT_SECONDS overrides it
+# API Gateway ends a regional streamed response after 5 minutes without a byte (API Gateway
+# guide, "Stream the integration response for your proxy integrations"). Nothing reaches the
+# caller before Bedrock's first event, nor before a JSON answer is complete.
+STREAM_IDLE_TIMEOUT_SECONDS = 300
 MAX_BACKOFF_SECONDS = 20  # botocore standard retry mode caps each back-off here
 
 
@@ -71,14 +75,14 @@ class Settings:
     body_max_bytes: int = 65536
     cors_allow_origin: str = ""
     log_content: bool = False
-    budget: Budget = Budget(connect=2, read=10, attempts=2)
+    budget: Budget = Budget(connect=2, read=30, attempts=2)
     lambda_timeout: int = LAMBDA_TIMEOUT_SECONDS
     corrections: tuple[str, ...] = ()
 
     @property
     def budget_limit(self) -> int:
-        """Bedrock's first answer must come strictly before this, so our 504 beats Lambda's end."""
-        return self.lambda_timeout
+        """Bedrock's first event must come strictly before this, so our 504 beats the platform's."""
+        return min(self.lambda_timeout, STREAM_IDLE_TIMEOUT_SECONDS)
 
 
 _DEFAULTS = Settings()
@@ -128,7 +132,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         notes.append(
             f"Bedrock budget {wanted.attempts} x ({wanted.connect} s connect + {wanted.read} s read) + back-off"
             f" = {wanted.worst_case:g} s does not end before {settings.budget_limit} s"
-            f" (the Lambda timeout); using"
+            f" (the Lambda timeout, and API Gateway's {STREAM_IDLE_TIMEOUT_SECONDS} s stream idle timeout); using"
             f" {fitted.attempts} x ({fitted.connect} s + {fitted.read} s) = {fitted.worst_case:g} s"
         )
     return dataclasses.replace(settings, budget=fitted, corrections=tuple(notes))

@@ -107,9 +107,10 @@ def sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
     """``(event name, data)`` of every server-sent event in ``text``; fails on a malformed one."""
     events = []
     for block in text.split("\n\n"):
-        if not block.strip():
+        lines = [line for line in block.split("\n") if line and not line.startswith(":")]  # comments
+        if not lines:
             continue
-        fields = dict(line.split(": ", 1) for line in block.split("\n"))
+        fields = dict(line.split(": ", 1) for line in lines)
         assert set(fields) == {"event", "data"}, block
         events.append((fields["event"], json.loads(fields["data"])))
     assert text.endswith("\n\n"), "the stream must end after a complete event"

@@ -189,6 +189,29 @@ def test_without_the_adapters_header_the_deadline_is_the_lambda_timeout(stand_in
     assert 3 < len([e for e in events if e[0] == "delta"]) < 40
 
 
+def test_the_json_mode_also_ends_before_api_gateways_idle_timeout(client, stand_in, monkeypatch):
+    # GIVEN an idle limit of 3.5 s (API Gateway's is 300 s) and a far deadline: a JSON answer sends
+    # nothing until it is complete, so it must end before the idle limit, not the deadline
+    monkeypatch.setattr(app_module, "STREAM_IDLE_TIMEOUT_SECONDS", 3.5)
+    stand_in.script(Script(text=["Once ", "upon ", "a time"], pause_after=2, pause_seconds=5))
+    answer = reply(client.post("/invoke", json=PROMPT, headers=lambda_context(60)))
+    assert (answer.status, answer.body["stop_reason"]) == (200, "time_limit")
+    # AND a stream, whose deltas keep the connection busy, is not cut by it
+    stand_in.script(Script(text=["a ", "b ", "c"], delay_between=0.4))
+    _, events = stream(client, headers=lambda_context(60))
+    assert events[-1][1]["stop_reason"] == "end_turn"
+
+
+def test_a_thinking_model_keeps_the_stream_alive_with_comments_and_never_shows_its_reasoning(
+        client, stand_in, monkeypatch):
+    monkeypatch.setattr(app_module, "HEARTBEAT_SECONDS", 0.2)
+    stand_in.script(Script(reasoning=["Step one. ", "Step two. ", "Step three."], text=["Answer."], delay_between=0.3))
+    response, events = stream(client)
+    assert ": the model is thinking" in response.text  # an SSE comment, which clients skip
+    assert "Step" not in response.text
+    assert [name for name, _ in events] == ["delta", "done"]
+
+
 def test_a_model_that_does_not_start_before_the_deadline_is_a_504(client, stand_in):
     stand_in.script(Script(delay_first=5))
     answer = reply(client.post("/invoke", json=STREAM, headers=lambda_context(3)))
