@@ -36,8 +36,9 @@ async def one_stream(client: httpx.AsyncClient, url: str) -> tuple[float, str | 
     """Seconds to the end of one streamed answer, and what was wrong with it (None: nothing)."""
     started = time.perf_counter()
     reader, events = SseReader(), []
+    body = {"prompt": "Take your time.", "stream": True}
     try:
-        async with client.stream("POST", f"{url}/invoke", json={"prompt": "Take your time.", "stream": True}) as response:
+        async with client.stream("POST", f"{url}/invoke", json=body) as response:
             async for chunk in response.aiter_bytes():
                 events += reader.feed(chunk)
     except httpx.HTTPError as error:

@@ -31,7 +31,8 @@ PROMPT = "Count."
 
 def raw_s(client: Any, expected: int) -> float:
     started = time.perf_counter()
-    deltas = sum("contentBlockDelta" in event for event in client.converse_stream(**converse_arguments(PROMPT))["stream"])
+    stream = client.converse_stream(**converse_arguments(PROMPT))["stream"]
+    deltas = sum("contentBlockDelta" in event for event in stream)
     elapsed = time.perf_counter() - started
     if deltas != expected:
         sys.exit(f"raw stream: {deltas} deltas, not {expected}")
