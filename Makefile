@@ -74,8 +74,8 @@ test: setup $(CHECKOV_READY) $(LAYER_READY)  ## run the whole test suite (unit, 
 scan: synth $(CHECKOV_READY)  ## checkov security gate on the synthesized stack: 0 failed checks (.checkov.yaml)
 	.venv-checkov/bin/checkov --config-file .checkov.yaml -f cdktf.out/stacks/$(STACK)/cdk.tf.json
 
-bench: setup $(LAYER_READY)  ## print the benchmark figures (synth speed and memory, handler cold/warm, zip size)
-	@status=0; for bench in synth_speed cold_init warm_request zip_size; do \
+bench: setup $(LAYER_READY)  ## print the benchmark figures (synth; the app: ready to serve, first byte, relay, concurrency; zip size)
+	@status=0; for bench in synth_speed ready_to_serve first_byte relay concurrency zip_size; do \
 		$(PY) bench/$$bench.py || status=1; echo; done; exit $$status
 
 # --skip-provider-lock: otherwise cdktf runs `terraform providers lock` for several platforms,

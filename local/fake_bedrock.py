@@ -267,10 +267,16 @@ class FakeBedrock:
         self.stop()
 
 
-if __name__ == "__main__":  # python -m local.fake_bedrock [port]: the stand-in alone, for any client
+if __name__ == "__main__":  # python -m local.fake_bedrock [port] [--script JSON]: the stand-in alone, for any client
+    import argparse
     import signal
 
-    stand_in = FakeBedrock(port=int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    parser = argparse.ArgumentParser(description="the local ConverseStream stand-in, on 127.0.0.1")
+    parser.add_argument("port", nargs="?", type=int, default=0, help="port (default 0: any free one)")
+    parser.add_argument("--script", type=json.loads, default={},
+                        help='Script fields as JSON, the answer to every call, e.g. \'{"count": 5000}\'')
+    args = parser.parse_args()
+    stand_in = FakeBedrock(port=args.port, default=Script(**args.script))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"{LABEL} ConverseStream stand-in at {stand_in.url}", flush=True)  # bench/ reads the URL as the last word
     try:
