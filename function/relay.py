@@ -3,8 +3,8 @@
 boto3 is synchronous: opening the stream and reading each event block. A worker thread of its
 own per answer does both, so the event loop never blocks and any number of streams proceed
 at once (anyio's default pool would cap them at 40). The worker appends events to a queue
-and wakes the loop; the loop takes whatever has arrived in one batch, so a fast stream costs
-one wake-up per batch, not per event.
+and wakes the loop, unless a wake-up is already on its way; the loop takes whatever has
+arrived in one batch, so a fast stream costs one wake-up per batch, not per event.
 
 The loop side decides when to stop waiting (the deadline) and may ``close`` at any time: a
 client that went away, or a deadline that passed, shuts the HTTP connection to Bedrock down,
@@ -66,13 +66,15 @@ class Relay:
         self._loop = asyncio.get_running_loop()
         self._stream: Any = None
         self._closed = threading.Event()
+        self._wake_pending = False  # a wake-up is scheduled on the loop and has not run yet
         threading.Thread(target=self._work, name="bedrock-stream", daemon=True).start()
 
     async def next_batch(self, timeout: float) -> list[Item]:
-        if not self._items:
+        give_up = self._loop.time() + max(timeout, 0)
+        while not self._items:  # a wake-up can be left over from items already taken: wait on
             self._ready.clear()
             try:
-                await asyncio.wait_for(self._ready.wait(), max(timeout, 0))
+                await asyncio.wait_for(self._ready.wait(), max(give_up - self._loop.time(), 0))
             except asyncio.TimeoutError:
                 return []
         batch = list(self._items)
@@ -112,10 +114,17 @@ class Relay:
 
     def _push(self, item: Item) -> None:
         self._items.append(item)
+        if self._wake_pending:  # the loop has not run the last wake-up yet: it will see this item
+            return
+        self._wake_pending = True
         try:
-            self._loop.call_soon_threadsafe(self._ready.set)
+            self._loop.call_soon_threadsafe(self._wake)
         except RuntimeError:  # the loop has shut down: nobody is listening any more
             self._closed.set()
+
+    def _wake(self) -> None:
+        self._wake_pending = False
+        self._ready.set()
 
 
 def _shut_down(stream: Any) -> None:
