@@ -20,6 +20,7 @@ last event instead of ``done``.
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring  # C: a str as a JSON string literal, non-ASCII kept
 from typing import Any
 
 from answer import Done
@@ -89,6 +90,17 @@ def cors_headers(origin: str) -> dict[str, str]:
 def sse_event(name: str, data: dict[str, Any]) -> str:
     """One server-sent event. JSON never holds a raw newline, so ``data`` is one line."""
     return f"event: {name}\ndata: {dumps(data)}\n\n"
+
+
+def sse_delta(text: str) -> str:
+    """``sse_event("delta", {"text": text})``, built directly: a stream writes thousands."""
+    return 'event: delta\ndata: {"text":' + encode_basestring(text) + "}\n\n"
+
+
+def sse_bytes(events: str) -> bytes:
+    """Events as UTF-8. A lone surrogate (not UTF-8) can only stand inside a JSON string here,
+    so it is written as the JSON escape ``\\udXXX``, which is what it means there."""
+    return events.encode("utf-8", "backslashreplace")
 
 
 def dumps(body: dict[str, Any]) -> str:
