@@ -166,11 +166,11 @@ def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str
     assert [g.get("retentionInDays") for g in groups] == [14]
     [api] = [a for a in aws.call("apigateway", "get_rest_apis")["items"] if a["name"] == name]
     assert aws.call("apigateway", "get_stage", restApiId=api["id"], stageName="ci")
-    # POST /invoke streams from this function and waits out its 27 s timeout plus a cold start.
+    # POST /invoke streams from this function and waits out its timeout plus a cold start's 10 s.
     [invoke] = [r for r in aws.call("apigateway", "get_resources", restApiId=api["id"])["items"] if r["path"] == "/invoke"]
     integration = aws.call("apigateway", "get_integration", restApiId=api["id"], resourceId=invoke["id"], httpMethod="POST")
     assert integration["uri"].endswith(f"/functions/{function['FunctionArn']}/response-streaming-invocations")
-    assert integration["timeoutInMillis"] == (27 + 10) * 1000
+    assert integration["timeoutInMillis"] == (int(SETTINGS_ENV["LAMBDA_TIMEOUT_SECONDS"]) + 10) * 1000
     if "aws_api_gateway_usage_plan" in types:
         [plan] = aws.call("apigateway", "get_usage_plans")["items"]
         assert plan["throttle"] == {"burstLimit": 14, "rateLimit": 7}
