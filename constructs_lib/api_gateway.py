@@ -10,11 +10,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from cdktf import Fn, TerraformResourceLifecycle
+from cdktf import Fn, ITerraformDependable, TerraformResourceLifecycle
 from constructs import Construct
 
 from constructs_lib.aws import (
-    ApiGatewayAccount,
     ApiGatewayApiKey,
     ApiGatewayDeployment,
     ApiGatewayGatewayResponse,
@@ -37,7 +36,6 @@ from constructs_lib.aws import (
     CloudwatchLogGroup,
     LambdaPermission,
 )
-from constructs_lib.iam import ApiGatewayCloudWatchRole
 
 RESOURCE_PATH = "invoke"
 AUTHORIZATION = {"api_key": "NONE", "iam": "AWS_IAM", "none": "NONE"}
@@ -107,7 +105,9 @@ class ApiLogging:
 
     retention_days: int
     kms_key_arn: str | None
-    manage_account_role: bool  # set the account-wide API Gateway CloudWatch role
+    # The account's CloudWatch role setting (api_gateway_account.py) when this stack manages it:
+    # the stage is created after it, since stage logging needs the role in place.
+    account_setting: ITerraformDependable | None = None
 
 
 class InferenceApi(Construct):
@@ -269,7 +269,8 @@ class InferenceApi(Construct):
         return [method, integration]
 
     def _stage(self, stage_name: str, api_name: str, logging: ApiLogging) -> ApiGatewayStage:
-        """The stage with its two log groups, created first with retention (and KMS)."""
+        """The stage with its two log groups, created first with retention (and KMS), and after
+        the account's CloudWatch role setting when this stack manages it."""
         self.access_log_group = CloudwatchLogGroup(
             self, "access_log_group",
             name=access_log_group_name(api_name),
@@ -285,15 +286,8 @@ class InferenceApi(Construct):
             kms_key_id=logging.kms_key_arn,
         )
         ordered_after = [self.access_log_group, self.execution_log_group]
-        if logging.manage_account_role:
-            self.cloudwatch_role = ApiGatewayCloudWatchRole(
-                self, "cloudwatch_role",
-                role_name=f"{api_name}-apigw-logs",
-                log_group_arns=[self.access_log_group.arn, self.execution_log_group.arn],
-            )
-            ordered_after.append(ApiGatewayAccount(
-                self, "account", cloudwatch_role_arn=self.cloudwatch_role.role.arn,
-            ))
+        if logging.account_setting is not None:
+            ordered_after.append(logging.account_setting)
         return ApiGatewayStage(
             self, "stage",
             rest_api_id=self.rest_api.id,

@@ -18,6 +18,7 @@ from constructs_lib.api_gateway import (
     access_log_group_name,
     execution_log_group_name,
 )
+from constructs_lib.api_gateway_account import ApiGatewayAccountLogging
 from constructs_lib.aws import AwsProvider, AwsProviderDefaultTags, DataAwsCallerIdentity, DataAwsPartition
 from constructs_lib.emulator import provider_overrides
 from constructs_lib.encryption import LogEncryptionKey
@@ -80,6 +81,10 @@ class BedrockInferenceStack(TerraformStack):
             reserved_concurrency=settings.reserved_concurrency_limit,
             kms_key_arn=kms_key_arn,
         )
+        account_logging = (
+            ApiGatewayAccountLogging(self, "api_gateway_account", role_name=f"{name}-apigw-logs", partition=partition)
+            if settings.api_gateway_account_role else None
+        )
         api = InferenceApi(
             self, "api_gateway",
             api_name=name,
@@ -98,7 +103,7 @@ class BedrockInferenceStack(TerraformStack):
             logging=ApiLogging(
                 retention_days=settings.log_retention_days,
                 kms_key_arn=kms_key_arn,
-                manage_account_role=settings.api_gateway_account_role,
+                account_setting=account_logging.account if account_logging else None,
             ),
             cors_allow_origin=settings.cors_allow_origin,
         )

@@ -130,6 +130,15 @@ def _check_role(found: dict, v: Values) -> None:
     assert role.get("Description", "") == v.get("description", "")
 
 
+def _attached_policy(aws: Clients, v: Values) -> dict:
+    attached = aws.call("iam", "list_attached_role_policies", RoleName=v["role"])["AttachedPolicies"]
+    return _first([p for p in attached if p["PolicyArn"] == v["policy_arn"]], f"{v['policy_arn']} on {v['role']}")
+
+
+def _check_attached_policy(found: dict, v: Values) -> None:
+    assert found["PolicyArn"] == v["policy_arn"]
+
+
 def _check_role_policy(found: dict, v: Values) -> None:
     # Actions and resources of every statement, as configured (conditions are not compared:
     # moto returns them unchanged, and the construct tests assert them).
@@ -287,9 +296,11 @@ def _check_account(found: dict, v: Values) -> None:
     assert found["cloudwatchRoleArn"] == v["cloudwatch_role_arn"]
 
 
-def _account_setting_is_kept(aws: Clients, v: Values) -> None:
-    # The account-wide setting outlives the stack: the provider removes it from state only.
-    aws.call("apigateway", "get_account")
+def _account_setting_is_reset(aws: Clients, v: Values) -> None:
+    # The account-wide setting itself cannot be deleted; reset_on_delete empties its role instead
+    # of leaving it pointing at the role the same destroy deleted.
+    assert v["reset_on_delete"] is True
+    assert not aws.call("apigateway", "get_account").get("cloudwatchRoleArn")
 
 
 def _check_api_key(found: dict, v: Values) -> None:
@@ -346,6 +357,7 @@ KINDS: dict[str, Kind] = {
     "aws_lambda_function": Kind(_function, _check_function),
     "aws_lambda_permission": Kind(_permission, _check_permission),
     "aws_iam_role": Kind(lambda aws, v: aws.call("iam", "get_role", RoleName=v["name"]), _check_role),
+    "aws_iam_role_policy_attachment": Kind(_attached_policy, _check_attached_policy),
     "aws_iam_role_policy": Kind(
         lambda aws, v: aws.call("iam", "get_role_policy", RoleName=v["role"], PolicyName=v["name"]),
         _check_role_policy),
@@ -378,7 +390,7 @@ KINDS: dict[str, Kind] = {
         _apigw("get_request_validator", restApiId="rest_api_id", requestValidatorId="id"), _check_validator),
     "aws_api_gateway_gateway_response": Kind(
         _apigw("get_gateway_response", restApiId="rest_api_id", responseType="response_type"), _check_gateway_response),
-    "aws_api_gateway_account": Kind(_apigw("get_account"), _check_account, gone=_account_setting_is_kept),
+    "aws_api_gateway_account": Kind(_apigw("get_account"), _check_account, gone=_account_setting_is_reset),
     "aws_api_gateway_api_key": Kind(_apigw("get_api_key", apiKey="id"), _check_api_key),
     "aws_api_gateway_usage_plan": Kind(_apigw("get_usage_plan", usagePlanId="id"), _check_usage_plan),
     "aws_api_gateway_usage_plan_key": Kind(

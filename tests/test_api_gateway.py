@@ -25,12 +25,12 @@ INVOKE_ARN = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:
 SCHEMA = request_schema(prompt_max_chars=100, max_tokens_cap=10)
 
 
-def synth_api(auth: str = "api_key", manage_account_role: bool = True) -> str:
+def synth_api(auth: str = "api_key") -> str:
     return synth_construct(lambda stack: InferenceApi(
         stack, "api", api_name="demo", stage_name="v1", function_name="demo", function_invoke_arn=INVOKE_ARN,
         request_schema=SCHEMA,
         access=AccessControl(auth=auth, rate_limit=5, burst_limit=7, daily_quota=100),
-        logging=ApiLogging(retention_days=30, kms_key_arn=None, manage_account_role=manage_account_role),
+        logging=ApiLogging(retention_days=30, kms_key_arn=None),
     ))
 
 
@@ -71,7 +71,7 @@ def test_cors_adds_a_preflight_route_to_the_handler_and_cors_headers_on_gateway_
     synthesized = synth_construct(lambda stack: InferenceApi(
         stack, "api", api_name="demo", stage_name="v1", function_name="demo", function_invoke_arn=INVOKE_ARN,
         request_schema=SCHEMA, access=AccessControl(auth="api_key", rate_limit=5, burst_limit=7, daily_quota=100),
-        logging=ApiLogging(retention_days=30, kms_key_arn=None, manage_account_role=False),
+        logging=ApiLogging(retention_days=30, kms_key_arn=None),
         cors_allow_origin="https://app.example.com",
     ))
     assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayMethod.TF_RESOURCE_TYPE, {

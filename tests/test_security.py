@@ -21,6 +21,7 @@ from constructs_lib.aws import (
     ApiGatewayUsagePlanKey,
     CloudwatchLogGroup,
     DataAwsIamPolicyDocument,
+    IamRolePolicyAttachment,
     KmsKey,
     KmsKeyPolicy,
     LambdaFunction,
@@ -164,16 +165,21 @@ def test_execution_log_group_is_created_with_retention_before_api_gateway_would(
     assert execution["retention_in_days"] == 30 and execution["name"].endswith("/v1")
 
 
-def test_account_cloudwatch_role_is_set_by_default_and_left_alone_when_off():
+def test_account_cloudwatch_role_is_set_by_default_before_the_stage_and_left_alone_when_off():
     [account] = resources_of(synth(), ApiGatewayAccount.TF_RESOURCE_TYPE)
     assert account["cloudwatch_role_arn"].startswith("${aws_iam_role.")
+    assert account["reset_on_delete"] is True
+    [stage] = resources_of(synth(), ApiGatewayStage.TF_RESOURCE_TYPE)
+    assert any(d.startswith(f"{ApiGatewayAccount.TF_RESOURCE_TYPE}.") for d in stage["depends_on"])
     trusts = [
         statement for document in data_sources_of(synth(), DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
         for statement in document["statement"] if statement.get("principals")
     ]
     assert any(s["principals"][0]["identifiers"] == ["apigateway.amazonaws.com"] for s in trusts)
 
-    assert resources_of(synth(API_GATEWAY_ACCOUNT_ROLE="false"), ApiGatewayAccount.TF_RESOURCE_TYPE) == []
+    off = synth(API_GATEWAY_ACCOUNT_ROLE="false")
+    assert resources_of(off, ApiGatewayAccount.TF_RESOURCE_TYPE) == []
+    assert resources_of(off, IamRolePolicyAttachment.TF_RESOURCE_TYPE) == []
 
 
 def test_xray_traces_the_stage_and_the_function():
@@ -236,6 +242,13 @@ def wildcard_findings(synthesized: str) -> list[str]:
 ], ids=["default", "plain-model", "global-profile", "iam-no-waf-no-kms"])
 def test_no_policy_statement_grants_a_wildcard(environ):
     assert wildcard_findings(synth(**environ)) == []
+
+
+def test_the_only_managed_policy_is_aws_own_for_api_gateway_logging():
+    # The wildcard walk above reads the stack's own policy documents; a managed policy is not one.
+    # This one is allowed (and its "*" with it) for the reasons in tests/test_iam.py.
+    attached = {a["policy_arn"] for a in resources_of(synth(), IamRolePolicyAttachment.TF_RESOURCE_TYPE)}
+    assert attached == {"arn:${data.aws_partition.partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}
 
 
 def test_the_wildcard_walk_finds_what_it_looks_for():
