@@ -196,11 +196,13 @@ def _check_kms_key(found: dict, v: Values) -> None:
     assert metadata["KeyState"] == "Enabled"
     assert metadata.get("Description", "") == v.get("description", "")
     assert found["Rotation"] == v.get("enable_key_rotation", False)
+    assert statements(found["Policy"]) == statements(v["policy"])  # the policy it was created with
 
 
 def _kms_key(aws: Clients, v: Values) -> dict:
     found = aws.call("kms", "describe_key", KeyId=v["key_id"])
     found["Rotation"] = aws.call("kms", "get_key_rotation_status", KeyId=v["key_id"])["KeyRotationEnabled"]
+    found["Policy"] = aws.call("kms", "get_key_policy", KeyId=v["key_id"], PolicyName="default")["Policy"]
     return found
 
 
@@ -216,15 +218,6 @@ def _kms_alias(aws: Clients, v: Values) -> dict:
 
 def _check_kms_alias(found: dict, v: Values) -> None:
     assert found["TargetKeyId"] == v["target_key_id"]
-
-
-def _check_key_policy(found: dict, v: Values) -> None:
-    assert statements(found["Policy"]) == statements(v["policy"])
-
-
-def _kms_policy_stays_with_its_key(aws: Clients, v: Values) -> None:
-    # Destroying aws_kms_key_policy removes it from state only; the key (pending deletion) keeps it.
-    _kms_key_scheduled_for_deletion(aws, v)
 
 
 # --- API Gateway (REST) ---------------------------------------------------------------------
@@ -370,9 +363,6 @@ KINDS: dict[str, Kind] = {
         lambda aws, v: aws.call("sns", "get_subscription_attributes", SubscriptionArn=v["arn"]), _check_subscription),
     "aws_kms_key": Kind(_kms_key, _check_kms_key, gone=_kms_key_scheduled_for_deletion),
     "aws_kms_alias": Kind(_kms_alias, _check_kms_alias),
-    "aws_kms_key_policy": Kind(
-        lambda aws, v: aws.call("kms", "get_key_policy", KeyId=v["key_id"], PolicyName="default"),
-        _check_key_policy, gone=_kms_policy_stays_with_its_key),
     "aws_api_gateway_rest_api": Kind(_apigw("get_rest_api", restApiId="id"), _check_rest_api),
     "aws_api_gateway_resource": Kind(_apigw("get_resource", restApiId="rest_api_id", resourceId="id"), _check_resource),
     "aws_api_gateway_method": Kind(

@@ -23,7 +23,6 @@ from constructs_lib.aws import (
     DataAwsIamPolicyDocument,
     IamRolePolicyAttachment,
     KmsKey,
-    KmsKeyPolicy,
     LambdaFunction,
     LambdaPermission,
     Wafv2WebAcl,
@@ -190,13 +189,31 @@ def test_xray_traces_the_stage_and_the_function():
 def test_a_rotating_kms_key_encrypts_every_log_group_and_the_function_settings_by_default():
     synthesized = synth()
     assert has(KmsKey.TF_RESOURCE_TYPE, {"enable_key_rotation": True})
-    assert len(resources_of(synthesized, KmsKeyPolicy.TF_RESOURCE_TYPE)) == 1
     groups = resources_of(synthesized, CloudwatchLogGroup.TF_RESOURCE_TYPE)
     assert len(groups) == 4 and all("kms_key_id" in group for group in groups)
-    # The ARN is read through the key policy, so groups wait until Logs may use the key.
-    assert all("aws_kms_key_policy." in group["kms_key_id"] for group in groups)
+    assert all(group["kms_key_id"].startswith("${aws_kms_key.") for group in groups)
     [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
-    assert "aws_kms_key_policy." in function["kms_key_arn"]
+    assert function["kms_key_arn"].startswith("${aws_kms_key.")
+
+
+def test_the_key_has_its_policy_from_creation_with_no_separate_policy_resource():
+    # A policy put on the key later applies eventually (minutes), and log groups created
+    # meanwhile fail with "The specified KMS key does not exist or is not allowed to be used".
+    synthesized = synth()
+    assert "aws_kms_key_policy" not in json.loads(synthesized)["resource"]
+    [policy] = key_policies(synthesized)
+    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
+    assert set(statements) == {"AccountAdministersKeyThroughIam", "CloudWatchLogsEncryptsTheStacksLogGroups"}
+    assert all(statement["Resource"] == "*" for statement in statements.values())  # "*": this key
+    # As narrow as before: the account's root through IAM, and Logs only for the stack's groups.
+    assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {
+        "AWS": "arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.account.account_id}:root"
+    }
+    logs = statements["CloudWatchLogsEncryptsTheStacksLogGroups"]
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    [arns] = logs["Condition"]["ArnLike"].values()
+    assert list(logs["Condition"]["ArnLike"]) == ["kms:EncryptionContext:aws:logs:arn"]
+    assert len(arns) == 4 and all(":log-group:" in arn for arn in arns)
 
 
 def test_an_existing_key_can_be_named_and_kms_can_be_turned_off():
@@ -212,11 +229,19 @@ def test_an_existing_key_can_be_named_and_kms_can_be_turned_off():
 
 # --- least privilege --------------------------------------------------------------------------
 
-def wildcard_findings(synthesized: str) -> list[str]:
-    """Every IAM statement in the stack that grants a wildcard action or a wildcard resource.
+def key_policies(synthesized: str) -> list[dict]:
+    """Every KMS key's policy in the stack, parsed (a key policy is JSON: constructs_lib/encryption.py)."""
+    keys = json.loads(synthesized).get("resource", {}).get(KmsKey.TF_RESOURCE_TYPE, {}).values()
+    return [json.loads(key["policy"]) for key in keys]
 
-    Allowed: X-Ray's trace actions on "*" (they support no resource-level permissions), and the
-    Region wildcard in a profile's foundation-model ARN (the profile routes to any Region).
+
+def wildcard_findings(synthesized: str) -> list[str]:
+    """Every IAM statement in the stack that grants a wildcard action or a wildcard resource, and
+    every key-policy statement that grants a wildcard action or names a wildcard principal.
+
+    Allowed: X-Ray's trace actions on "*" (they support no resource-level permissions), the
+    Region wildcard in a profile's foundation-model ARN (the profile routes to any Region), and a
+    key policy's "Resource": "*", which means that key.
     """
     findings = []
     for document in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE):
@@ -231,6 +256,15 @@ def wildcard_findings(synthesized: str) -> list[str]:
                     findings.append(f"'*' resource in {where}")
                 if resource.endswith("/*") or "foundation-model/*" in resource:
                     findings.append(f"wildcard resource id in {where}")
+    for policy in key_policies(synthesized):
+        for statement in policy["Statement"]:
+            where = f"key policy {statement.get('Sid', '?')}: {statement['Action']} for {statement['Principal']}"
+            if any("*" in action for action in statement["Action"]):
+                findings.append(f"wildcard action in {where}")
+            if any("*" in str(principal) for principal in statement["Principal"].values()):
+                findings.append(f"'*' principal in {where}")
+            if statement["Resource"] != "*":  # a key policy names no other resource
+                findings.append(f"resource other than this key in {where}")
     return findings
 
 
@@ -259,11 +293,21 @@ def test_the_wildcard_walk_finds_what_it_looks_for():
     ]}}}})
     assert len(wildcard_findings(bad)) == 3
 
+    key_policy = json.dumps({"resource": {"aws_kms_key": {"k": {"policy": json.dumps({"Statement": [
+        {"Sid": "Named", "Action": ["kms:Decrypt"], "Resource": "*", "Principal": {"Service": "logs.us-east-1.amazonaws.com"}},
+        {"Sid": "Anyone", "Action": ["kms:Decrypt"], "Resource": "*", "Principal": {"AWS": "*"}},
+        {"Sid": "Everything", "Action": ["kms:*"], "Resource": "*", "Principal": {"AWS": "arn:aws:iam::1:root"}},
+    ]})}}}})
+    assert wildcard_findings(key_policy) == [
+        "'*' principal in key policy Anyone: ['kms:Decrypt'] for {'AWS': '*'}",
+        "wildcard action in key policy Everything: ['kms:*'] for {'AWS': 'arn:aws:iam::1:root'}",
+    ]
 
-def test_every_policy_is_a_policy_document_scanners_can_read():
+
+def test_every_iam_policy_is_a_policy_document_scanners_can_read():
+    # The key policy is the exception, JSON that the walk above reads (constructs_lib/encryption.py).
     synthesized = json.loads(synth())
-    for resource_type, key in (("aws_iam_role_policy", "policy"), ("aws_iam_role", "assume_role_policy"),
-                               ("aws_kms_key_policy", "policy")):
+    for resource_type, key in (("aws_iam_role_policy", "policy"), ("aws_iam_role", "assume_role_policy")):
         for resource in synthesized["resource"].get(resource_type, {}).values():
             assert resource[key].startswith("${data.aws_iam_policy_document."), (resource_type, resource[key])
 
@@ -278,11 +322,10 @@ def test_a_failed_deploy_says_when_to_turn_reserved_concurrency_off():
 def test_alarm_topic_is_encrypted_with_the_stacks_key_which_lets_cloudwatch_publish():
     synthesized = synth(ALARM_EMAIL="oncall@example.com")
     [topic] = resources_of(synthesized, "aws_sns_topic")
-    assert "aws_kms_key_policy." in topic["kms_master_key_id"]
-    publishers = [
-        statement for document in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
-        for statement in document["statement"] if statement.get("sid") == "CloudWatchAlarmsPublishToTheEncryptedTopic"
-    ]
-    assert publishers[0]["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
+    assert topic["kms_master_key_id"].startswith("${aws_kms_key.")
+    [policy] = key_policies(synthesized)
+    [publisher] = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchAlarmsPublishToTheEncryptedTopic"]
+    assert publisher["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert publisher["Condition"] == {"StringEquals": {"aws:SourceAccount": "${data.aws_caller_identity.account.account_id}"}}
     # Without a topic, the key grants CloudWatch nothing.
     assert "CloudWatchAlarmsPublishToTheEncryptedTopic" not in synth()
