@@ -344,6 +344,8 @@ def _check_association(found: dict, v: Values) -> None:
 
 def _check_waf_logging(found: dict, v: Values) -> None:
     assert found["LoggingConfiguration"]["LogDestinationConfigs"] == v["log_destination_configs"]
+    redacted = [field["SingleHeader"]["Name"] for field in found["LoggingConfiguration"].get("RedactedFields", [])]
+    assert redacted == [block(field, "single_header")["name"] for field in v.get("redacted_fields") or []]
 
 
 KINDS: dict[str, Kind] = {

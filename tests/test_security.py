@@ -27,6 +27,7 @@ from constructs_lib.aws import (
     LambdaPermission,
     Wafv2WebAcl,
     Wafv2WebAclAssociation,
+    Wafv2WebAclLoggingConfiguration,
 )
 from constructs_lib.settings import load_settings
 from constructs_lib.stack import synth_warnings
@@ -137,6 +138,15 @@ def test_waf_guards_the_stage_with_a_per_ip_rate_rule_and_known_bad_inputs_unles
 
     assert resources_of(synth(WAF_ENABLED="false"), Wafv2WebAcl.TF_RESOURCE_TYPE) == []
     assert resources_of(synth(WAF_ENABLED="false"), Wafv2WebAclAssociation.TF_RESOURCE_TYPE) == []
+
+
+def test_waf_logs_redact_the_api_key_and_authorization_headers():
+    # WAF logs every request's headers; without redaction the API key is readable by anyone
+    # with log access.
+    [logging] = resources_of(synth(), Wafv2WebAclLoggingConfiguration.TF_RESOURCE_TYPE)
+    redacted = [field["single_header"]["name"] for field in logging["redacted_fields"]]
+    assert sorted(redacted) == ["authorization", "x-api-key"]
+    assert all(set(field) == {"single_header"} for field in logging["redacted_fields"])
 
 
 def test_waf_rate_limit_is_a_setting():
