@@ -20,6 +20,7 @@ from constructs_lib.api_gateway import (
 )
 from constructs_lib.api_gateway_account import ApiGatewayAccountLogging
 from constructs_lib.aws import AwsProvider, AwsProviderDefaultTags, DataAwsCallerIdentity, DataAwsPartition
+from constructs_lib.capacity import capacity_warning
 from constructs_lib.emulator import provider_overrides
 from constructs_lib.encryption import LogEncryptionKey
 from constructs_lib.iam import LambdaExecutionRole
@@ -185,6 +186,9 @@ def synth_warnings(settings: Settings) -> list[str]:
             "AUTH=none: the endpoint is public; anyone who finds the URL can spend Bedrock tokens "
             "on this account (throttling, reserved concurrency and WAF still apply)."
         )
+    overload = capacity_warning(settings)
+    if overload:
+        warnings.append(overload)
     return warnings
 
 

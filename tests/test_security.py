@@ -49,7 +49,7 @@ def has(resource_type: str, properties: dict | None = None, **environ: str) -> b
 def test_default_requires_an_api_key_bound_to_the_stage_by_a_throttled_usage_plan_with_a_quota():
     assert has(ApiGatewayMethod.TF_RESOURCE_TYPE, {"http_method": "POST", "authorization": "NONE", "api_key_required": True})
     assert has(ApiGatewayUsagePlan.TF_RESOURCE_TYPE, {
-        "throttle_settings": {"rate_limit": 10, "burst_limit": 20},
+        "throttle_settings": {"rate_limit": 1, "burst_limit": 5},
         "quota_settings": {"limit": 1000, "period": "DAY"},
     })
     assert has(ApiGatewayUsagePlanKey.TF_RESOURCE_TYPE, {"key_type": "API_KEY"})
@@ -106,7 +106,7 @@ def test_stage_throttling_and_execution_logging_at_error_with_metrics():
     assert has(ApiGatewayMethodSettings.TF_RESOURCE_TYPE, {
         "method_path": "*/*",
         "settings": {
-            "throttling_rate_limit": 10, "throttling_burst_limit": 20,
+            "throttling_rate_limit": 1, "throttling_burst_limit": 5,
             "logging_level": "ERROR", "metrics_enabled": True, "data_trace_enabled": False,
         },
     })
@@ -116,7 +116,7 @@ def test_stage_throttling_and_execution_logging_at_error_with_metrics():
 
 
 def test_reserved_concurrency_caps_bedrock_spend_unless_off():
-    assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": 10})
+    assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": 30})
     assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": 25}, RESERVED_CONCURRENCY="25")
     # "off": the provider's -1, no reservation (accounts at the minimum concurrency quota).
     assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": -1}, RESERVED_CONCURRENCY="off")
