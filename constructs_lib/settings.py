@@ -90,8 +90,8 @@ class Settings:
         check=between(3, API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1),
     )
     log_retention_days: int = setting(
-        30, env="LOG_RETENTION_DAYS",
-        help="Retention of the stack's CloudWatch log groups, in days.",
+        365, env="LOG_RETENTION_DAYS",
+        help="Retention of the stack's CloudWatch log groups, in days (a year: audits expect it; the logs hold no prompt text by default).",
         check=one_of(*LOG_RETENTION_DAYS),
     )
     stage_name: str = setting(

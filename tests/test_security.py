@@ -165,13 +165,13 @@ def test_stage_writes_json_access_logs_to_its_own_retained_log_group():
     [stage] = resources_of(synth(), ApiGatewayStage.TF_RESOURCE_TYPE)
     assert stage["access_log_settings"]["destination_arn"].startswith("${aws_cloudwatch_log_group.")
     assert json.loads(stage["access_log_settings"]["format"])["requestId"] == "$context.requestId"
-    assert has(CloudwatchLogGroup.TF_RESOURCE_TYPE, {"name": "/aws/apigateway/bedrock-api-dev/access", "retention_in_days": 30})
+    assert has(CloudwatchLogGroup.TF_RESOURCE_TYPE, {"name": "/aws/apigateway/bedrock-api-dev/access", "retention_in_days": 365})
 
 
 def test_execution_log_group_is_created_with_retention_before_api_gateway_would():
     groups = {group["name"]: group for group in resources_of(synth(), CloudwatchLogGroup.TF_RESOURCE_TYPE)}
     [execution] = [group for name, group in groups.items() if name.startswith("API-Gateway-Execution-Logs_")]
-    assert execution["retention_in_days"] == 30 and execution["name"].endswith("/v1")
+    assert execution["retention_in_days"] == 365 and execution["name"].endswith("/v1")
 
 
 def test_account_cloudwatch_role_is_set_by_default_before_the_stage_and_left_alone_when_off():
