@@ -27,6 +27,7 @@ PY := $(VENV)/bin/python
 # Stamps live inside what they stand for, so deleting .venv or node_modules re-installs it.
 PY_READY := $(VENV)/.synced
 CHECKOV_READY := .venv-checkov/.installed
+BANDIT_READY := .venv-bandit/.installed
 NODE_READY := node_modules/.installed
 
 .PHONY: help setup synth test scan bench deploy destroy endpoint api-key serve local local-down export clean
@@ -59,11 +60,21 @@ $(CHECKOV_READY): tools/checkov-requirements.txt
 	.venv-checkov/bin/pip install --quiet -r tools/checkov-requirements.txt
 	@touch $@
 
-test: setup $(CHECKOV_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov gate)
+# bandit too, for the same reason: a scanner's pins stay out of the app's environment.
+$(BANDIT_READY): tools/bandit-requirements.txt
+	$(PYTHON_BOOTSTRAP) -m venv .venv-bandit
+	.venv-bandit/bin/pip install --quiet -r tools/bandit-requirements.txt
+	@touch $@
+
+test: setup $(CHECKOV_READY) $(BANDIT_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov and bandit gates)
 	$(PY) -m pytest
 
-scan: synth $(CHECKOV_READY)  ## checkov security gate on the synthesized stack: 0 failed checks (.checkov.yaml)
+# checkov on the synthesized stack, bandit on the Python code (function/ and constructs_lib/ with
+# every test, scripts/ with the skips its config justifies): 0 findings each.
+scan: synth $(CHECKOV_READY) $(BANDIT_READY)  ## security gates: checkov on the synthesized stack, bandit on the Python code (0 findings)
 	.venv-checkov/bin/checkov --config-file .checkov.yaml -f cdktf.out/stacks/$(STACK)/cdk.tf.json
+	.venv-bandit/bin/bandit --quiet -c .bandit.yaml -r function constructs_lib && echo "bandit: no findings in function/ constructs_lib/"
+	.venv-bandit/bin/bandit --quiet -c .bandit-scripts.yaml -r scripts && echo "bandit: no findings in scripts/"
 
 bench: setup  ## print the benchmark figures (synth speed and memory, handler cold/warm, zip size)
 	@status=0; for bench in synth_speed cold_init warm_request zip_size; do \
