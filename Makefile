@@ -27,6 +27,7 @@ PY := $(VENV)/bin/python
 # Stamps live inside what they stand for, so deleting .venv or node_modules re-installs it.
 PY_READY := $(VENV)/.synced
 CHECKOV_READY := .venv-checkov/.installed
+BANDIT_READY := .venv-bandit/.installed
 NODE_READY := node_modules/.installed
 # The function's package layer; its stamp records what it was built from (scripts/build_layer.py).
 LAYER_READY := .build/layer.json
@@ -68,11 +69,21 @@ $(CHECKOV_READY): tools/checkov-requirements.txt
 	.venv-checkov/bin/pip install --quiet -r tools/checkov-requirements.txt
 	@touch $@
 
-test: setup $(CHECKOV_READY) $(LAYER_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov gate)
+# bandit too, for the same reason: a scanner's pins stay out of the app's environment.
+$(BANDIT_READY): tools/bandit-requirements.txt
+	$(PYTHON_BOOTSTRAP) -m venv .venv-bandit
+	.venv-bandit/bin/pip install --quiet -r tools/bandit-requirements.txt
+	@touch $@
+
+test: setup $(CHECKOV_READY) $(BANDIT_READY) $(LAYER_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov and bandit gates)
 	$(PY) -m pytest
 
-scan: synth $(CHECKOV_READY)  ## checkov security gate on the synthesized stack: 0 failed checks (.checkov.yaml)
+# checkov on the synthesized stack, bandit on the Python code (function/ and constructs_lib/ with
+# every test, scripts/ with the skips its config justifies): 0 findings each.
+scan: synth $(CHECKOV_READY) $(BANDIT_READY)  ## security gates: checkov on the synthesized stack, bandit on the Python code (0 findings)
 	.venv-checkov/bin/checkov --config-file .checkov.yaml -f cdktf.out/stacks/$(STACK)/cdk.tf.json
+	.venv-bandit/bin/bandit --quiet -c .bandit.yaml -r function constructs_lib && echo "bandit: no findings in function/ constructs_lib/"
+	.venv-bandit/bin/bandit --quiet -c .bandit-scripts.yaml -r scripts && echo "bandit: no findings in scripts/"
 
 bench: setup $(LAYER_READY)  ## print the benchmark figures (synth; the app: ready to serve, first byte, relay, concurrency; zip size)
 	@status=0; for bench in synth_speed ready_to_serve first_byte relay concurrency zip_size; do \

@@ -11,12 +11,11 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from constructs import Construct
 
 from constructs_lib import openapi
 from constructs_lib.aws import (
-    ApiGatewayAccount,
     ApiGatewayApiKey,
     ApiGatewayDeployment,
     ApiGatewayMethodSettings,
@@ -33,7 +32,6 @@ from constructs_lib.aws import (
     CloudwatchLogGroup,
     LambdaPermission,
 )
-from constructs_lib.iam import ApiGatewayCloudWatchRole
 from constructs_lib.request_schema import MODEL_NAME
 
 # One JSON object per request in the access log: who, what, how it ended, how long it took.
@@ -91,7 +89,9 @@ class ApiLogging:
 
     retention_days: int
     kms_key_arn: str | None
-    manage_account_role: bool  # set the account-wide API Gateway CloudWatch role
+    # The account's CloudWatch role setting (api_gateway_account.py) when this stack manages it:
+    # the stage is created after it, since stage logging needs the role in place.
+    account_setting: ITerraformDependable | None = None
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,8 @@ class InferenceApi(Construct):
         )
 
     def _stage(self, stage_name: str, api_name: str, logging: ApiLogging) -> ApiGatewayStage:
-        """The stage with its two log groups, created first with retention (and KMS)."""
+        """The stage with its two log groups, created first with retention (and KMS), and after
+        the account's CloudWatch role setting when this stack manages it."""
         self.access_log_group = CloudwatchLogGroup(
             self, "access_log_group",
             name=access_log_group_name(api_name),
@@ -243,15 +244,8 @@ class InferenceApi(Construct):
             kms_key_id=logging.kms_key_arn,
         )
         ordered_after = [self.access_log_group, self.execution_log_group]
-        if logging.manage_account_role:
-            self.cloudwatch_role = ApiGatewayCloudWatchRole(
-                self, "cloudwatch_role",
-                role_name=f"{api_name}-apigw-logs",
-                log_group_arns=[self.access_log_group.arn, self.execution_log_group.arn],
-            )
-            ordered_after.append(ApiGatewayAccount(
-                self, "account", cloudwatch_role_arn=self.cloudwatch_role.role.arn,
-            ))
+        if logging.account_setting is not None:
+            ordered_after.append(logging.account_setting)
         return ApiGatewayStage(
             self, "stage",
             rest_api_id=self.rest_api.id,

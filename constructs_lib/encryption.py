@@ -6,19 +6,13 @@ audit every use (CloudTrail), revoke access, and satisfies scanners' "log groups
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from constructs import Construct
 
-from constructs_lib.aws import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-    KmsAlias,
-    KmsKey,
-    KmsKeyPolicy,
-)
+from constructs_lib.aws import KmsAlias, KmsKey
 
 # The account keeps full control of the key through IAM, action by action (no "kms:*"), so
 # the key can never become unmanageable and no statement needs a wildcard action.
@@ -39,11 +33,22 @@ LOGS_ACTIONS = [
 class LogEncryptionKey(Construct):
     """A rotating KMS key with an alias, usable by CloudWatch Logs for the named groups only.
 
-    The policy is its own resource (``aws_kms_key_policy``) so its statements can name the key's
-    ARN rather than the usual ``"*"`` ("this key"), which scanners cannot tell from "any
-    resource". CloudWatch Logs may use the key only when the encryption context names one of
-    ``log_group_arns`` (patterns allowed). With ``alarm_topic`` the key also encrypts the
-    alarm topic, so CloudWatch alarms may use it to publish there.
+    The key gets its policy at creation (``aws_kms_key.policy``), not from a separate
+    ``aws_kms_key_policy``: KMS applies a policy put on an existing key eventually (AWS KMS
+    eventual consistency; it can take minutes), and log groups created in between fail with "The
+    specified KMS key does not exist or is not allowed to be used"
+    (hashicorp/terraform-provider-aws#29282). In a key policy ``"Resource": "*"`` means this key
+    and no other (AWS KMS developer guide, "Key policies"), so the statements stay as narrow as
+    their principals and conditions: the account administers the key through IAM, CloudWatch Logs
+    may use it only when the encryption context names one of ``log_group_arns`` (patterns
+    allowed), and with ``alarm_topic`` CloudWatch alarms may use it to publish to the encrypted
+    alarm topic.
+
+    The policy is JSON built from ``self.policy`` rather than an ``aws_iam_policy_document``:
+    checkov reads every policy document as an identity policy, where ``"*"`` means every resource,
+    and cannot tell that this one is a key policy (bridgecrewio/checkov#2336, #5181; its
+    maintainers point to a JSON policy for resource policies). tests/test_security.py walks
+    ``self.policy`` instead: no wildcard action, no wildcard principal.
     """
 
     def __init__(
@@ -59,53 +64,38 @@ class LogEncryptionKey(Construct):
         alarm_topic: bool = False,
     ) -> None:
         super().__init__(scope, id_)
+        statements = [
+            _allow(
+                "AccountAdministersKeyThroughIam", ADMIN_ACTIONS,
+                {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            ),
+            _allow(
+                "CloudWatchLogsEncryptsTheStacksLogGroups", LOGS_ACTIONS,
+                {"Service": f"logs.{region}.amazonaws.com"},
+                {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": list(log_group_arns)}},
+            ),
+        ]
+        if alarm_topic:
+            statements.append(_allow(
+                "CloudWatchAlarmsPublishToTheEncryptedTopic", ["kms:Decrypt", "kms:GenerateDataKey"],
+                {"Service": "cloudwatch.amazonaws.com"},
+                {"StringEquals": {"aws:SourceAccount": account_id}},
+            ))
+        self.policy: dict[str, Any] = {"Version": "2012-10-17", "Statement": statements}
         self.key = KmsKey(
             self, "key",
             description=f"Encrypts the log groups and function settings of {alias}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            policy=json.dumps(self.policy),
         )
-        statements = [
-                DataAwsIamPolicyDocumentStatement(
-                    sid="AccountAdministersKeyThroughIam",
-                    effect="Allow",
-                    actions=ADMIN_ACTIONS,
-                    resources=[self.key.arn],
-                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(
-                        type="AWS", identifiers=[f"arn:{partition}:iam::{account_id}:root"],
-                    )],
-                ),
-                DataAwsIamPolicyDocumentStatement(
-                    sid="CloudWatchLogsEncryptsTheStacksLogGroups",
-                    effect="Allow",
-                    actions=LOGS_ACTIONS,
-                    resources=[self.key.arn],
-                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(
-                        type="Service", identifiers=[f"logs.{region}.amazonaws.com"],
-                    )],
-                    condition=[DataAwsIamPolicyDocumentStatementCondition(
-                        test="ArnLike",
-                        variable="kms:EncryptionContext:aws:logs:arn",
-                        values=list(log_group_arns),
-                    )],
-                ),
-        ]
-        if alarm_topic:
-            statements.append(DataAwsIamPolicyDocumentStatement(
-                sid="CloudWatchAlarmsPublishToTheEncryptedTopic",
-                effect="Allow",
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[self.key.arn],
-                principals=[DataAwsIamPolicyDocumentStatementPrincipals(
-                    type="Service", identifiers=["cloudwatch.amazonaws.com"],
-                )],
-                condition=[DataAwsIamPolicyDocumentStatementCondition(
-                    test="StringEquals", variable="aws:SourceAccount", values=[account_id],
-                )],
-            ))
-        policy = DataAwsIamPolicyDocument(self, "policy", statement=statements)
-        self.key_policy = KmsKeyPolicy(self, "policy_attachment", key_id=self.key.key_id, policy=policy.json)
         KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id)
-        # Read through the policy resource, so whatever uses this ARN (log groups above all) is
-        # created after CloudWatch Logs is allowed to use the key.
-        self.arn = f"arn:{partition}:kms:{region}:{account_id}:key/{self.key_policy.key_id}"
+        self.arn = self.key.arn
+
+
+def _allow(sid: str, actions: list[str], principal: dict[str, str], condition: dict | None = None) -> dict[str, Any]:
+    """One key-policy statement; its ``"Resource": "*"`` is this key (the only value a key policy takes)."""
+    statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": actions, "Resource": "*"}
+    if condition:
+        statement["Condition"] = condition
+    return statement

@@ -12,10 +12,15 @@ environment's block of ``context.environments`` laid over the shared context:
 
 An environment variable still wins over both (it applies to every environment), except
 ``ENVIRONMENT``, which each stack sets to its own name.
+
+API Gateway's CloudWatch role is one account-wide setting per Region, so at most one stack
+manages it: the first environment in ``ENVIRONMENTS`` whose ``API_GATEWAY_ACCOUNT_ROLE`` is on
+(by default the first listed); every later environment's is turned off.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -71,7 +76,20 @@ def stack_settings(stack_id: str, context: Mapping[str, Any], environ: Mapping[s
     """Stack id → settings: ``<stack_id>-<environment>`` per ``ENVIRONMENTS`` entry, else ``stack_id`` alone."""
     names = environment_names(environ)
     if names:
-        return {f"{stack_id}-{name}": settings_for(name, context, environ) for name in names}
+        return one_account_role_manager({f"{stack_id}-{name}": settings_for(name, context, environ) for name in names})
     # One stack, as before; its environment (ENVIRONMENT, context, default) still gets its block.
     single = load_settings({k: v for k, v in context.items() if k != ENVIRONMENTS_CONTEXT_KEY}, environ).environment
     return {stack_id: settings_for(single, context, environ)}
+
+
+def one_account_role_manager(stacks: dict[str, Settings]) -> dict[str, Settings]:
+    """The stacks with API Gateway's account-wide CloudWatch role managed by the first that asks.
+
+    Two stacks setting the one per-Region value would overwrite each other's role on every apply,
+    and destroying either (``reset_on_delete``) would unset it for the other.
+    """
+    manager = next((stack_id for stack_id, settings in stacks.items() if settings.api_gateway_account_role), None)
+    return {
+        stack_id: settings if stack_id == manager else dataclasses.replace(settings, api_gateway_account_role=False)
+        for stack_id, settings in stacks.items()
+    }

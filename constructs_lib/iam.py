@@ -2,6 +2,7 @@
 
 Least privilege, written as ``DataAwsIamPolicyDocument`` so scanners (checkov) can read it:
 the function may write only to its own log group and invoke only the configured model.
+API Gateway's account-wide logging role is the exception: its one policy is AWS's managed one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from constructs_lib.aws import (
     DataAwsIamPolicyDocumentStatementPrincipals,
     IamRole,
     IamRolePolicy,
+    IamRolePolicyAttachment,
 )
 from constructs_lib.bedrock_arns import model_arns
 
@@ -119,33 +121,41 @@ class LambdaExecutionRole(Construct):
         )
 
 
-class ApiGatewayCloudWatchRole(Construct):
-    """The role API Gateway uses to write this API's execution and access logs.
+# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonAPIGatewayPushToCloudWatchLogs.html
+API_GATEWAY_LOGS_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
-    API Gateway takes one such role per account and Region (``aws_api_gateway_account``), so
-    setting it is account-wide; the stack does so only when API_GATEWAY_ACCOUNT_ROLE is on.
-    Unlike AWS's managed policy (``Resource: "*"``), this one names the stack's log groups.
+
+def api_gateway_logs_policy_arn(partition: str) -> str:
+    """AWS's managed policy for API Gateway's CloudWatch Logs role, in the stack's partition."""
+    return f"arn:{partition}:iam::aws:policy/{API_GATEWAY_LOGS_POLICY}"
+
+
+class ApiGatewayCloudWatchRole(Construct):
+    """The role API Gateway uses to write the execution and access logs of every REST API in
+    this account and Region (set by ``ApiGatewayAccountLogging``).
+
+    Its one permission is AWS's managed policy for this role, AmazonAPIGatewayPushToCloudWatchLogs,
+    which the API Gateway developer guide names ("Set up CloudWatch logging for REST APIs"). It
+    grants the logs actions on ``Resource: "*"``, the one ``*`` in the stack outside X-Ray, and
+    that is right here: the role is account-wide, so it writes the logs of every REST API in the
+    Region, not only this stack's; API Gateway checks, when the role is set, that it can write to
+    CloudWatch Logs, and ``logs:DescribeLogGroups`` takes only ``*``, so a role narrowed to this
+    stack's groups fails the first apply ("The role ARN does not have required permissions",
+    retried by the provider until IAM's propagation timeout); and AWS keeps the policy current.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, role_name: str, log_group_arns: list[str]) -> None:
+    def __init__(self, scope: Construct, id_: str, *, role_name: str, partition: str) -> None:
         super().__init__(scope, id_)
         trust = service_trust(self, "apigateway.amazonaws.com")
-        policy = DataAwsIamPolicyDocument(
-            self, "policy",
-            statement=[DataAwsIamPolicyDocumentStatement(
-                sid="WriteStackApiLogs",
-                effect="Allow",
-                actions=[
-                    "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
-                    "logs:PutLogEvents",
-                ],
-                resources=[arn for group in log_group_arns for arn in (group, f"{group}:*")],
-            )],
-        )
         self.role = IamRole(
             self, "role",
             name=role_name,
-            description="Lets API Gateway write the Bedrock API's execution and access logs",
+            description="Lets API Gateway write the execution and access logs of this Region's REST APIs",
             assume_role_policy=trust.json,
         )
-        IamRolePolicy(self, "inline", name=f"{role_name}-policy", role=self.role.id, policy=policy.json)
+        self.policy_attachment = IamRolePolicyAttachment(
+            self, "push_to_cloudwatch_logs",
+            role=self.role.name,
+            policy_arn=api_gateway_logs_policy_arn(partition),
+        )
+

@@ -100,8 +100,8 @@ class Settings:
         check=between(3, STREAM_MAX_SECONDS),
     )
     log_retention_days: int = setting(
-        30, env="LOG_RETENTION_DAYS",
-        help="Retention of the stack's CloudWatch log groups, in days.",
+        365, env="LOG_RETENTION_DAYS",
+        help="Retention of the stack's CloudWatch log groups, in days (a year: audits expect it; the logs hold no prompt text by default).",
         check=one_of(*LOG_RETENTION_DAYS),
     )
     stage_name: str = setting(
@@ -126,13 +126,13 @@ class Settings:
         check=one_of("api_key", "iam", "none"),
     )
     throttle_rate_limit: int = setting(
-        10, env="THROTTLE_RATE_LIMIT",
-        help="Steady requests per second allowed by the stage and the API key's usage plan.",
+        1, env="THROTTLE_RATE_LIMIT",
+        help="Steady requests per second allowed by the stage and the API key's usage plan (README: Capacity).",
         check=between(1, 10000),
     )
     throttle_burst_limit: int = setting(
-        20, env="THROTTLE_BURST_LIMIT",
-        help="Burst of requests allowed above the rate by the stage and the usage plan.",
+        5, env="THROTTLE_BURST_LIMIT",
+        help="Burst of requests allowed above the rate by the stage and the usage plan (README: Capacity).",
         check=between(1, 5000),
     )
     api_key_daily_quota: int = setting(
@@ -141,8 +141,8 @@ class Settings:
         check=between(1, 10_000_000),
     )
     reserved_concurrency: str = setting(
-        "10", env="RESERVED_CONCURRENCY",
-        help="Lambda reserved concurrency, the hard cap on parallel Bedrock calls; `off` where the account's concurrency quota is the minimum (10).",
+        "30", env="RESERVED_CONCURRENCY",
+        help="Lambda reserved concurrency, the hard cap on parallel Bedrock calls, sized to what the throttle admits (README: Capacity); `off` where the account's concurrency quota is the minimum (10).",
         check=matches(r"off|[1-9][0-9]{0,3}", "`off` or a whole number from 1 to 9999"),
     )
     waf_enabled: bool = setting(

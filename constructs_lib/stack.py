@@ -19,7 +19,9 @@ from constructs_lib.api_gateway import (
     access_log_group_name,
     execution_log_group_name,
 )
+from constructs_lib.api_gateway_account import ApiGatewayAccountLogging
 from constructs_lib.aws import AwsProvider, AwsProviderDefaultTags, DataAwsCallerIdentity, DataAwsPartition
+from constructs_lib.capacity import capacity_warning
 from constructs_lib.emulator import provider_overrides
 from constructs_lib.encryption import LogEncryptionKey
 from constructs_lib.iam import LambdaExecutionRole
@@ -84,6 +86,10 @@ class BedrockInferenceStack(TerraformStack):
             reserved_concurrency=settings.reserved_concurrency_limit,
             kms_key_arn=kms_key_arn,
         )
+        account_logging = (
+            ApiGatewayAccountLogging(self, "api_gateway_account", role_name=f"{name}-apigw-logs", partition=partition)
+            if settings.api_gateway_account_role else None
+        )
         api = InferenceApi(
             self, "api_gateway",
             api_name=name,
@@ -107,7 +113,7 @@ class BedrockInferenceStack(TerraformStack):
             logging=ApiLogging(
                 retention_days=settings.log_retention_days,
                 kms_key_arn=kms_key_arn,
-                manage_account_role=settings.api_gateway_account_role,
+                account_setting=account_logging.account if account_logging else None,
             ),
             cors_allow_origin=settings.cors_allow_origin,
         )
@@ -203,6 +209,9 @@ def synth_warnings(settings: Settings) -> list[str]:
             f"ALARM_LATENCY_P99_MS={settings.alarm_latency_p99_ms} is not below LAMBDA_TIMEOUT_SECONDS="
             f"{settings.lambda_timeout_seconds} (in ms): the function ends first, so the latency alarm never fires."
         )
+    overload = capacity_warning(settings)
+    if overload:
+        warnings.append(overload)
     return warnings
 
 

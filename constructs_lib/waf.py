@@ -20,6 +20,8 @@ from constructs_lib.aws import (
     Wafv2WebAclDefaultAction,
     Wafv2WebAclDefaultActionAllow,
     Wafv2WebAclLoggingConfiguration,
+    Wafv2WebAclLoggingConfigurationRedactedFields,
+    Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader,
     Wafv2WebAclRule,
     Wafv2WebAclRuleAction,
     Wafv2WebAclRuleActionBlock,
@@ -32,6 +34,10 @@ from constructs_lib.aws import (
 KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
 ANONYMOUS_IPS = "AWSManagedRulesAnonymousIpList"
 COUNT_ONLY = {ANONYMOUS_IPS: ["HostingProviderIPList"]}
+# Credentials a request carries: the API key, and the bearer token of OpenAI-style clients. WAF
+# logs every request's headers, so these would land in plain text in aws-waf-logs-* (API
+# Gateway's own logs mask keys). WAF takes header names in lower case here.
+REDACTED_HEADERS = ("x-api-key", "authorization")
 
 
 def log_group_name(name: str) -> str:
@@ -46,7 +52,8 @@ def _visibility(metric: str) -> dict:
 class ApiFirewall(Construct):
     """Web ACL (REGIONAL) associated with one API Gateway stage, logging blocked requests.
 
-    WAF requires its log group's name to start with ``aws-waf-logs-``.
+    WAF requires its log group's name to start with ``aws-waf-logs-``. The logs carry no
+    credentials: the ``x-api-key`` and ``authorization`` headers are redacted.
     """
 
     def __init__(
@@ -112,4 +119,10 @@ class ApiFirewall(Construct):
             self, "logging",
             resource_arn=self.web_acl.arn,
             log_destination_configs=[self.log_group.arn],
+            redacted_fields=[
+                Wafv2WebAclLoggingConfigurationRedactedFields(
+                    single_header=Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader(name=header),
+                )
+                for header in REDACTED_HEADERS
+            ],
         )

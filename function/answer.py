@@ -59,7 +59,9 @@ class Answer:
         first, rest = batch[0], batch[1:]
         if isinstance(first, Failed):
             return first.error
-        assert isinstance(first, Opened), first
+        if not isinstance(first, Opened):  # the relay promises Opened or Failed first
+            relay.close()
+            return ApiError("internal_error", internal=f"the relay began with {first!r}")
         return cls(relay, deadline, rest, started_at)
 
     @property

@@ -54,6 +54,7 @@ STAND_IN_LAYERS = {
     "WEB_ADAPTER_LAYER_ARN": ("web-adapter-stand-in", "the AWS Lambda Web Adapter"),
     "POWERTOOLS_LAYER_ARN": ("powertools-stand-in", "Powertools for AWS Lambda"),
 }
+MOTO_SERVER = Path(__file__).with_name("moto_server.py")  # moto's server, closer to AWS where the stack needs it
 READY_TIMEOUT_SECONDS = 30
 COMMAND_TIMEOUT_SECONDS = 600
 
@@ -98,7 +99,7 @@ def start_moto(log_path: Path, attempts: int = 3) -> MotoServer:
         port = free_port()
         with open(log_path, "ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                [sys.executable, str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,  # outlives `make local`; stopped by pid in `make local-down`
             )
@@ -153,7 +154,7 @@ def is_moto_process(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return b"moto.server" in cmdline or any(part.endswith(b"moto_server") for part in cmdline)
+    return b"moto.server" in cmdline or any(part.endswith((b"moto_server", b"moto_server.py")) for part in cmdline)
 
 
 def stop_moto(server: MotoServer, timeout: float = 10) -> None:

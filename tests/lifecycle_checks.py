@@ -142,6 +142,15 @@ def _check_role(found: dict, v: Values) -> None:
     assert role.get("Description", "") == v.get("description", "")
 
 
+def _attached_policy(aws: Clients, v: Values) -> dict:
+    attached = aws.call("iam", "list_attached_role_policies", RoleName=v["role"])["AttachedPolicies"]
+    return _first([p for p in attached if p["PolicyArn"] == v["policy_arn"]], f"{v['policy_arn']} on {v['role']}")
+
+
+def _check_attached_policy(found: dict, v: Values) -> None:
+    assert found["PolicyArn"] == v["policy_arn"]
+
+
 def _check_role_policy(found: dict, v: Values) -> None:
     # Actions and resources of every statement, as configured (conditions are not compared:
     # moto returns them unchanged, and the construct tests assert them).
@@ -199,11 +208,13 @@ def _check_kms_key(found: dict, v: Values) -> None:
     assert metadata["KeyState"] == "Enabled"
     assert metadata.get("Description", "") == v.get("description", "")
     assert found["Rotation"] == v.get("enable_key_rotation", False)
+    assert statements(found["Policy"]) == statements(v["policy"])  # the policy it was created with
 
 
 def _kms_key(aws: Clients, v: Values) -> dict:
     found = aws.call("kms", "describe_key", KeyId=v["key_id"])
     found["Rotation"] = aws.call("kms", "get_key_rotation_status", KeyId=v["key_id"])["KeyRotationEnabled"]
+    found["Policy"] = aws.call("kms", "get_key_policy", KeyId=v["key_id"], PolicyName="default")["Policy"]
     return found
 
 
@@ -219,15 +230,6 @@ def _kms_alias(aws: Clients, v: Values) -> dict:
 
 def _check_kms_alias(found: dict, v: Values) -> None:
     assert found["TargetKeyId"] == v["target_key_id"]
-
-
-def _check_key_policy(found: dict, v: Values) -> None:
-    assert statements(found["Policy"]) == statements(v["policy"])
-
-
-def _kms_policy_stays_with_its_key(aws: Clients, v: Values) -> None:
-    # Destroying aws_kms_key_policy removes it from state only; the key (pending deletion) keeps it.
-    _kms_key_scheduled_for_deletion(aws, v)
 
 
 # --- API Gateway (REST) ---------------------------------------------------------------------
@@ -291,9 +293,11 @@ def _check_account(found: dict, v: Values) -> None:
     assert found["cloudwatchRoleArn"] == v["cloudwatch_role_arn"]
 
 
-def _account_setting_is_kept(aws: Clients, v: Values) -> None:
-    # The account-wide setting outlives the stack: the provider removes it from state only.
-    aws.call("apigateway", "get_account")
+def _account_setting_is_reset(aws: Clients, v: Values) -> None:
+    # The account-wide setting itself cannot be deleted; reset_on_delete empties its role instead
+    # of leaving it pointing at the role the same destroy deleted.
+    assert v["reset_on_delete"] is True
+    assert not aws.call("apigateway", "get_account").get("cloudwatchRoleArn")
 
 
 def _check_api_key(found: dict, v: Values) -> None:
@@ -344,6 +348,8 @@ def _check_association(found: dict, v: Values) -> None:
 
 def _check_waf_logging(found: dict, v: Values) -> None:
     assert found["LoggingConfiguration"]["LogDestinationConfigs"] == v["log_destination_configs"]
+    redacted = [field["SingleHeader"]["Name"] for field in found["LoggingConfiguration"].get("RedactedFields", [])]
+    assert redacted == [block(field, "single_header")["name"] for field in v.get("redacted_fields") or []]
 
 
 KINDS: dict[str, Kind] = {
@@ -351,6 +357,7 @@ KINDS: dict[str, Kind] = {
     "aws_lambda_layer_version": Kind(_layer_version, _check_layer_version),
     "aws_lambda_permission": Kind(_permission, _check_permission),
     "aws_iam_role": Kind(lambda aws, v: aws.call("iam", "get_role", RoleName=v["name"]), _check_role),
+    "aws_iam_role_policy_attachment": Kind(_attached_policy, _check_attached_policy),
     "aws_iam_role_policy": Kind(
         lambda aws, v: aws.call("iam", "get_role_policy", RoleName=v["role"], PolicyName=v["name"]),
         _check_role_policy),
@@ -363,16 +370,13 @@ KINDS: dict[str, Kind] = {
         lambda aws, v: aws.call("sns", "get_subscription_attributes", SubscriptionArn=v["arn"]), _check_subscription),
     "aws_kms_key": Kind(_kms_key, _check_kms_key, gone=_kms_key_scheduled_for_deletion),
     "aws_kms_alias": Kind(_kms_alias, _check_kms_alias),
-    "aws_kms_key_policy": Kind(
-        lambda aws, v: aws.call("kms", "get_key_policy", KeyId=v["key_id"], PolicyName="default"),
-        _check_key_policy, gone=_kms_policy_stays_with_its_key),
     "aws_api_gateway_rest_api": Kind(_rest_api, _check_rest_api),
     "aws_api_gateway_deployment": Kind(
         _apigw("get_deployment", restApiId="rest_api_id", deploymentId="id"), _check_deployment),
     "aws_api_gateway_stage": Kind(_apigw("get_stage", restApiId="rest_api_id", stageName="stage_name"), _check_stage),
     "aws_api_gateway_method_settings": Kind(
         _apigw("get_stage", restApiId="rest_api_id", stageName="stage_name"), _check_method_settings),
-    "aws_api_gateway_account": Kind(_apigw("get_account"), _check_account, gone=_account_setting_is_kept),
+    "aws_api_gateway_account": Kind(_apigw("get_account"), _check_account, gone=_account_setting_is_reset),
     "aws_api_gateway_api_key": Kind(_apigw("get_api_key", apiKey="id"), _check_api_key),
     "aws_api_gateway_usage_plan": Kind(_apigw("get_usage_plan", usagePlanId="id"), _check_usage_plan),
     "aws_api_gateway_usage_plan_key": Kind(

@@ -33,7 +33,7 @@ def synth_api(auth: str = "api_key", cors: str = "", timeout_seconds: int = 28, 
                               partition="aws", region="us-east-1"),
         request_schema=request_schema(prompt_max_chars=prompt_max_chars, max_tokens_cap=10),
         access=AccessControl(auth=auth, rate_limit=rate_limit, burst_limit=7, daily_quota=100),
-        logging=ApiLogging(retention_days=30, kms_key_arn=None, manage_account_role=False),
+        logging=ApiLogging(retention_days=30, kms_key_arn=None),
         cors_allow_origin=cors,
     ))
 
@@ -185,7 +185,7 @@ def test_the_published_document_is_the_body_with_placeholders_for_what_only_terr
         backend=LambdaBackend("demo", FUNCTION_ARN, 28, "aws", "us-east-1"),
         request_schema=request_schema(prompt_max_chars=100, max_tokens_cap=10),
         access=AccessControl(auth="api_key", rate_limit=5, burst_limit=7, daily_quota=100),
-        logging=ApiLogging(retention_days=30, kms_key_arn=None, manage_account_role=False),
+        logging=ApiLogging(retention_days=30, kms_key_arn=None),
     ).openapi_document))
     text = json.dumps(published)
     assert "<lambda_function_arn>" in text and "<partition>" in text

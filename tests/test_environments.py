@@ -89,3 +89,33 @@ def test_projects_cdktf_json_context_is_accepted():
     from main import read_stack_settings
 
     assert list(read_stack_settings({k: v for k, v in os.environ.items() if k != "ENVIRONMENTS"})) == ["bedrock-inference"]
+
+
+def test_only_the_first_environment_manages_the_account_wide_api_gateway_role():
+    stacks = stack_settings(STACK_ID, CONTEXT, {"ENVIRONMENTS": "dev,prod,qa"})
+    assert {stack_id: s.api_gateway_account_role for stack_id, s in stacks.items()} == {
+        "bedrock-inference-dev": True, "bedrock-inference-prod": False, "bedrock-inference-qa": False,
+    }
+
+
+def test_the_first_environment_that_asks_manages_it_and_none_when_none_asks():
+    context = {"environments": {"dev": {"api_gateway_account_role": False}}}
+    stacks = stack_settings(STACK_ID, context, {"ENVIRONMENTS": "dev,prod,qa"})
+    assert [s.api_gateway_account_role for s in stacks.values()] == [False, True, False]
+
+    stacks = stack_settings(STACK_ID, {}, {"ENVIRONMENTS": "dev,prod", "API_GATEWAY_ACCOUNT_ROLE": "false"})
+    assert [s.api_gateway_account_role for s in stacks.values()] == [False, False]
+
+
+def test_dev_and_prod_synthesize_one_account_setting_between_them(tmp_path: Path):
+    build_app(stack_settings(STACK_ID, {}, {"ENVIRONMENTS": "dev,prod"}), outdir=str(tmp_path)).synth()
+
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    account_settings = {
+        name: list(json.loads((tmp_path / stack["synthesizedStackPath"]).read_text())["resource"]
+                   .get("aws_api_gateway_account", {}))
+        for name, stack in manifest["stacks"].items()
+    }
+    assert {name: len(found) for name, found in account_settings.items()} == {
+        "bedrock-inference-dev": 1, "bedrock-inference-prod": 0,
+    }

@@ -1,12 +1,12 @@
-"""The execution role: Lambda may assume it; it may write its logs and call the configured model."""
+"""The roles: Lambda's may do only what the function needs; API Gateway's has AWS's logging policy."""
 
 from __future__ import annotations
 
 import pytest
 from cdktf import Testing
 
-from constructs_lib.aws import DataAwsIamPolicyDocument, IamRole, IamRolePolicy
-from constructs_lib.iam import LambdaExecutionRole
+from constructs_lib.aws import DataAwsIamPolicyDocument, IamRole, IamRolePolicy, IamRolePolicyAttachment
+from constructs_lib.iam import ApiGatewayCloudWatchRole, LambdaExecutionRole
 from tests.conftest import data_sources_of, resources_of, synth_construct
 
 LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/demo"
@@ -98,3 +98,34 @@ def test_streaming_is_allowed_exactly_where_invoking_is(model_id):
     bedrock = [s for d in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
                for s in d["statement"] if any(a.startswith("bedrock:") for a in s["actions"])]
     assert bedrock and all(s["actions"] == INVOKE for s in bedrock)
+
+
+# --- API Gateway's CloudWatch Logs role ----------------------------------------------------------
+
+def synth_api_gateway_role(partition: str = "aws") -> str:
+    return synth_construct(lambda stack: ApiGatewayCloudWatchRole(
+        stack, "apigw", role_name="demo-apigw-logs", partition=partition,
+    ))
+
+
+def test_api_gateway_logging_role_has_aws_managed_policy_and_nothing_else():
+    # Why this one policy is AWS's and may grant logs actions on "*": the role is account-wide
+    # (it writes the logs of every REST API in the Region, not only this stack's), API Gateway
+    # checks when the role is set that it can write to CloudWatch Logs, and logs:DescribeLogGroups
+    # takes only "*"; a policy narrowed to the stack's log groups made the first apply fail. The
+    # API Gateway developer guide names this managed policy for exactly this role.
+    synthesized = synth_api_gateway_role()
+    [attachment] = resources_of(synthesized, IamRolePolicyAttachment.TF_RESOURCE_TYPE)
+    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    assert attachment["role"].startswith("${aws_iam_role.") and attachment["role"].endswith(".name}")
+    assert resources_of(synthesized, IamRolePolicy.TF_RESOURCE_TYPE) == []  # no policy of our own beside it
+    [trust] = data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
+    assert trust["statement"] == [{
+        "actions": ["sts:AssumeRole"], "effect": "Allow",
+        "principals": [{"type": "Service", "identifiers": ["apigateway.amazonaws.com"]}],
+    }]
+
+
+def test_api_gateway_logging_policy_follows_the_partition():
+    [attachment] = resources_of(synth_api_gateway_role("aws-cn"), IamRolePolicyAttachment.TF_RESOURCE_TYPE)
+    assert attachment["policy_arn"].startswith("arn:aws-cn:iam::aws:policy/service-role/")

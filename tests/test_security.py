@@ -19,12 +19,13 @@ from constructs_lib.aws import (
     ApiGatewayUsagePlanKey,
     CloudwatchLogGroup,
     DataAwsIamPolicyDocument,
+    IamRolePolicyAttachment,
     KmsKey,
-    KmsKeyPolicy,
     LambdaFunction,
     LambdaPermission,
     Wafv2WebAcl,
     Wafv2WebAclAssociation,
+    Wafv2WebAclLoggingConfiguration,
 )
 from constructs_lib.settings import load_settings
 from constructs_lib.stack import synth_warnings
@@ -57,7 +58,7 @@ def test_default_requires_an_api_key_bound_to_the_stage_by_a_throttled_usage_pla
     assert post_invoke()["security"] == [{"api_key": []}]
     assert document()["components"]["securitySchemes"]["api_key"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
     assert has(ApiGatewayUsagePlan.TF_RESOURCE_TYPE, {
-        "throttle_settings": {"rate_limit": 10, "burst_limit": 20},
+        "throttle_settings": {"rate_limit": 1, "burst_limit": 5},
         "quota_settings": {"limit": 1000, "period": "DAY"},
     })
     assert has(ApiGatewayUsagePlanKey.TF_RESOURCE_TYPE, {"key_type": "API_KEY"})
@@ -122,7 +123,7 @@ def test_stage_throttling_and_execution_logging_at_error_with_metrics():
     assert has(ApiGatewayMethodSettings.TF_RESOURCE_TYPE, {
         "method_path": "*/*",
         "settings": {
-            "throttling_rate_limit": 10, "throttling_burst_limit": 20,
+            "throttling_rate_limit": 1, "throttling_burst_limit": 5,
             "logging_level": "ERROR", "metrics_enabled": True, "data_trace_enabled": False,
         },
     })
@@ -132,7 +133,7 @@ def test_stage_throttling_and_execution_logging_at_error_with_metrics():
 
 
 def test_reserved_concurrency_caps_bedrock_spend_unless_off():
-    assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": 10})
+    assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": 30})
     assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": 25}, RESERVED_CONCURRENCY="25")
     # "off": the provider's -1, no reservation (accounts at the minimum concurrency quota).
     assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": -1}, RESERVED_CONCURRENCY="off")
@@ -156,6 +157,15 @@ def test_waf_guards_the_stage_with_a_per_ip_rate_rule_and_known_bad_inputs_unles
     assert resources_of(synth(WAF_ENABLED="false"), Wafv2WebAclAssociation.TF_RESOURCE_TYPE) == []
 
 
+def test_waf_logs_redact_the_api_key_and_authorization_headers():
+    # WAF logs every request's headers; without redaction the API key is readable by anyone
+    # with log access.
+    [logging] = resources_of(synth(), Wafv2WebAclLoggingConfiguration.TF_RESOURCE_TYPE)
+    redacted = [field["single_header"]["name"] for field in logging["redacted_fields"]]
+    assert sorted(redacted) == ["authorization", "x-api-key"]
+    assert all(set(field) == {"single_header"} for field in logging["redacted_fields"])
+
+
 def test_waf_rate_limit_is_a_setting():
     [acl] = resources_of(synth(WAF_RATE_LIMIT="120"), Wafv2WebAcl.TF_RESOURCE_TYPE)
     assert acl["rule"][0]["statement"]["rate_based_statement"]["limit"] == 120
@@ -172,25 +182,30 @@ def test_stage_writes_json_access_logs_to_its_own_retained_log_group():
     [stage] = resources_of(synth(), ApiGatewayStage.TF_RESOURCE_TYPE)
     assert stage["access_log_settings"]["destination_arn"].startswith("${aws_cloudwatch_log_group.")
     assert json.loads(stage["access_log_settings"]["format"])["requestId"] == "$context.requestId"
-    assert has(CloudwatchLogGroup.TF_RESOURCE_TYPE, {"name": "/aws/apigateway/bedrock-api-dev/access", "retention_in_days": 30})
+    assert has(CloudwatchLogGroup.TF_RESOURCE_TYPE, {"name": "/aws/apigateway/bedrock-api-dev/access", "retention_in_days": 365})
 
 
 def test_execution_log_group_is_created_with_retention_before_api_gateway_would():
     groups = {group["name"]: group for group in resources_of(synth(), CloudwatchLogGroup.TF_RESOURCE_TYPE)}
     [execution] = [group for name, group in groups.items() if name.startswith("API-Gateway-Execution-Logs_")]
-    assert execution["retention_in_days"] == 30 and execution["name"].endswith("/v1")
+    assert execution["retention_in_days"] == 365 and execution["name"].endswith("/v1")
 
 
-def test_account_cloudwatch_role_is_set_by_default_and_left_alone_when_off():
+def test_account_cloudwatch_role_is_set_by_default_before_the_stage_and_left_alone_when_off():
     [account] = resources_of(synth(), ApiGatewayAccount.TF_RESOURCE_TYPE)
     assert account["cloudwatch_role_arn"].startswith("${aws_iam_role.")
+    assert account["reset_on_delete"] is True
+    [stage] = resources_of(synth(), ApiGatewayStage.TF_RESOURCE_TYPE)
+    assert any(d.startswith(f"{ApiGatewayAccount.TF_RESOURCE_TYPE}.") for d in stage["depends_on"])
     trusts = [
         statement for document in data_sources_of(synth(), DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
         for statement in document["statement"] if statement.get("principals")
     ]
     assert any(s["principals"][0]["identifiers"] == ["apigateway.amazonaws.com"] for s in trusts)
 
-    assert resources_of(synth(API_GATEWAY_ACCOUNT_ROLE="false"), ApiGatewayAccount.TF_RESOURCE_TYPE) == []
+    off = synth(API_GATEWAY_ACCOUNT_ROLE="false")
+    assert resources_of(off, ApiGatewayAccount.TF_RESOURCE_TYPE) == []
+    assert resources_of(off, IamRolePolicyAttachment.TF_RESOURCE_TYPE) == []
 
 
 def test_xray_traces_the_stage_and_the_function():
@@ -201,13 +216,31 @@ def test_xray_traces_the_stage_and_the_function():
 def test_a_rotating_kms_key_encrypts_every_log_group_and_the_function_settings_by_default():
     synthesized = synth()
     assert has(KmsKey.TF_RESOURCE_TYPE, {"enable_key_rotation": True})
-    assert len(resources_of(synthesized, KmsKeyPolicy.TF_RESOURCE_TYPE)) == 1
     groups = resources_of(synthesized, CloudwatchLogGroup.TF_RESOURCE_TYPE)
     assert len(groups) == 4 and all("kms_key_id" in group for group in groups)
-    # The ARN is read through the key policy, so groups wait until Logs may use the key.
-    assert all("aws_kms_key_policy." in group["kms_key_id"] for group in groups)
+    assert all(group["kms_key_id"].startswith("${aws_kms_key.") for group in groups)
     [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
-    assert "aws_kms_key_policy." in function["kms_key_arn"]
+    assert function["kms_key_arn"].startswith("${aws_kms_key.")
+
+
+def test_the_key_has_its_policy_from_creation_with_no_separate_policy_resource():
+    # A policy put on the key later applies eventually (minutes), and log groups created
+    # meanwhile fail with "The specified KMS key does not exist or is not allowed to be used".
+    synthesized = synth()
+    assert "aws_kms_key_policy" not in json.loads(synthesized)["resource"]
+    [policy] = key_policies(synthesized)
+    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
+    assert set(statements) == {"AccountAdministersKeyThroughIam", "CloudWatchLogsEncryptsTheStacksLogGroups"}
+    assert all(statement["Resource"] == "*" for statement in statements.values())  # "*": this key
+    # As narrow as before: the account's root through IAM, and Logs only for the stack's groups.
+    assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {
+        "AWS": "arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.account.account_id}:root"
+    }
+    logs = statements["CloudWatchLogsEncryptsTheStacksLogGroups"]
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    [arns] = logs["Condition"]["ArnLike"].values()
+    assert list(logs["Condition"]["ArnLike"]) == ["kms:EncryptionContext:aws:logs:arn"]
+    assert len(arns) == 4 and all(":log-group:" in arn for arn in arns)
 
 
 def test_an_existing_key_can_be_named_and_kms_can_be_turned_off():
@@ -223,11 +256,19 @@ def test_an_existing_key_can_be_named_and_kms_can_be_turned_off():
 
 # --- least privilege --------------------------------------------------------------------------
 
-def wildcard_findings(synthesized: str) -> list[str]:
-    """Every IAM statement in the stack that grants a wildcard action or a wildcard resource.
+def key_policies(synthesized: str) -> list[dict]:
+    """Every KMS key's policy in the stack, parsed (a key policy is JSON: constructs_lib/encryption.py)."""
+    keys = json.loads(synthesized).get("resource", {}).get(KmsKey.TF_RESOURCE_TYPE, {}).values()
+    return [json.loads(key["policy"]) for key in keys]
 
-    Allowed: X-Ray's trace actions on "*" (they support no resource-level permissions), and the
-    Region wildcard in a profile's foundation-model ARN (the profile routes to any Region).
+
+def wildcard_findings(synthesized: str) -> list[str]:
+    """Every IAM statement in the stack that grants a wildcard action or a wildcard resource, and
+    every key-policy statement that grants a wildcard action or names a wildcard principal.
+
+    Allowed: X-Ray's trace actions on "*" (they support no resource-level permissions), the
+    Region wildcard in a profile's foundation-model ARN (the profile routes to any Region), and a
+    key policy's "Resource": "*", which means that key.
     """
     findings = []
     for document in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE):
@@ -242,6 +283,15 @@ def wildcard_findings(synthesized: str) -> list[str]:
                     findings.append(f"'*' resource in {where}")
                 if resource.endswith("/*") or "foundation-model/*" in resource:
                     findings.append(f"wildcard resource id in {where}")
+    for policy in key_policies(synthesized):
+        for statement in policy["Statement"]:
+            where = f"key policy {statement.get('Sid', '?')}: {statement['Action']} for {statement['Principal']}"
+            if any("*" in action for action in statement["Action"]):
+                findings.append(f"wildcard action in {where}")
+            if any("*" in str(principal) for principal in statement["Principal"].values()):
+                findings.append(f"'*' principal in {where}")
+            if statement["Resource"] != "*":  # a key policy names no other resource
+                findings.append(f"resource other than this key in {where}")
     return findings
 
 
@@ -255,6 +305,13 @@ def test_no_policy_statement_grants_a_wildcard(environ):
     assert wildcard_findings(synth(**environ)) == []
 
 
+def test_the_only_managed_policy_is_aws_own_for_api_gateway_logging():
+    # The wildcard walk above reads the stack's own policy documents; a managed policy is not one.
+    # This one is allowed (and its "*" with it) for the reasons in tests/test_iam.py.
+    attached = {a["policy_arn"] for a in resources_of(synth(), IamRolePolicyAttachment.TF_RESOURCE_TYPE)}
+    assert attached == {"arn:${data.aws_partition.partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}
+
+
 def test_the_wildcard_walk_finds_what_it_looks_for():
     bad = json.dumps({"data": {"aws_iam_policy_document": {"p": {"statement": [
         {"sid": "A", "actions": ["bedrock:*"], "resources": ["arn:aws:bedrock:us-east-1::foundation-model/x"]},
@@ -263,11 +320,21 @@ def test_the_wildcard_walk_finds_what_it_looks_for():
     ]}}}})
     assert len(wildcard_findings(bad)) == 3
 
+    key_policy = json.dumps({"resource": {"aws_kms_key": {"k": {"policy": json.dumps({"Statement": [
+        {"Sid": "Named", "Action": ["kms:Decrypt"], "Resource": "*", "Principal": {"Service": "logs.us-east-1.amazonaws.com"}},
+        {"Sid": "Anyone", "Action": ["kms:Decrypt"], "Resource": "*", "Principal": {"AWS": "*"}},
+        {"Sid": "Everything", "Action": ["kms:*"], "Resource": "*", "Principal": {"AWS": "arn:aws:iam::1:root"}},
+    ]})}}}})
+    assert wildcard_findings(key_policy) == [
+        "'*' principal in key policy Anyone: ['kms:Decrypt'] for {'AWS': '*'}",
+        "wildcard action in key policy Everything: ['kms:*'] for {'AWS': 'arn:aws:iam::1:root'}",
+    ]
 
-def test_every_policy_is_a_policy_document_scanners_can_read():
+
+def test_every_iam_policy_is_a_policy_document_scanners_can_read():
+    # The key policy is the exception, JSON that the walk above reads (constructs_lib/encryption.py).
     synthesized = json.loads(synth())
-    for resource_type, key in (("aws_iam_role_policy", "policy"), ("aws_iam_role", "assume_role_policy"),
-                               ("aws_kms_key_policy", "policy")):
+    for resource_type, key in (("aws_iam_role_policy", "policy"), ("aws_iam_role", "assume_role_policy")):
         for resource in synthesized["resource"].get(resource_type, {}).values():
             assert resource[key].startswith("${data.aws_iam_policy_document."), (resource_type, resource[key])
 
@@ -282,11 +349,10 @@ def test_a_failed_deploy_says_when_to_turn_reserved_concurrency_off():
 def test_alarm_topic_is_encrypted_with_the_stacks_key_which_lets_cloudwatch_publish():
     synthesized = synth(ALARM_EMAIL="oncall@example.com")
     [topic] = resources_of(synthesized, "aws_sns_topic")
-    assert "aws_kms_key_policy." in topic["kms_master_key_id"]
-    publishers = [
-        statement for document in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
-        for statement in document["statement"] if statement.get("sid") == "CloudWatchAlarmsPublishToTheEncryptedTopic"
-    ]
-    assert publishers[0]["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
+    assert topic["kms_master_key_id"].startswith("${aws_kms_key.")
+    [policy] = key_policies(synthesized)
+    [publisher] = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchAlarmsPublishToTheEncryptedTopic"]
+    assert publisher["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert publisher["Condition"] == {"StringEquals": {"aws:SourceAccount": "${data.aws_caller_identity.account.account_id}"}}
     # Without a topic, the key grants CloudWatch nothing.
     assert "CloudWatchAlarmsPublishToTheEncryptedTopic" not in synth()

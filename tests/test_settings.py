@@ -15,9 +15,20 @@ def test_defaults_are_valid_and_safe():
     settings = Settings()
     assert settings.model_id == "us.anthropic.claude-sonnet-5"
     assert settings.region == "us-east-1"
-    assert settings.log_retention_days == 30
+    assert settings.log_retention_days == 365
     assert settings.log_content is False  # prompts stay out of logs unless asked for
     assert settings.cors_allow_origin == ""
+
+
+def test_logs_are_kept_a_year_by_default_every_log_group_with_them():
+    # Audits expect a year; the logs hold sizes, ids and token counts, not prompts, so a year of
+    # them costs cents. Every log group of the stack takes the setting.
+    from constructs_lib.aws import CloudwatchLogGroup
+    from tests.conftest import resources_of, synth_stack
+
+    assert Settings().log_retention_days == 365
+    groups = resources_of(synth_stack(), CloudwatchLogGroup.TF_RESOURCE_TYPE)
+    assert groups and {group["retention_in_days"] for group in groups} == {365}
 
 
 def test_environment_wins_over_context_which_wins_over_default():

@@ -1,0 +1,48 @@
+"""The defaults admit no more requests at once than Lambda may run; synth warns when settings do.
+
+The arithmetic (constructs_lib/capacity.py, README "Capacity"): within one answer's time API
+Gateway admits up to burst + rate × answer seconds requests, and each holds a Lambda execution
+until its answer is written, so that sum must fit in the reserved concurrency.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from constructs_lib.capacity import OUTPUT_TOKENS_PER_SECOND, capacity, capacity_warning
+from constructs_lib.settings import Settings, load_settings
+from constructs_lib.stack import synth_warnings
+
+
+def test_the_defaults_admit_no_more_at_once_than_reserved_concurrency_runs():
+    # 5 + 1/s × (1024 tokens / 50 tokens/s = 20.5 s) = 25.5 requests at once, within 30.
+    defaults = Settings()
+    found = capacity(defaults)
+
+    assert found.answer_seconds == pytest.approx(defaults.max_tokens_default / OUTPUT_TOKENS_PER_SECOND)
+    assert found.answer_seconds >= 20  # answers stream for tens of seconds, not one or two
+    assert found.admitted_at_once == pytest.approx(
+        defaults.throttle_burst_limit + defaults.throttle_rate_limit * found.answer_seconds)
+    assert found.admitted_at_once <= defaults.reserved_concurrency_limit
+    assert capacity_warning(defaults) is None
+
+
+@pytest.mark.parametrize("environ, admitted", [
+    ({"THROTTLE_RATE_LIMIT": "10", "THROTTLE_BURST_LIMIT": "20", "RESERVED_CONCURRENCY": "10"}, 225),  # the old defaults
+    ({"RESERVED_CONCURRENCY": "20"}, 25),
+    ({"MAX_TOKENS_DEFAULT": "4096"}, 87),  # longer answers hold executions longer
+])
+def test_synth_warns_when_the_throttle_admits_more_than_lambda_runs(environ, admitted):
+    settings = load_settings({}, environ)
+
+    warnings = [w for w in synth_warnings(settings) if "RESERVED_CONCURRENCY" in w]
+
+    assert warnings == [capacity_warning(settings)]
+    assert f"admits up to {admitted} requests at once" in warnings[0]
+    assert f"RESERVED_CONCURRENCY={settings.reserved_concurrency}" in warnings[0] and "5xx" in warnings[0]
+
+
+def test_no_warning_when_concurrency_is_off_or_raised_to_fit():
+    # `off`: the cap is the account's unreserved pool, unknown at synth.
+    assert capacity_warning(load_settings({}, {"THROTTLE_RATE_LIMIT": "10", "RESERVED_CONCURRENCY": "off"})) is None
+    assert capacity_warning(load_settings({}, {"THROTTLE_RATE_LIMIT": "10", "RESERVED_CONCURRENCY": "210"})) is None
