@@ -45,6 +45,7 @@ BEDROCK = bedrock.make_client(SETTINGS.budget)
 # The answer must end this long before the deadline, to send its last event and flush metrics.
 DEADLINE_MARGIN_SECONDS = 2.0
 MAX_REQUEST_ID = 128
+MAX_DEADLINE_MS = 2**63  # the adapter sends epoch milliseconds; anything larger is not a deadline
 
 for _correction in SETTINGS.corrections:
     logger.warning(f"setting corrected: {_correction}")
@@ -67,7 +68,7 @@ class Invocation:
         now = time.monotonic()
         deadline = now + settings.lambda_timeout
         deadline_ms = function.get("deadline")
-        if type(deadline_ms) is int and deadline_ms > 0:
+        if type(deadline_ms) is int and 0 < deadline_ms < MAX_DEADLINE_MS:
             deadline = now + deadline_ms / 1000 - time.time()
         return cls(
             request_id=request_id[:MAX_REQUEST_ID] if isinstance(request_id, str) and request_id else str(uuid.uuid4()),
@@ -77,9 +78,10 @@ class Invocation:
 
 
 def _json_header(headers: Mapping[str, str], name: str) -> dict[str, Any]:
+    """The header's JSON object, or {}: outside Lambda any caller can send these headers."""
     try:
         value = json.loads(headers.get(name) or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the parser's depth
         return {}
     return value if isinstance(value, dict) else {}
 
