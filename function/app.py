@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 import bedrock
 import replies
@@ -161,29 +161,39 @@ async def _read_body(request: Request, max_bytes: int) -> bytes:
     return b"".join(chunks)[: max_bytes + 1]
 
 
-def _refuse(error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings) -> Response:
+def _refuse(error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings,
+            headers: Mapping[str, str] | None = None) -> Response:
     record.failed(error)
-    headers = replies.error_headers(error, settings.cors_allow_origin)
+    headers = {**replies.error_headers(error, settings.cors_allow_origin), **(headers or {})}
     return _json(error.status, replies.error_body(error, invocation.request_id), headers)
 
 
 async def preflight(request: Request) -> Response:
-    """A browser's CORS preflight for ``POST /invoke`` (only when CORS_ALLOW_ORIGIN is set)."""
-    origin = request.app.state.settings.cors_allow_origin
-    if not origin:
-        return await _http_error(request, HTTPException(405))
-    return Response(status_code=204, headers=replies.preflight_headers(origin))
+    """A browser's CORS preflight for ``POST /invoke`` (routed only when CORS_ALLOW_ORIGIN is set)."""
+    return Response(status_code=204, headers=replies.preflight_headers(request.app.state.settings.cors_allow_origin))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404 and 405, in the API's error shape."""
+    """Starlette's own 404 and 405, in the API's error shape; a 405 names what the path allows."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
-    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "internal_error")
-    error = ApiError(code, f"method {request.method[:16]!r} is not allowed; use POST" if status == 405 else None)
     settings: Settings = request.app.state.settings
     invocation = Invocation.from_headers(request.headers, settings)
     record = RequestRecord(invocation.request_id, invocation.function_request_id, settings)
-    return _refuse(error, record, invocation, settings)
+    if status == 405:
+        allowed = _allowed_methods(request)
+        error = ApiError("method_not_allowed", f"method {request.method[:16]!r} is not allowed; use {allowed}")
+        return _refuse(error, record, invocation, settings, {"Allow": allowed})
+    return _refuse(ApiError("not_found" if status == 404 else "internal_error"), record, invocation, settings)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method a route of this path answers, in route order (``POST, OPTIONS``; ``GET, HEAD``)."""
+    methods: list[str] = []
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods += sorted(set(getattr(route, "methods", None) or ()) - set(methods))
+    return ", ".join(methods)
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -192,14 +202,10 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
 
 def create_app(settings: Settings, client: Any) -> Starlette:
     """The web app answering with ``settings`` through the bedrock-runtime ``client``."""
-    web_app = Starlette(
-        routes=[
-            Route("/", ready, methods=["GET"]),
-            Route("/invoke", invoke, methods=["POST"]),
-            Route("/invoke", preflight, methods=["OPTIONS"]),
-        ],
-        exception_handlers={404: _http_error, 405: _http_error},
-    )
+    routes = [Route("/", ready, methods=["GET"]), Route("/invoke", invoke, methods=["POST"])]
+    if settings.cors_allow_origin:
+        routes.append(Route("/invoke", preflight, methods=["OPTIONS"]))
+    web_app = Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
     web_app.state.settings = settings
     web_app.state.bedrock = client
     return web_app
