@@ -206,6 +206,9 @@ def create_app(settings: Settings, client: Any) -> Starlette:
     if settings.cors_allow_origin:
         routes.append(Route("/invoke", preflight, methods=["OPTIONS"]))
     web_app = Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
+    # /invoke/ is not /invoke: a 404 in our error shape, not a redirect without a body (API
+    # Gateway routes no such path either).
+    web_app.router.redirect_slashes = False
     web_app.state.settings = settings
     web_app.state.bedrock = client
     return web_app
