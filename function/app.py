@@ -122,9 +122,9 @@ async def invoke(request: Request) -> Response:
 async def _events(answer: Answer, record: RequestRecord, invocation: Invocation, settings: Settings) -> AsyncIterator[str]:
     """The SSE body: deltas as they come, then ``done`` or ``error``, never a silent cut."""
     text: list[str] = []
+    chunk: list[str] = []  # this batch's events, not sent yet
     try:
         async for batch in answer.batches():
-            chunk = []
             for item in batch:
                 if isinstance(item, TextDelta):
                     text.append(item.text)
@@ -137,6 +137,7 @@ async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
                     chunk.append(replies.sse_event("error", replies.error_body(item.error, invocation.request_id)))
             if chunk:
                 yield "".join(chunk)
+                chunk = []
     except asyncio.CancelledError:  # the client went away (the server saw the connection close)
         record.abandoned()
         raise
@@ -144,7 +145,8 @@ async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
         logger.exception("unexpected failure while streaming", extra={"request_id": invocation.request_id})
         error = ApiError("internal_error")
         record.failed(error, after_first_byte=True)
-        yield replies.sse_event("error", replies.error_body(error, invocation.request_id))
+        # The deltas gathered before the failure still go out, ahead of the error.
+        yield "".join(chunk) + replies.sse_event("error", replies.error_body(error, invocation.request_id))
     finally:
         answer.close()  # also when the client went away (the task is cancelled here)
 
