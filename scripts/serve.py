@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -59,12 +60,21 @@ def real_bedrock_problem() -> str | None:
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    """Bind first, so a busy port is one clear line, and port 0 shows the port it got."""
+    """Bind first, so a busy port is one clear line, and port 0 shows the port it got.
+
+    Listening at once means a request sent as soon as the banner says "Listening" waits in
+    the backlog until uvicorn accepts it, instead of being refused.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(2048)  # uvicorn's default backlog
     return sock
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,18 +104,24 @@ def main(argv: list[str] | None = None) -> int:
 
     host, port = sock.getsockname()[:2]
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-    if stand_in:
-        print(f"Model: {LABEL} {STAND_IN_MODEL_ID} at {stand_in.url}")
-        print("       Answers are a fixed summary of your request, not model output. Drop --offline for Bedrock.")
-    else:
-        print(f"Model: Amazon Bedrock {app.SETTINGS.model_id} in {app.BEDROCK.meta.region_name} (billed to your AWS account)")
-    print(f"Listening on {url}/invoke  (Ctrl-C to stop)")
-    print(f"Try:   curl -s {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\"}}'")
-    print(f"       curl -N {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\", \"stream\": true}}'",
-          flush=True)
     config = uvicorn.Config(app.app, log_level="warning", access_log=False, server_header=False)
+    # SIGTERM stops it as Ctrl-C does, from the banner on: uvicorn shuts down gracefully on
+    # either, then raises the signal again for the handler it found, which must end here
+    # rather than kill the process.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        if stand_in:
+            print(f"Model: {LABEL} {STAND_IN_MODEL_ID} at {stand_in.url}")
+            print("       Answers are a fixed summary of your request, not model output. Drop --offline for Bedrock.")
+        else:
+            print(f"Model: Amazon Bedrock {app.SETTINGS.model_id} in {app.BEDROCK.meta.region_name} (billed to your AWS account)")
+        print(f"Listening on {url}/invoke  (Ctrl-C to stop)")
+        print(f"Try:   curl -s {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\"}}'")
+        print(f"       curl -N {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\", \"stream\": true}}'",
+              flush=True)
         uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
     finally:
         if stand_in:
             stand_in.stop()
