@@ -69,12 +69,19 @@ class Relay:
         threading.Thread(target=self._work, name="bedrock-stream", daemon=True).start()
 
     async def next_batch(self, timeout: float) -> list[Item]:
-        if not self._items:
+        """Every item that has arrived, waiting up to ``timeout`` seconds for one; [] if none came.
+
+        A wake-up may be stale: each push schedules one, and a batch can take the items of
+        several pushes before their wake-ups run. Woken to an empty queue, it waits again
+        for what is left of ``timeout``, so [] always means the time ran out.
+        """
+        until = self._loop.time() + max(timeout, 0)
+        while not self._items:
             self._ready.clear()
             try:
-                await asyncio.wait_for(self._ready.wait(), max(timeout, 0))
+                await asyncio.wait_for(self._ready.wait(), max(until - self._loop.time(), 0))
             except asyncio.TimeoutError:
-                return []
+                break
         batch = list(self._items)
         for _ in batch:
             self._items.popleft()
