@@ -243,7 +243,7 @@ def test_fail_before_is_a_client_error_with_that_code_before_any_event(
 
     assert raised.value.response["Error"] == {"Code": error_type, "Message": "scripted refusal"}
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
-    assert stand_in.calls[0].outcome == "refused"
+    assert stand_in.calls[0].wait_ended().outcome == "refused"  # recorded just after the refusal is sent
 
 
 def test_delay_first_holds_back_a_refusal_too(stand_in: FakeBedrock, client: Any) -> None:
