@@ -22,8 +22,8 @@ from support import JSON, LiveServer, Script, make_client, sse_events
 import app as app_module
 import observability
 from config import Settings
-from constructs_lib.aws import CloudwatchMetricAlarm
-from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring, TokenPrices, dashboard_body
+from constructs_lib.aws import CloudwatchDashboard, CloudwatchMetricAlarm
+from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring, TokenPrices
 from constructs_lib.settings import Settings as StackSettings
 from constructs_lib.stack import handler_environment
 from tests.conftest import resources_of, synth_construct
@@ -218,7 +218,7 @@ def test_every_metric_the_stacks_alarms_and_dashboard_read_is_emitted_with_their
     watched = MonitoredNames(api_name="api", stage_name="v1", function_name="function",
                              metrics_namespace=environment["POWERTOOLS_METRICS_NAMESPACE"],
                              metrics_service=observability.SERVICE)
-    selected = dashboard_metrics(watched) | alarm_metrics(watched)
+    selected = monitoring_selects(watched)
     assert {name for name, _ in selected} >= {"InputTokens", "OutputTokens", "BedrockLatency", "Errors"}
     # WHEN the app answers one request and refuses another
     monkeypatch.setattr(observability, "_cold_start", True)
@@ -238,31 +238,27 @@ def test_every_metric_the_stacks_alarms_and_dashboard_read_is_emitted_with_their
     assert selected <= emitted, selected - emitted
 
 
-def dashboard_metrics(watched: MonitoredNames) -> set[tuple[str, frozenset[str]]]:
-    """(metric name, dimension names) of every metric in our namespace the dashboard graphs or searches."""
-    body = dashboard_body("us-east-1", watched, TokenPrices(1, 1), alarms=[])
-    selected = set()
-    for widget in body["widgets"]:
+def monitoring_selects(watched: MonitoredNames) -> set[tuple[str, frozenset[str]]]:
+    """(metric name, dimension names) of every metric in our namespace that the stack's alarms
+    watch or its dashboard graphs or searches, read from the synthesized Monitoring construct."""
+    synthesized = synth_construct(lambda stack: Monitoring(
+        stack, "monitoring", name="api", region="us-east-1", watched=watched,
+        thresholds=AlarmThresholds(), prices=TokenPrices(1, 1)))
+    selected = {(alarm["metric_name"], frozenset(alarm.get("dimensions", {})))
+                for alarm in resources_of(synthesized, CloudwatchMetricAlarm.TF_RESOURCE_TYPE)
+                if alarm.get("namespace") == watched.metrics_namespace}
+    [dashboard] = resources_of(synthesized, CloudwatchDashboard.TF_RESOURCE_TYPE)
+    for widget in json.loads(dashboard["dashboard_body"])["widgets"]:
         for line in widget["properties"].get("metrics", []):
             if line[0] == watched.metrics_namespace:
                 names = [item for item in line[2:] if not isinstance(item, dict)][::2]
                 selected.add((line[1], frozenset(names)))
             elif isinstance(line[0], dict) and "SEARCH" in line[0].get("expression", ""):
-                for schema, name in re.findall(r"\{([^}]*)\} MetricName=\\?\"(\w+)\\?\"", line[0]["expression"]):
+                for schema, name in re.findall(r'\{([^}]*)\} MetricName="(\w+)"', line[0]["expression"]):
                     namespace, *dimensions = schema.split(",")
                     if namespace == watched.metrics_namespace:
                         selected.add((name, frozenset(dimensions)))
     return selected
-
-
-def alarm_metrics(watched: MonitoredNames) -> set[tuple[str, frozenset[str]]]:
-    """(metric name, dimension names) of every alarm on a metric in our namespace."""
-    synthesized = synth_construct(lambda stack: Monitoring(
-        stack, "monitoring", name="api", region="us-east-1", watched=watched,
-        thresholds=AlarmThresholds(), prices=TokenPrices(1, 1)))
-    return {(alarm["metric_name"], frozenset(alarm.get("dimensions", {})))
-            for alarm in resources_of(synthesized, CloudwatchMetricAlarm.TF_RESOURCE_TYPE)
-            if alarm.get("namespace") == watched.metrics_namespace}
 
 
 # ------------------------------------------------------------------ a stream's metrics come before its last event
