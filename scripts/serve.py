@@ -73,10 +73,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "bedrock-api-local")
@@ -104,11 +100,13 @@ def main(argv: list[str] | None = None) -> int:
 
     host, port = sock.getsockname()[:2]
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-    config = uvicorn.Config(app.app, log_level="warning", access_log=False, server_header=False)
-    # SIGTERM stops it as Ctrl-C does, from the banner on: uvicorn shuts down gracefully on
-    # either, then raises the signal again for the handler it found, which must end here
-    # rather than kill the process.
-    signal.signal(signal.SIGTERM, _interrupt)
+    server = uvicorn.Server(uvicorn.Config(app.app, log_level="warning", access_log=False, server_header=False))
+    # uvicorn stops gracefully on SIGINT or SIGTERM while it serves, then raises the signal
+    # again for the handler it found. That handler is its own too, so a signal is a clean
+    # stop at any moment from the banner on: before uvicorn is up (it starts, sees it should
+    # exit, and stops), while it serves, and after.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, server.handle_exit)
     try:
         if stand_in:
             print(f"Model: {LABEL} {STAND_IN_MODEL_ID} at {stand_in.url}")
@@ -119,9 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Try:   curl -s {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\"}}'")
         print(f"       curl -N {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\", \"stream\": true}}'",
               flush=True)
-        uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass
+        server.run(sockets=[sock])
     finally:
         if stand_in:
             stand_in.stop()
