@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 import bedrock
 import replies
@@ -54,6 +54,7 @@ HEARTBEAT_SECONDS = 15.0
 # write per delta (bench/relay.py). The first delta still goes out at once; a reader never
 # sees 2 ms, and Bedrock's own deltas are tens of milliseconds apart.
 COALESCE_SECONDS = 0.002
+MAX_DEADLINE_MS = 2**63  # the adapter sends epoch milliseconds; anything larger is not a deadline
 
 for _correction in SETTINGS.corrections:
     logger.warning(f"setting corrected: {_correction}")
@@ -77,7 +78,7 @@ class Invocation:
         now = time.monotonic()
         deadline = now + settings.lambda_timeout
         deadline_ms = function.get("deadline")
-        if type(deadline_ms) is int and deadline_ms > 0:
+        if type(deadline_ms) is int and 0 < deadline_ms < MAX_DEADLINE_MS:
             deadline = now + deadline_ms / 1000 - time.time()
         return cls(
             request_id=request_id[:MAX_REQUEST_ID] if isinstance(request_id, str) and request_id else str(uuid.uuid4()),
@@ -88,9 +89,10 @@ class Invocation:
 
 
 def _json_header(headers: Mapping[str, str], name: str) -> dict[str, Any]:
+    """The header's JSON object, or {}: outside Lambda any caller can send these headers."""
     try:
         value = json.loads(headers.get(name) or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the parser's depth
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -135,9 +137,9 @@ async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
     """The SSE body: deltas as they come, then ``done`` or ``error``, never a silent cut."""
     text: list[str] = []
     last_write = time.monotonic()
+    chunk: list[str] = []  # this batch's events, not sent yet
     try:
         async for batch in answer.batches():
-            chunk = []
             for item in batch:
                 if isinstance(item, TextDelta):
                     text.append(item.text)
@@ -153,6 +155,7 @@ async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
             if chunk:
                 last_write = time.monotonic()
                 yield replies.sse_bytes("".join(chunk))
+                chunk = []
                 await asyncio.sleep(COALESCE_SECONDS)
     except asyncio.CancelledError:  # the client went away (the server saw the connection close)
         record.abandoned()
@@ -161,7 +164,9 @@ async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
         logger.exception("unexpected failure while streaming", extra={"request_id": invocation.request_id})
         error = ApiError("internal_error")
         record.failed(error, after_first_byte=True)
-        yield replies.sse_bytes(replies.sse_event("error", replies.error_body(error, invocation.request_id)))
+        # The deltas gathered before the failure still go out, ahead of the error.
+        error_event = replies.sse_event("error", replies.error_body(error, invocation.request_id))
+        yield replies.sse_bytes("".join(chunk) + error_event)
     finally:
         answer.close()  # also when the client went away (the task is cancelled here)
 
@@ -178,29 +183,39 @@ async def _read_body(request: Request, max_bytes: int) -> bytes:
     return b"".join(chunks)[: max_bytes + 1]
 
 
-def _refuse(error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings) -> Response:
+def _refuse(error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings,
+            headers: Mapping[str, str] | None = None) -> Response:
     record.failed(error)
-    headers = replies.error_headers(error, settings.cors_allow_origin)
+    headers = {**replies.error_headers(error, settings.cors_allow_origin), **(headers or {})}
     return _json(error.status, replies.error_body(error, invocation.request_id), headers)
 
 
 async def preflight(request: Request) -> Response:
-    """A browser's CORS preflight for ``POST /invoke`` (only when CORS_ALLOW_ORIGIN is set)."""
-    origin = request.app.state.settings.cors_allow_origin
-    if not origin:
-        return await _http_error(request, HTTPException(405))
-    return Response(status_code=204, headers=replies.preflight_headers(origin))
+    """A browser's CORS preflight for ``POST /invoke`` (routed only when CORS_ALLOW_ORIGIN is set)."""
+    return Response(status_code=204, headers=replies.preflight_headers(request.app.state.settings.cors_allow_origin))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404 and 405, in the API's error shape."""
+    """Starlette's own 404 and 405, in the API's error shape; a 405 names what the path allows."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
-    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "internal_error")
-    error = ApiError(code, f"method {request.method[:16]!r} is not allowed; use POST" if status == 405 else None)
     settings: Settings = request.app.state.settings
     invocation = Invocation.from_headers(request.headers, settings)
     record = RequestRecord(invocation.request_id, invocation.function_request_id, settings)
-    return _refuse(error, record, invocation, settings)
+    if status == 405:
+        allowed = _allowed_methods(request)
+        error = ApiError("method_not_allowed", f"method {request.method[:16]!r} is not allowed; use {allowed}")
+        return _refuse(error, record, invocation, settings, {"Allow": allowed})
+    return _refuse(ApiError("not_found" if status == 404 else "internal_error"), record, invocation, settings)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method a route of this path answers, in route order (``POST, OPTIONS``; ``GET, HEAD``)."""
+    methods: list[str] = []
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods += sorted(set(getattr(route, "methods", None) or ()) - set(methods))
+    return ", ".join(methods)
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -209,14 +224,13 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
 
 def create_app(settings: Settings, client: Any) -> Starlette:
     """The web app answering with ``settings`` through the bedrock-runtime ``client``."""
-    web_app = Starlette(
-        routes=[
-            Route("/", ready, methods=["GET"]),
-            Route("/invoke", invoke, methods=["POST"]),
-            Route("/invoke", preflight, methods=["OPTIONS"]),
-        ],
-        exception_handlers={404: _http_error, 405: _http_error},
-    )
+    routes = [Route("/", ready, methods=["GET"]), Route("/invoke", invoke, methods=["POST"])]
+    if settings.cors_allow_origin:
+        routes.append(Route("/invoke", preflight, methods=["OPTIONS"]))
+    web_app = Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
+    # /invoke/ is not /invoke: a 404 in our error shape, not a redirect without a body (API
+    # Gateway routes no such path either).
+    web_app.router.redirect_slashes = False
     web_app.state.settings = settings
     web_app.state.bedrock = client
     return web_app

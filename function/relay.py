@@ -70,6 +70,12 @@ class Relay:
         threading.Thread(target=self._work, name="bedrock-stream", daemon=True).start()
 
     async def next_batch(self, timeout: float) -> list[Item]:
+        """Every item that has arrived, waiting up to ``timeout`` seconds for one; [] if none came.
+
+        A wake-up may be stale: a push schedules one unless one is on its way, and a batch can take the items of
+        several pushes before their wake-ups run. Woken to an empty queue, it waits again
+        for what is left of ``timeout``, so [] always means the time ran out.
+        """
         if not self._items:
             try:
                 async with asyncio.timeout(max(timeout, 0)):  # cheaper than wait_for: no extra task

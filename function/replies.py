@@ -63,8 +63,6 @@ def error_headers(error: ApiError, cors_origin: str) -> dict[str, str]:
     headers = cors_headers(cors_origin)
     if error.spec.retry_after is not None:
         headers["Retry-After"] = str(error.spec.retry_after)
-    if error.code == "method_not_allowed":
-        headers["Allow"] = "POST, OPTIONS" if cors_origin else "POST"
     return headers
 
 

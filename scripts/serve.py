@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -59,11 +60,16 @@ def real_bedrock_problem() -> str | None:
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    """Bind first, so a busy port is one clear line, and port 0 shows the port it got."""
+    """Bind first, so a busy port is one clear line, and port 0 shows the port it got.
+
+    Listening at once means a request sent as soon as the banner says "Listening" waits in
+    the backlog until uvicorn accepts it, instead of being refused.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(2048)  # uvicorn's default backlog
     return sock
 
 
@@ -94,18 +100,24 @@ def main(argv: list[str] | None = None) -> int:
 
     host, port = sock.getsockname()[:2]
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-    if stand_in:
-        print(f"Model: {LABEL} {STAND_IN_MODEL_ID} at {stand_in.url}")
-        print("       Answers are a fixed summary of your request, not model output. Drop --offline for Bedrock.")
-    else:
-        print(f"Model: Amazon Bedrock {app.SETTINGS.model_id} in {app.BEDROCK.meta.region_name} (billed to your AWS account)")
-    print(f"Listening on {url}/invoke  (Ctrl-C to stop)")
-    print(f"Try:   curl -s {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\"}}'")
-    print(f"       curl -N {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\", \"stream\": true}}'",
-          flush=True)
-    config = uvicorn.Config(app.app, log_level="warning", access_log=False, server_header=False)
+    server = uvicorn.Server(uvicorn.Config(app.app, log_level="warning", access_log=False, server_header=False))
+    # uvicorn stops gracefully on SIGINT or SIGTERM while it serves, then raises the signal
+    # again for the handler it found. That handler is its own too, so a signal is a clean
+    # stop at any moment from the banner on: before uvicorn is up (it starts, sees it should
+    # exit, and stops), while it serves, and after.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, server.handle_exit)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        if stand_in:
+            print(f"Model: {LABEL} {STAND_IN_MODEL_ID} at {stand_in.url}")
+            print("       Answers are a fixed summary of your request, not model output. Drop --offline for Bedrock.")
+        else:
+            print(f"Model: Amazon Bedrock {app.SETTINGS.model_id} in {app.BEDROCK.meta.region_name} (billed to your AWS account)")
+        print(f"Listening on {url}/invoke  (Ctrl-C to stop)")
+        print(f"Try:   curl -s {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\"}}'")
+        print(f"       curl -N {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\", \"stream\": true}}'",
+              flush=True)
+        server.run(sockets=[sock])
     finally:
         if stand_in:
             stand_in.stop()

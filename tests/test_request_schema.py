@@ -1,35 +1,40 @@
-"""API Gateway's request model agrees with the handler: never refuses what the handler accepts.
+"""API Gateway's request model agrees with the app: never refuses what the app accepts.
 
 Bodies are run through both the JSON Schema (draft 4, as API Gateway applies it) and the
-handler's own parser (function/request.py). Whatever the handler accepts must pass the
-schema; what the schema refuses is refused by the handler too, only later and at a price.
+app's own parser (function/request.py). Whatever the app accepts must pass the schema; what
+the schema refuses is refused by the app too, only later and at a price.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 from jsonschema import Draft4Validator
 
 from constructs_lib.request_schema import request_schema
-from tests.app.support import FUNCTION_DIR  # noqa: F401  (puts function/ on sys.path)
 
-import request as handler_request  # noqa: E402  (function/request.py)
-from config import Settings as HandlerSettings  # noqa: E402
+FUNCTION_DIR = Path(__file__).resolve().parents[1] / "function"
+if str(FUNCTION_DIR) not in sys.path:
+    sys.path.insert(0, str(FUNCTION_DIR))
+
+import request as app_request  # noqa: E402  (function/request.py: pure, reads no environment)
+from config import Settings as AppSettings  # noqa: E402
 
 LIMITS = {"prompt_max_chars": 200, "max_tokens_cap": 50}
 SCHEMA = Draft4Validator(request_schema(**LIMITS))
-HANDLER = HandlerSettings(prompt_max_chars=200, max_tokens_cap=50, max_tokens_default=10)
+APP = AppSettings(prompt_max_chars=200, max_tokens_cap=50, max_tokens_default=10)
 
 
-def handler_accepts(body: object) -> bool:
-    parsed = handler_request.parse_request(json.dumps(body).encode(), "application/json", HANDLER)
-    return isinstance(parsed, handler_request.InferenceRequest)
+def app_accepts(body: object) -> bool:
+    parsed = app_request.parse_request(json.dumps(body).encode(), "application/json", APP)
+    return isinstance(parsed, app_request.InferenceRequest)
 
 
-def test_schema_fields_are_the_handlers_fields():
-    assert set(request_schema(**LIMITS)["properties"]) == set(handler_request.FIELDS)
+def test_schema_fields_are_the_apps_fields():
+    assert set(request_schema(**LIMITS)["properties"]) == set(app_request.FIELDS)
 
 
 def test_valid_requests_pass_both():
@@ -43,16 +48,16 @@ def test_valid_requests_pass_both():
         {"prompt": "hi", "stream": True},
         {"prompt": "hi", "stream": False},
     ]:
-        assert handler_accepts(body) and SCHEMA.is_valid(body), body
+        assert app_accepts(body) and SCHEMA.is_valid(body), body
 
 
 def test_null_means_not_given_so_every_optional_field_passes_null():
     for field in set(request_schema(**LIMITS)["properties"]) - {"prompt"}:
         body = {"prompt": "hi", field: None}
-        assert handler_accepts(body) and SCHEMA.is_valid(body), body
+        assert app_accepts(body) and SCHEMA.is_valid(body), body
 
 
-def test_what_the_schema_refuses_the_handler_refuses_too():
+def test_what_the_schema_refuses_the_app_refuses_too():
     for body in [
         {"prompt": "hi", "extra": 1},
         {"prompt": "x" * 201},
@@ -67,11 +72,11 @@ def test_what_the_schema_refuses_the_handler_refuses_too():
         {"system": "no prompt"},
         [],
     ]:
-        assert not SCHEMA.is_valid(body) and not handler_accepts(body), body
+        assert not SCHEMA.is_valid(body) and not app_accepts(body), body
 
 
 # Mostly well-formed bodies, with values at and across the limits, so that many are accepted
-# by the handler (the property says nothing about bodies it refuses).
+# by the app (the property says nothing about bodies it refuses).
 words = st.text(alphabet="ab \n\t\u00e9\u4e2d", min_size=1, max_size=205)
 turns = st.integers(0, 2).flatmap(lambda n: st.lists(words, min_size=2 * n + 1, max_size=2 * n + 1)).map(
     lambda contents: [{"role": "user" if i % 2 == 0 else "assistant", "content": c} for i, c in enumerate(contents)]
@@ -93,6 +98,6 @@ bodies = st.builds(
 
 @settings(max_examples=500, deadline=None)
 @given(bodies)
-def test_schema_never_refuses_a_body_the_handler_accepts(body):
-    if handler_accepts(body):
+def test_schema_never_refuses_a_body_the_app_accepts(body):
+    if app_accepts(body):
         assert SCHEMA.is_valid(body), list(SCHEMA.iter_errors(body))
