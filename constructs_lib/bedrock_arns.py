@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Prefixes of Bedrock's system-defined cross-Region inference profiles.
-INFERENCE_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca.")
+from function.models import INFERENCE_PROFILE_PREFIXES, base_model_id
 
 
 @dataclass(frozen=True)
@@ -35,11 +34,6 @@ class ModelArns:
 
 def is_inference_profile(model_id: str) -> bool:
     return model_id.startswith(INFERENCE_PROFILE_PREFIXES)
-
-
-def base_model_id(model_id: str) -> str:
-    """The foundation model behind an id: the id itself, or a profile's id without its prefix."""
-    return model_id.split(".", 1)[1] if is_inference_profile(model_id) else model_id
 
 
 def model_arns(model_id: str, *, partition: str, region: str, account_id: str) -> ModelArns:
