@@ -9,11 +9,13 @@ and ``BedrockLatency``. Every alarm notifies one optional SNS topic.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from constructs import Construct
 
 from constructs_lib.aws import CloudwatchDashboard, CloudwatchMetricAlarm, SnsTopic, SnsTopicSubscription
+from constructs_lib.model_facts import TokenPrices
 
 FIVE_MINUTES = 300
 ONE_DAY = 86_400
@@ -35,14 +37,6 @@ class AlarmThresholds:
     """requests Bedrock throttled in five minutes (the handler's ``throttled`` errors)"""
     daily_output_tokens: int = 1_000_000
     """output tokens in 24 hours"""
-
-
-@dataclass(frozen=True)
-class TokenPrices:
-    """USD per million tokens, for the dashboard's cost estimate only (nothing is billed from it)."""
-
-    input_usd_per_mtok: float
-    output_usd_per_mtok: float
 
 
 @dataclass(frozen=True)
@@ -92,7 +86,8 @@ class Monitoring(Construct):
         api = {"ApiName": watched.api_name, "Stage": watched.stage_name}
         function = {"FunctionName": watched.function_name}
         service = {"service": watched.metrics_service}
-        budget_usd = thresholds.daily_output_tokens * prices.output_usd_per_mtok / 1_000_000
+        budget_cost = (f"about ${thresholds.daily_output_tokens * prices.output_usd_per_mtok / 1_000_000:,.2f}"
+                       if prices.known else "price unknown")
 
         def alarm(key: str, description: str, **properties) -> CloudwatchMetricAlarm:
             return CloudwatchMetricAlarm(
@@ -160,7 +155,7 @@ class Monitoring(Construct):
             ),
             "daily_output_tokens": alarm(
                 "daily_output_tokens",
-                f"Over {thresholds.daily_output_tokens} output tokens in 24 h (about ${budget_usd:,.2f}): "
+                f"Over {thresholds.daily_output_tokens} output tokens in 24 h ({budget_cost}): "
                 "find the caller in the access log and API key usage; raise DAILY_OUTPUT_TOKENS_BUDGET if expected.",
                 namespace=watched.metrics_namespace, metric_name="OutputTokens", dimensions=service,
                 statistic="Sum",
@@ -183,8 +178,6 @@ def dashboard_body(region: str, watched: MonitoredNames, prices: TokenPrices, al
     ns, service = watched.metrics_namespace, watched.metrics_service
     api = ["ApiName", watched.api_name, "Stage", watched.stage_name]
     function = ["FunctionName", watched.function_name]
-    cost = (f"(tokens_in * {prices.input_usd_per_mtok:g} + tokens_out * {prices.output_usd_per_mtok:g})"
-            " / 1000000")
 
     def graph(title: str, metrics: list, *, x: int, y: int, period: int = FIVE_MINUTES, **extra) -> dict:
         properties = {"title": title, "region": region, "view": "timeSeries", "stacked": False,
@@ -217,13 +210,28 @@ def dashboard_body(region: str, watched: MonitoredNames, prices: TokenPrices, al
             [ns, "InputTokens", "service", service, {"stat": "Sum", "label": "input tokens"}],
             [ns, "OutputTokens", "service", service, {"stat": "Sum", "label": "output tokens"}],
         ], x=12, y=6),
-        graph("Estimated Bedrock cost (USD per hour)", [
-            [ns, "InputTokens", "service", service, {"stat": "Sum", "id": "tokens_in", "visible": False}],
-            [ns, "OutputTokens", "service", service, {"stat": "Sum", "id": "tokens_out", "visible": False}],
-            [{"expression": cost, "id": "cost",
-              "label": f"estimate at ${prices.input_usd_per_mtok:g} in / ${prices.output_usd_per_mtok:g} out per million tokens"}],
-        ], x=0, y=12, period=3600),
+        cost_widget(prices, ns, service, graph),
         {"type": "alarm", "x": 12, "y": 12, "width": 12, "height": 6,
          "properties": {"title": "Alarms", "alarms": [a.arn for a in alarms]}},
     ]
     return {"widgets": widgets}
+
+
+COST_TITLE = "Estimated Bedrock cost (USD per hour)"
+
+
+def cost_widget(prices: TokenPrices, ns: str, service: str, graph: Callable[..., dict]) -> dict:
+    """Tokens × prices per hour (``graph`` draws it), or a note instead of a wrong number when the
+    price is unknown."""
+    if not prices.known:
+        return {"type": "text", "x": 0, "y": 12, "width": 12, "height": 6, "properties": {"markdown": (
+            f"## {COST_TITLE}\n\nprice unknown: the model has no list price in function/models.py. Set "
+            "`PRICE_INPUT_USD_PER_MTOK` and `PRICE_OUTPUT_USD_PER_MTOK` to your Bedrock price.")}}
+    cost = (f"(tokens_in * {prices.input_usd_per_mtok:g} + tokens_out * {prices.output_usd_per_mtok:g})"
+            " / 1000000")
+    label = f"estimate at ${prices.input_usd_per_mtok:g} in / ${prices.output_usd_per_mtok:g} out per million tokens"
+    return graph(COST_TITLE, [
+        [ns, "InputTokens", "service", service, {"stat": "Sum", "id": "tokens_in", "visible": False}],
+        [ns, "OutputTokens", "service", service, {"stat": "Sum", "id": "tokens_out", "visible": False}],
+        [{"expression": cost, "id": "cost", "label": f"{label} ({prices.basis})" if prices.basis else label}],
+    ], x=0, y=12, period=3600)

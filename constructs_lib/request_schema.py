@@ -22,12 +22,23 @@ so it must be two things at once:
 same notes list ``anyOf``, ``additionalProperties`` (and, for simple validation, ``maxItems``) as
 unsupported in imported models; if API Gateway drops a keyword, its model only grows looser, and
 the function refuses what gets through with the same 400/413 answers. Never stricter, either way.
+
+The schema follows the configured model's row in function/models.py, as the function does: a
+sampling parameter the model refuses admits only null ("not given"), so any value is refused
+here, before Lambda runs; two parameters the model takes only one at a time may not both hold a
+number; ``effort`` takes the model's levels, and only null when it has no effort control. A model
+without a row (None) keeps every field, with ``effort`` any short string.
 """
 
 from __future__ import annotations
 
+from function.models import ModelFacts
+
 MAX_STOP_SEQUENCES = 4
 MODEL_NAME = "InferenceRequest"  # API Gateway model names are alphanumeric
+# Bedrock's own bound on outputConfig.effort (botocore's service model, OutputConfigEffortString).
+EFFORT_MAX_LENGTH = 16
+NOT_GIVEN = {"enum": [None]}  # the field may only be left out, or null
 
 
 def _or_null(schema: dict) -> dict:
@@ -35,7 +46,8 @@ def _or_null(schema: dict) -> dict:
     return {"anyOf": [schema, {"enum": [None]}]}
 
 
-def request_schema(*, prompt_max_chars: int, max_tokens_cap: int) -> dict:
+def request_schema(*, prompt_max_chars: int, max_tokens_cap: int, model: ModelFacts | None = None) -> dict:
+    """The request model for these limits and the configured model's row (None: no row)."""
     text = {"type": "string", "maxLength": prompt_max_chars}
     unit = {"type": "number", "minimum": 0, "maximum": 1}
     message = {
@@ -44,7 +56,8 @@ def request_schema(*, prompt_max_chars: int, max_tokens_cap: int) -> dict:
         "required": ["role", "content"],
         "properties": {"role": {"enum": ["user", "assistant"]}, "content": text},
     }
-    return {
+    refused = model.refused_parameters if model else frozenset()
+    schema = {
         "title": MODEL_NAME,
         "type": "object",
         "additionalProperties": False,
@@ -54,9 +67,23 @@ def request_schema(*, prompt_max_chars: int, max_tokens_cap: int) -> dict:
             "messages": _or_null({"type": "array", "items": message}),
             "system": _or_null(text),
             "max_tokens": _or_null({"type": "integer", "minimum": 1, "maximum": max_tokens_cap}),
-            "temperature": _or_null(unit),
-            "top_p": _or_null(unit),
+            "temperature": NOT_GIVEN if "temperature" in refused else _or_null(unit),
+            "top_p": NOT_GIVEN if "top_p" in refused else _or_null(unit),
             "stop_sequences": _or_null({"type": "array", "maxItems": MAX_STOP_SEQUENCES, "items": {"type": "string"}}),
             "stream": _or_null({"type": "boolean"}),
+            "effort": _effort(model),
+            "include_reasoning": _or_null({"type": "boolean"}),
         },
     }
+    together = sorted((model.exclusive_parameters if model else frozenset()) - refused)
+    if len(together) > 1:  # refused: both holding a number ("null" means not given)
+        schema["not"] = {"required": together, "properties": {name: {"type": "number"} for name in together}}
+    return schema
+
+
+def _effort(model: ModelFacts | None) -> dict:
+    if model is None:
+        return _or_null({"type": "string", "maxLength": EFFORT_MAX_LENGTH})
+    if not model.effort_levels:
+        return NOT_GIVEN
+    return _or_null({"enum": list(model.effort_levels)})

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from function.models import EFFORT_LEVELS, facts_for
+
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
@@ -43,9 +45,13 @@ class SettingsError(ValueError):
 Check = Callable[[Any], "str | None"]
 
 
-def setting(default: Any, *, env: str, help: str, check: Check | None = None) -> Any:
-    """Declare one setting: its default, its environment variable and its one-line meaning."""
-    return field(default=default, metadata={"env": env, "help": help, "check": check})
+def setting(default: Any, *, env: str, help: str, check: Check | None = None, kind: type | None = None) -> Any:
+    """Declare one setting: its default, its environment variable and its one-line meaning.
+
+    ``kind`` is the type a given value is parsed as, for a setting whose default is None
+    ("unset"); otherwise it is the default's type. The check never sees None.
+    """
+    return field(default=default, metadata={"env": env, "help": help, "check": check, "kind": kind or type(default)})
 
 
 def matches(pattern: str, allowed: str) -> Check:
@@ -174,6 +180,11 @@ class Settings:
         help="Largest `max_tokens` a caller may ask for.",
         check=between(1, 64000),
     )
+    effort: str = setting(
+        "auto", env="EFFORT",
+        help="How hard the model works on an answer (Bedrock's `outputConfig.effort`): `auto` is `medium` where the model offers effort control and nothing elsewhere; `default` sends none (the model's own, `high` on Claude Sonnet 5); or `low`, `medium`, `high`, `xhigh`, `max` (synth refuses a level the model does not offer). Requests may override it.",
+        check=one_of("auto", "default", *EFFORT_LEVELS),
+    )
     prompt_max_chars: int = setting(
         20000, env="PROMPT_MAX_CHARS",
         help="Longest accepted prompt (and message content), in characters; longer gets 413.",
@@ -244,14 +255,14 @@ class Settings:
         help="Alarm when the model writes more output tokens than this in 24 hours.",
         check=between(1000, 100_000_000_000),
     )
-    price_input_usd_per_mtok: float = setting(
-        2.0, env="PRICE_INPUT_USD_PER_MTOK",
-        help="USD per million input tokens, for the dashboard's cost line; default: Anthropic's published Claude Sonnet 5 price, read 2026-11-25 (verify your Bedrock price).",
+    price_input_usd_per_mtok: float | None = setting(
+        None, env="PRICE_INPUT_USD_PER_MTOK", kind=float,
+        help="USD per million input tokens, for the dashboard's cost line and the budget alarm; unset: the configured model's list price (README: model capabilities).",
         check=between(0, 1000),
     )
-    price_output_usd_per_mtok: float = setting(
-        10.0, env="PRICE_OUTPUT_USD_PER_MTOK",
-        help="USD per million output tokens, for the dashboard's cost line; default: Anthropic's published Claude Sonnet 5 price, read 2026-11-25 (verify your Bedrock price).",
+    price_output_usd_per_mtok: float | None = setting(
+        None, env="PRICE_OUTPUT_USD_PER_MTOK", kind=float,
+        help="USD per million output tokens, for the dashboard's cost line and the budget alarm; unset: the configured model's list price (README: model capabilities).",
         check=between(0, 1000),
     )
     state_bucket: str = setting(
@@ -279,7 +290,7 @@ class Settings:
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)
             check = item.metadata["check"]
-            problem = check(value) if check else None
+            problem = check(value) if check and value is not None else None
             if problem:
                 raise SettingsError(_message(item, value, problem))
         self._check_together()
@@ -298,6 +309,14 @@ class Settings:
                 f"plus retry back-off take up to {self.bedrock_worst_case_seconds:g} s, which must stay below "
                 f"LAMBDA_TIMEOUT_SECONDS ({self.lambda_timeout_seconds}) and API Gateway's "
                 f"{STREAM_IDLE_TIMEOUT_SECONDS} s stream idle timeout"
+            )
+        facts = facts_for(self.model_id)
+        if facts is not None and self.effort in EFFORT_LEVELS and self.effort not in facts.effort_levels:
+            offered = (f"it offers only {', '.join(facts.effort_levels)}, or" if facts.effort_levels
+                       else "it has no effort control: set EFFORT to")
+            raise SettingsError(
+                f"invalid setting EFFORT (effort) = {self.effort!r}: MODEL_ID {self.model_id!r} is {facts.name}, "
+                f"and {offered} auto or default (send none)"
             )
 
     @property
@@ -368,7 +387,7 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 def _parse(item: dataclasses.Field, raw: Any) -> Any:
     """Turn an environment string (or a cdktf.json JSON value) into the field's type."""
-    kind = type(item.default)
+    kind = item.metadata["kind"]
     if kind is bool:
         if isinstance(raw, bool):
             return raw

@@ -6,6 +6,7 @@ Wires the constructs together through their attributes and declares the stack ou
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
@@ -26,11 +27,12 @@ from constructs_lib.emulator import provider_overrides
 from constructs_lib.encryption import LogEncryptionKey
 from constructs_lib.iam import LambdaExecutionRole
 from constructs_lib.lambda_function import BedrockFunction, log_group_name, powertools_layer_arn, web_adapter_layer_arn
-from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring, TokenPrices
+from constructs_lib.model_facts import model_warnings, token_prices
+from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring
 from constructs_lib.request_schema import request_schema
-from constructs_lib.retired_models import retirement_notice
 from constructs_lib.settings import SLOW_OUTPUT_TOKENS_PER_SECOND, Settings
 from constructs_lib.state import configure_state_backend
+from function.models import facts_for, resolve_effort
 
 
 # CloudWatch namespace of the handler's EMF metrics, which the alarms and dashboard read.
@@ -103,6 +105,7 @@ class BedrockInferenceStack(TerraformStack):
             ),
             request_schema=request_schema(
                 prompt_max_chars=settings.prompt_max_chars, max_tokens_cap=settings.max_tokens_cap,
+                model=facts_for(settings.model_id),
             ),
             access=AccessControl(
                 auth=settings.auth,
@@ -147,7 +150,7 @@ class BedrockInferenceStack(TerraformStack):
                 bedrock_throttles=settings.alarm_bedrock_throttles,
                 daily_output_tokens=settings.daily_output_tokens_budget,
             ),
-            prices=TokenPrices(settings.price_input_usd_per_mtok, settings.price_output_usd_per_mtok),
+            prices=token_prices(settings),
             alarm_email=settings.alarm_email,
             kms_key_arn=kms_key_arn,
         )
@@ -187,10 +190,7 @@ class BedrockInferenceStack(TerraformStack):
 
 def synth_warnings(settings: Settings) -> list[str]:
     """Choices that synth allows but a reader of its output should not miss."""
-    warnings = []
-    notice = retirement_notice(settings.model_id)
-    if notice:
-        warnings.append(notice)
+    warnings = model_warnings(settings, datetime.now(timezone.utc).date())
     if settings.auth == "none":
         warnings.append(
             "AUTH=none: the endpoint is public; anyone who finds the URL can spend Bedrock tokens "
@@ -221,6 +221,7 @@ def handler_environment(settings: Settings) -> dict[str, str]:
         "MODEL_ID": settings.model_id,
         "MAX_TOKENS_DEFAULT": str(settings.max_tokens_default),
         "MAX_TOKENS_CAP": str(settings.max_tokens_cap),
+        "EFFORT": resolve_effort(settings.effort, settings.model_id),  # empty: send none
         "PROMPT_MAX_CHARS": str(settings.prompt_max_chars),
         "BODY_MAX_BYTES": str(settings.body_max_bytes),
         "CORS_ALLOW_ORIGIN": settings.cors_allow_origin,

@@ -71,6 +71,7 @@ class Settings:
     model_id: str = "us.anthropic.claude-sonnet-5"
     max_tokens_default: int = 1024
     max_tokens_cap: int = 4096
+    effort: str = "medium"  # EFFORT as the stack resolves it for the default model; empty: send none
     prompt_max_chars: int = 20000
     body_max_bytes: int = 65536
     cors_allow_origin: str = ""
@@ -120,6 +121,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         model_id=environ.get("MODEL_ID", "").strip() or _DEFAULTS.model_id,
         max_tokens_default=default_tokens,
         max_tokens_cap=cap,
+        effort=environ.get("EFFORT", _DEFAULTS.effort).strip(),
         prompt_max_chars=number("PROMPT_MAX_CHARS", _DEFAULTS.prompt_max_chars, 1, 10_000_000),
         body_max_bytes=number("BODY_MAX_BYTES", _DEFAULTS.body_max_bytes, 1, 10_000_000),
         cors_allow_origin=environ.get("CORS_ALLOW_ORIGIN", "").strip(),

@@ -36,7 +36,8 @@ class InferenceRequest:
     stream: bool = False  # answer as server-sent events, written as the model writes
 
 
-FIELDS = ("prompt", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences", "stream")
+FIELDS = ("prompt", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences", "stream",
+          "effort", "include_reasoning")
 MAX_STOP_SEQUENCES = 4
 MAX_INTEGER_DIGITS = 20  # far beyond any range here; stops 10**4000-digit numbers early
 

@@ -17,6 +17,8 @@ from constructs_lib.settings import describe  # noqa: E402
 
 
 def shown(default: object) -> str:
+    if default is None:
+        return "(unset)"
     if isinstance(default, bool):
         return "`true`" if default else "`false`"
     return f"`{default}`" if default != "" else "(empty)"

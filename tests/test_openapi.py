@@ -12,16 +12,18 @@ from openapi_spec_validator import validate
 
 from constructs_lib import openapi
 from constructs_lib.request_schema import MODEL_NAME, request_schema
+from function.models import MODELS, ModelFacts
 
 URI = openapi.streaming_invocation_uri("aws", "us-east-1", "arn:aws:lambda:us-east-1:123456789012:function:demo")
 
 
-def build(auth: str = "api_key", cors: str = "", routes: tuple[openapi.Route, ...] = openapi.ROUTES) -> dict:
+def build(auth: str = "api_key", cors: str = "", routes: tuple[openapi.Route, ...] = openapi.ROUTES,
+          model: ModelFacts | None = None) -> dict:
     return openapi.document(
         title="demo",
         auth=auth,
         cors_allow_origin=cors,
-        request_schemas={MODEL_NAME: request_schema(prompt_max_chars=100, max_tokens_cap=10)},
+        request_schemas={MODEL_NAME: request_schema(prompt_max_chars=100, max_tokens_cap=10, model=model)},
         integration=openapi.lambda_integration(URI, openapi.integration_timeout_ms(60)),
         routes=routes,
     )
@@ -42,6 +44,14 @@ def schemas_in(node: object) -> Iterator[dict]:
 @pytest.mark.parametrize("auth", ["api_key", "iam", "none"])
 def test_the_document_is_valid_openapi_3_0(auth, cors):
     validate(build(auth, cors))  # raises with the offending path on any violation
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda row: row.name)
+def test_the_document_is_valid_openapi_3_0_for_every_models_request_schema(model):
+    document = build(model=model)
+    validate(document)
+    unsupported = {"nullable", "oneOf", "discriminator", "example", "exclusiveMinimum", "readOnly", "$schema"}
+    assert not [node for node in schemas_in(document["components"]) if unsupported & set(node)]
 
 
 def test_the_validator_refuses_what_openapi_3_0_forbids():

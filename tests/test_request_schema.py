@@ -2,7 +2,9 @@
 
 Bodies are run through both the JSON Schema (draft 4, as API Gateway applies it) and the
 app's own parser (function/request.py). Whatever the app accepts must pass the schema; what
-the schema refuses is refused by the app too, only later and at a price.
+the schema refuses is refused by the app too, only later and at a price. The agreement is
+checked for a model without a row (the schema refuses nothing model-specific); the rows'
+refusals are checked on the schema alone below, until the parser makes the same ones.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from hypothesis import given, settings, strategies as st
 from jsonschema import Draft4Validator
 
 from constructs_lib.request_schema import request_schema
+from function.models import EFFORT_LEVELS, facts_for
 
 FUNCTION_DIR = Path(__file__).resolve().parents[1] / "function"
 if str(FUNCTION_DIR) not in sys.path:
@@ -47,6 +50,8 @@ def test_valid_requests_pass_both():
         {"prompt": "hi", "temperature": None},
         {"prompt": "hi", "stream": True},
         {"prompt": "hi", "stream": False},
+        {"prompt": "hi", "effort": "medium", "include_reasoning": True},
+        {"prompt": "hi", "include_reasoning": False},
     ]:
         assert app_accepts(body) and SCHEMA.is_valid(body), body
 
@@ -88,6 +93,8 @@ optional = st.fixed_dictionaries({}, optional={
     "top_p": st.one_of(st.none(), st.floats(0, 1.1, allow_nan=False)),
     "stop_sequences": st.lists(st.text(alphabet="xyz", min_size=1, max_size=4), max_size=5),
     "stream": st.one_of(st.none(), st.booleans()),
+    "effort": st.one_of(st.none(), st.sampled_from(EFFORT_LEVELS)),
+    "include_reasoning": st.one_of(st.none(), st.booleans()),
 })
 bodies = st.builds(
     lambda base, extra: {**base, **extra},
@@ -101,3 +108,47 @@ bodies = st.builds(
 def test_schema_never_refuses_a_body_the_app_accepts(body):
     if app_accepts(body):
         assert SCHEMA.is_valid(body), list(SCHEMA.iter_errors(body))
+
+
+# ------------------------------------------------------------------ the schema follows the model's row
+
+SONNET_5 = Draft4Validator(request_schema(**LIMITS, model=facts_for("us.anthropic.claude-sonnet-5")))
+SONNET_4_6 = Draft4Validator(request_schema(**LIMITS, model=facts_for("us.anthropic.claude-sonnet-4-6")))
+SONNET_4_5 = Draft4Validator(request_schema(**LIMITS, model=facts_for("anthropic.claude-sonnet-4-5-20250929-v1:0")))
+
+
+def test_sonnet_5_refuses_sampling_parameters_at_the_edge_but_null_still_means_not_given():
+    for field in ("temperature", "top_p"):
+        assert not SONNET_5.is_valid({"prompt": "hi", field: 1})
+        assert not SONNET_5.is_valid({"prompt": "hi", field: 0.5})
+        assert SONNET_5.is_valid({"prompt": "hi", field: None})
+
+
+def test_a_model_that_takes_sampling_parameters_keeps_them():
+    assert SONNET_4_6.is_valid({"prompt": "hi", "temperature": 0.2, "top_p": 0.9})
+    assert not SONNET_4_6.is_valid({"prompt": "hi", "temperature": 2})
+
+
+def test_temperature_and_top_p_one_at_a_time_where_the_model_says_so():
+    assert SONNET_4_5.is_valid({"prompt": "hi", "temperature": 0.2})
+    assert SONNET_4_5.is_valid({"prompt": "hi", "temperature": 0.2, "top_p": None})
+    assert not SONNET_4_5.is_valid({"prompt": "hi", "temperature": 0.2, "top_p": 0.9})
+
+
+def test_effort_takes_the_models_levels_only():
+    assert [level for level in EFFORT_LEVELS if SONNET_5.is_valid({"prompt": "hi", "effort": level})] == list(EFFORT_LEVELS)
+    assert not SONNET_4_6.is_valid({"prompt": "hi", "effort": "xhigh"})  # Sonnet 4.6 offers no xhigh
+    assert not SONNET_5.is_valid({"prompt": "hi", "effort": "extreme"})
+    assert not SONNET_4_5.is_valid({"prompt": "hi", "effort": "low"})  # no effort control at all
+    assert SONNET_4_5.is_valid({"prompt": "hi", "effort": None})
+
+
+def test_a_model_without_a_row_keeps_every_field_and_any_short_effort():
+    assert SCHEMA.is_valid({"prompt": "hi", "temperature": 0.2, "top_p": 0.9, "effort": "whatever"})
+    assert not SCHEMA.is_valid({"prompt": "hi", "effort": "x" * 17})  # Bedrock's own limit on the field
+
+
+def test_include_reasoning_is_a_boolean_for_every_model():
+    for schema in (SCHEMA, SONNET_5, SONNET_4_6, SONNET_4_5):
+        assert schema.is_valid({"prompt": "hi", "include_reasoning": True})
+        assert not schema.is_valid({"prompt": "hi", "include_reasoning": 1})

@@ -82,8 +82,11 @@ def test_a_latency_alarm_the_timeout_never_lets_fire_gets_a_warning(capsys):
 
 def test_retired_model_gets_a_warning_not_an_error(capsys):
     build_stack(load_settings({}, {"MODEL_ID": "anthropic.claude-3-5-sonnet-20240620-v1:0"}))
-    warning = capsys.readouterr().err
-    assert warning.startswith("warning: MODEL_ID 'anthropic.claude-3-5-sonnet-20240620-v1:0' names a model Amazon Bedrock retired (2026-03-01")
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: MODEL_ID 'anthropic.claude-3-5-sonnet-20240620-v1:0' is Claude 3.5 Sonnet v1, which Amazon "
+        "Bedrock retired on 2026-03-01: its requests fail unless your account has private access. Set MODEL_ID "
+        "to a current model, e.g. the default us.anthropic.claude-sonnet-5 (README: model capabilities)."
+    ]
 
     build_stack(Settings())
     assert capsys.readouterr().err == ""

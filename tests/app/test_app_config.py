@@ -40,6 +40,7 @@ FUNCTION_READS = {
     "BEDROCK_READ_TIMEOUT_SECONDS": lambda s: str(s.budget.read),
     "BEDROCK_MAX_ATTEMPTS": lambda s: str(s.budget.attempts),
     "LAMBDA_TIMEOUT_SECONDS": lambda s: str(s.lambda_timeout),
+    "EFFORT": lambda s: s.effort,
 }
 
 
@@ -243,6 +244,7 @@ OTHER_VALUES = {
     "model_id": ["eu.anthropic.claude-haiku-5", "anthropic.claude-3-5-sonnet-20240620-v1:0"],
     "cors_allow_origin": ["*", "https://app.example.com", "http://localhost:3000"],
     "log_content": [True, False],
+    "effort": ["low", "max", "default"],
 }
 
 
