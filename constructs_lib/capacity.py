@@ -27,12 +27,21 @@ from constructs_lib.settings import Settings
 # hold an execution longer.
 OUTPUT_TOKENS_PER_SECOND = 50
 
+# How many tokens (thinking and text together) a typical answer takes. An assumption, not a
+# measurement: the short prompts an HTTP API like this one serves, at EFFORT=medium, an effort
+# below the default at which "Claude may skip thinking for simpler problems" (Bedrock's adaptive
+# thinking page). It is not MAX_TOKENS_DEFAULT: that is a ceiling answers rarely reach, and
+# sizing concurrency by it would reserve for the worst case. The dashboard shows the real figure
+# (output tokens / invocations); when yours is higher, raise RESERVED_CONCURRENCY or lower the
+# throttle.
+TYPICAL_ANSWER_TOKENS = 1_000
+
 
 @dataclass(frozen=True)
 class Capacity:
     """The arithmetic for one set of settings."""
 
-    answer_seconds: float  # a default-length answer (MAX_TOKENS_DEFAULT) at OUTPUT_TOKENS_PER_SECOND
+    answer_seconds: float  # a typical answer (TYPICAL_ANSWER_TOKENS) at OUTPUT_TOKENS_PER_SECOND
     admitted_at_once: float  # burst + rate × answer_seconds: requests that may run at once
     concurrency: int | None  # reserved concurrency; None when `off`
 
@@ -43,7 +52,7 @@ class Capacity:
 
 def capacity(settings: Settings) -> Capacity:
     """What the gateway admits within one answer's time, against what Lambda may run."""
-    answer_seconds = settings.max_tokens_default / OUTPUT_TOKENS_PER_SECOND
+    answer_seconds = TYPICAL_ANSWER_TOKENS / OUTPUT_TOKENS_PER_SECOND
     return Capacity(
         answer_seconds=answer_seconds,
         admitted_at_once=settings.throttle_burst_limit + settings.throttle_rate_limit * answer_seconds,
@@ -58,7 +67,7 @@ def capacity_warning(settings: Settings) -> str | None:
         return None
     return (
         f"THROTTLE_BURST_LIMIT={settings.throttle_burst_limit} + THROTTLE_RATE_LIMIT={settings.throttle_rate_limit}/s "
-        f"× {found.answer_seconds:.1f} s (a {settings.max_tokens_default}-token answer at "
+        f"× {found.answer_seconds:.1f} s (a typical {TYPICAL_ANSWER_TOKENS}-token answer at "
         f"{OUTPUT_TOKENS_PER_SECOND} tokens/s) admits up to {found.admitted_at_once:.0f} requests at once, but "
         f"RESERVED_CONCURRENCY={found.concurrency} runs only {found.concurrency}: the rest get API Gateway's 5xx, "
         "not a 429. Lower the throttle or raise the reserved concurrency (README: Capacity)."

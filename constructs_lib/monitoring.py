@@ -27,7 +27,7 @@ class AlarmThresholds:
 
     api_5xx_percent: int = 5
     """percent of API requests answered with a 5XX, in 2 of 3 five-minute periods"""
-    latency_p99_ms: int = 180_000
+    latency_p99_ms: int = 600_000
     """p99 integration latency, in 2 of 3 five-minute periods; near the Lambda timeout, answers are cut short"""
     lambda_errors: int = 1
     """function failures (crash, timeout) in five minutes; the handler itself never raises"""

@@ -33,6 +33,9 @@ STREAM_IDLE_TIMEOUT_SECONDS = 300
 # A deliberately slow writing speed to size the Lambda timeout by (the planning figure of
 # issue 9): models usually write faster, so an answer that fits at this rate fits.
 SLOW_OUTPUT_TOKENS_PER_SECOND = 30
+# The largest max output of any model in function/models.py (Claude Sonnet 5's model card:
+# 128k tokens): no max_tokens above it can be useful.
+LARGEST_MAX_OUTPUT_TOKENS = 128_000
 
 # A Lambda layer version ARN, as the layer settings accept it.
 LAYER_VERSION_ARN = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+"
@@ -101,7 +104,7 @@ class Settings:
         check=between(128, 10240),
     )
     lambda_timeout_seconds: int = setting(
-        210, env="LAMBDA_TIMEOUT_SECONDS",
+        630, env="LAMBDA_TIMEOUT_SECONDS",
         help="Lambda timeout, up to 900 (API Gateway streams for 15 minutes); the default fits a MAX_TOKENS_CAP answer at a slow 30 tokens/s after a retried first attempt (synth warns when the timeout does not).",
         check=between(3, STREAM_MAX_SECONDS),
     )
@@ -171,14 +174,14 @@ class Settings:
     )
     # --- the handler's request contract and time budget (passed as environment variables) ---
     max_tokens_default: int = setting(
-        1024, env="MAX_TOKENS_DEFAULT",
-        help="`max_tokens` used when a request does not set it.",
-        check=between(1, 64000),
+        6000, env="MAX_TOKENS_DEFAULT",
+        help="`max_tokens` (thinking plus answer) used when a request does not set it; the default leaves room for thinking and still ends a JSON answer inside API Gateway's 5-minute idle limit at a slow 30 tokens/s (README: max_tokens).",
+        check=between(1, LARGEST_MAX_OUTPUT_TOKENS),
     )
     max_tokens_cap: int = setting(
-        4096, env="MAX_TOKENS_CAP",
-        help="Largest `max_tokens` a caller may ask for.",
-        check=between(1, 64000),
+        16000, env="MAX_TOKENS_CAP",
+        help="Largest `max_tokens` a caller may ask for: bounds one answer's time and cost (README: max_tokens).",
+        check=between(1, LARGEST_MAX_OUTPUT_TOKENS),
     )
     effort: str = setting(
         "auto", env="EFFORT",
@@ -231,7 +234,7 @@ class Settings:
         check=between(1, 100),
     )
     alarm_latency_p99_ms: int = setting(
-        180_000, env="ALARM_LATENCY_P99_MS",
+        600_000, env="ALARM_LATENCY_P99_MS",
         help="Alarm when p99 integration latency exceeds this many ms, in 2 of 3 five-minute periods: near the Lambda timeout, answers are being cut short (synth warns when it is not below the timeout).",
         check=between(100, STREAM_MAX_SECONDS * 1000),
     )
@@ -354,6 +357,12 @@ class Settings:
         A shorter Lambda timeout cuts such answers short."""
         return self.bedrock_worst_case_seconds + self.max_tokens_cap / SLOW_OUTPUT_TOKENS_PER_SECOND
 
+    @property
+    def default_json_answer_seconds(self) -> float:
+        """How long a JSON answer of ``MAX_TOKENS_DEFAULT`` tokens may take, the same way. A JSON
+        answer sends nothing until it is complete, so API Gateway's idle timeout bounds all of it."""
+        return self.bedrock_worst_case_seconds + self.max_tokens_default / SLOW_OUTPUT_TOKENS_PER_SECOND
+
 
 def describe() -> Iterator[tuple[str, str, Any, str]]:
     """(field name, environment variable, default, meaning) for every setting, in order."""
@@ -378,6 +387,8 @@ def load_settings(context: Mapping[str, Any], environ: Mapping[str, str]) -> Set
             values[name] = _parse(item, raw)
         elif name in context:
             values[name] = _parse(item, context[name])
+    if "max_tokens_cap" in values and "max_tokens_default" not in values:  # an unset default follows a lower cap
+        values["max_tokens_default"] = max(1, min(known["max_tokens_default"].default, values["max_tokens_cap"]))
     return Settings(**values)
 
 

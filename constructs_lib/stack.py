@@ -30,7 +30,7 @@ from constructs_lib.lambda_function import BedrockFunction, log_group_name, powe
 from constructs_lib.model_facts import model_warnings, token_prices
 from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring
 from constructs_lib.request_schema import request_schema
-from constructs_lib.settings import SLOW_OUTPUT_TOKENS_PER_SECOND, Settings
+from constructs_lib.settings import SLOW_OUTPUT_TOKENS_PER_SECOND, STREAM_IDLE_TIMEOUT_SECONDS, Settings
 from constructs_lib.state import configure_state_backend
 from function.models import facts_for, resolve_effort
 
@@ -203,6 +203,14 @@ def synth_warnings(settings: Settings) -> list[str]:
             f"(the Bedrock budget) plus {settings.max_tokens_cap} tokens at a slow "
             f"{SLOW_OUTPUT_TOKENS_PER_SECOND} tokens/s = {settings.long_answer_seconds:.0f} s; "
             "longer answers end early with stop_reason time_limit."
+        )
+    if settings.default_json_answer_seconds >= STREAM_IDLE_TIMEOUT_SECONDS:
+        warnings.append(
+            f"MAX_TOKENS_DEFAULT={settings.max_tokens_default}: a JSON answer of that length may take up to "
+            f"{settings.bedrock_worst_case_seconds:g} s before the first token plus {settings.max_tokens_default} tokens "
+            f"at a slow {SLOW_OUTPUT_TOKENS_PER_SECOND} tokens/s = {settings.default_json_answer_seconds:.0f} s, but "
+            f"API Gateway drops a response silent for {STREAM_IDLE_TIMEOUT_SECONDS} s and a JSON answer says nothing "
+            "until it is complete: such answers end early with stop_reason time_limit (streamed ones do not)."
         )
     if settings.alarm_latency_p99_ms >= settings.lambda_timeout_seconds * 1000:
         warnings.append(

@@ -18,7 +18,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-LAMBDA_TIMEOUT_SECONDS = 210  # the stack's default; LAMBDA_TIMEOUT_SECONDS overrides it
+LAMBDA_TIMEOUT_SECONDS = 630  # the stack's default; LAMBDA_TIMEOUT_SECONDS overrides it
 # API Gateway ends a regional streamed response after 5 minutes without a byte (API Gateway
 # guide, "Stream the integration response for your proxy integrations"). Nothing reaches the
 # caller before Bedrock's first event, nor before a JSON answer is complete.
@@ -69,8 +69,8 @@ class Settings:
     """Everything the handler reads from its environment (all strings there), typed."""
 
     model_id: str = "us.anthropic.claude-sonnet-5"
-    max_tokens_default: int = 1024
-    max_tokens_cap: int = 4096
+    max_tokens_default: int = 6000
+    max_tokens_cap: int = 16000
     effort: str = "medium"  # EFFORT as the stack resolves it for the default model; empty: send none
     prompt_max_chars: int = 20000
     body_max_bytes: int = 65536

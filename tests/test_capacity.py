@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import pytest
 
-from constructs_lib.capacity import OUTPUT_TOKENS_PER_SECOND, capacity, capacity_warning
+from constructs_lib.capacity import OUTPUT_TOKENS_PER_SECOND, TYPICAL_ANSWER_TOKENS, capacity, capacity_warning
 from constructs_lib.settings import Settings, load_settings
 from constructs_lib.stack import synth_warnings
 
 
 def test_the_defaults_admit_no_more_at_once_than_reserved_concurrency_runs():
-    # 5 + 1/s × (1024 tokens / 50 tokens/s = 20.5 s) = 25.5 requests at once, within 30.
+    # burst + rate x (a typical answer at the slow end of Bedrock's writing speed) fits the reservation
     defaults = Settings()
     found = capacity(defaults)
 
-    assert found.answer_seconds == pytest.approx(defaults.max_tokens_default / OUTPUT_TOKENS_PER_SECOND)
+    assert found.answer_seconds == pytest.approx(TYPICAL_ANSWER_TOKENS / OUTPUT_TOKENS_PER_SECOND)
     assert found.answer_seconds >= 20  # answers stream for tens of seconds, not one or two
     assert found.admitted_at_once == pytest.approx(
         defaults.throttle_burst_limit + defaults.throttle_rate_limit * found.answer_seconds)
@@ -27,10 +27,16 @@ def test_the_defaults_admit_no_more_at_once_than_reserved_concurrency_runs():
     assert capacity_warning(defaults) is None
 
 
+def test_a_typical_answer_not_the_max_tokens_ceiling_sizes_the_arithmetic():
+    # max_tokens bounds an answer; answers rarely reach it, so raising it reserves nothing more
+    assert capacity(load_settings({}, {"MAX_TOKENS_DEFAULT": "16000"})) == capacity(Settings())
+    assert TYPICAL_ANSWER_TOKENS < Settings().max_tokens_default
+
+
 @pytest.mark.parametrize("environ, admitted", [
-    ({"THROTTLE_RATE_LIMIT": "10", "THROTTLE_BURST_LIMIT": "20", "RESERVED_CONCURRENCY": "10"}, 225),  # the old defaults
+    ({"THROTTLE_RATE_LIMIT": "10", "THROTTLE_BURST_LIMIT": "20", "RESERVED_CONCURRENCY": "10"}, 220),  # the old defaults
     ({"RESERVED_CONCURRENCY": "20"}, 25),
-    ({"MAX_TOKENS_DEFAULT": "4096"}, 87),  # longer answers hold executions longer
+    ({"THROTTLE_RATE_LIMIT": "2"}, 45),  # twice the rate, twice the answers running
 ])
 def test_synth_warns_when_the_throttle_admits_more_than_lambda_runs(environ, admitted):
     settings = load_settings({}, environ)

@@ -27,7 +27,7 @@ from constructs_lib.aws import (
     Wafv2WebAclAssociation,
     Wafv2WebAclLoggingConfiguration,
 )
-from constructs_lib.settings import load_settings
+from constructs_lib.settings import Settings, load_settings
 from constructs_lib.stack import synth_warnings
 from tests.conftest import data_sources_of, resources_of, synth_stack
 
@@ -111,7 +111,7 @@ def test_post_has_a_body_validator_and_a_closed_json_schema_model():
     assert schema["additionalProperties"] is False
     [prompt, _null] = schema["properties"]["prompt"]["anyOf"]
     [max_tokens, _null] = schema["properties"]["max_tokens"]["anyOf"]
-    assert prompt["maxLength"] == 20000 and max_tokens["maximum"] == 4096
+    assert prompt["maxLength"] == 20000 and max_tokens["maximum"] == Settings().max_tokens_cap
 
 
 def test_model_bounds_follow_the_settings():

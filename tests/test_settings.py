@@ -7,7 +7,14 @@ import sys
 
 import pytest
 
-from constructs_lib.settings import Settings, SettingsError, describe, load_settings
+from constructs_lib.settings import (
+    SLOW_OUTPUT_TOKENS_PER_SECOND,
+    STREAM_MAX_SECONDS,
+    Settings,
+    SettingsError,
+    describe,
+    load_settings,
+)
 from tests.conftest import PROJECT_DIR
 
 
@@ -92,6 +99,9 @@ def test_each_invalid_value_names_the_setting_the_value_and_what_is_allowed(vari
 def test_default_max_tokens_may_not_exceed_the_cap():
     with pytest.raises(SettingsError, match="MAX_TOKENS_DEFAULT .* must not exceed MAX_TOKENS_CAP"):
         load_settings({}, {"MAX_TOKENS_DEFAULT": "5000", "MAX_TOKENS_CAP": "4096"})
+    # a default nobody set follows a lower cap, as the function's does
+    assert load_settings({}, {"MAX_TOKENS_CAP": "2048"}).max_tokens_default == 2048
+    assert load_settings({"max_tokens_cap": 100_000}, {}).max_tokens_default == Settings().max_tokens_default
 
 
 def test_bedrock_time_budget_must_fit_inside_the_lambda_timeout():
@@ -109,10 +119,11 @@ def test_bedrock_time_budget_must_end_before_api_gateway_drops_a_silent_stream()
 
 
 def test_default_timeout_fits_a_full_answer_at_a_slow_30_tokens_a_second_after_a_retry():
-    # 65 s of Bedrock budget before the first token + 4096 tokens / 30 per second (136.5 s) = 201.5 s
+    # the Bedrock budget before the first token, then MAX_TOKENS_CAP tokens at 30 a second
     settings = Settings()
-    assert settings.long_answer_seconds == 65 + 4096 / 30
-    assert settings.long_answer_seconds < settings.lambda_timeout_seconds == 210 <= 900
+    assert settings.long_answer_seconds == (
+        settings.bedrock_worst_case_seconds + settings.max_tokens_cap / SLOW_OUTPUT_TOKENS_PER_SECOND)
+    assert settings.long_answer_seconds < settings.lambda_timeout_seconds <= STREAM_MAX_SECONDS
 
 
 def test_unknown_context_key_is_refused_but_cdktf_own_keys_pass():

@@ -43,8 +43,9 @@ def test_function_gets_the_role_the_handler_settings_and_its_three_layers():
     assert variables["MODEL_ID"] == "eu.anthropic.claude-sonnet-5"
     assert variables["MAX_TOKENS_CAP"] == "2048"
     assert variables["LOG_CONTENT"] == "false"
-    assert variables["BEDROCK_READ_TIMEOUT_SECONDS"] == "30" and variables["LAMBDA_TIMEOUT_SECONDS"] == "210"
-    assert function["timeout"] == 210
+    timeout = Settings().lambda_timeout_seconds
+    assert variables["BEDROCK_READ_TIMEOUT_SECONDS"] == "30" and variables["LAMBDA_TIMEOUT_SECONDS"] == str(timeout)
+    assert function["timeout"] == timeout
     [layer_id] = json.loads(synthesized)["resource"][LambdaLayerVersion.TF_RESOURCE_TYPE]
     assert function["layers"] == [
         "arn:${data.aws_partition.partition.partition}:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:30",
@@ -63,19 +64,19 @@ def test_public_layers_can_be_overridden():
 
 
 def test_a_timeout_too_short_for_a_full_answer_gets_a_warning(capsys):
-    # 65 s budget + 8192 tokens at 30 tokens/s (273 s) = 338 s > 210 s
-    build_stack(load_settings({}, {"MAX_TOKENS_CAP": "8192"}))
+    # 65 s budget + 24000 tokens at 30 tokens/s (800 s) = 865 s > 630 s
+    build_stack(load_settings({}, {"MAX_TOKENS_CAP": "24000", "LAMBDA_TIMEOUT_SECONDS": "630"}))
     assert capsys.readouterr().err.splitlines() == [
-        "warning: LAMBDA_TIMEOUT_SECONDS=210 is shorter than a MAX_TOKENS_CAP answer may take: up to 65 s "
-        "before the first token (the Bedrock budget) plus 8192 tokens at a slow 30 tokens/s = 338 s; "
+        "warning: LAMBDA_TIMEOUT_SECONDS=630 is shorter than a MAX_TOKENS_CAP answer may take: up to 65 s "
+        "before the first token (the Bedrock budget) plus 24000 tokens at a slow 30 tokens/s = 865 s; "
         "longer answers end early with stop_reason time_limit."
     ]
 
 
 def test_a_latency_alarm_the_timeout_never_lets_fire_gets_a_warning(capsys):
-    build_stack(load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "300", "ALARM_LATENCY_P99_MS": "300000"}))
+    build_stack(load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "700", "ALARM_LATENCY_P99_MS": "700000"}))
     assert capsys.readouterr().err.splitlines() == [
-        "warning: ALARM_LATENCY_P99_MS=300000 is not below LAMBDA_TIMEOUT_SECONDS=300 (in ms): "
+        "warning: ALARM_LATENCY_P99_MS=700000 is not below LAMBDA_TIMEOUT_SECONDS=700 (in ms): "
         "the function ends first, so the latency alarm never fires."
     ]
 

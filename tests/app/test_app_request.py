@@ -17,6 +17,8 @@ from support import JSON, Script, reply, sse_events
 from config import Settings
 
 PROMPT = {"prompt": "What is Amazon Bedrock? Answer in one sentence."}
+DEFAULTS = Settings()
+CAP = DEFAULTS.max_tokens_cap
 API_CONTEXT = {"x-amzn-request-context": json.dumps({"requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "stage": "v1"})}
 
 
@@ -107,9 +109,9 @@ BAD_INPUTS = [
     Bad("max_tokens a whole float", 400, "invalid_field", "'max_tokens'", body=with_prompt(max_tokens=5.0)),
     Bad("max_tokens a fraction", 400, "invalid_field", "'max_tokens'", body=with_prompt(max_tokens=5.5)),
     Bad("max_tokens a string", 400, "invalid_field", "'max_tokens'", body=with_prompt(max_tokens="5")),
-    Bad("max_tokens zero", 400, "invalid_field", "from 1 to 4096", body=with_prompt(max_tokens=0)),
-    Bad("max_tokens negative", 400, "invalid_field", "from 1 to 4096", body=with_prompt(max_tokens=-1)),
-    Bad("max_tokens over the cap", 400, "invalid_field", "from 1 to 4096", body=with_prompt(max_tokens=4097)),
+    Bad("max_tokens zero", 400, "invalid_field", f"from 1 to {CAP}", body=with_prompt(max_tokens=0)),
+    Bad("max_tokens negative", 400, "invalid_field", f"from 1 to {CAP}", body=with_prompt(max_tokens=-1)),
+    Bad("max_tokens over the cap", 400, "invalid_field", f"from 1 to {CAP}", body=with_prompt(max_tokens=CAP + 1)),
     Bad("temperature above 1", 400, "invalid_field", "'temperature'", body=with_prompt(temperature=1.1)),
     Bad("temperature below 0", 400, "invalid_field", "'temperature'", body=with_prompt(temperature=-0.1)),
     Bad("temperature a boolean", 400, "invalid_field", "'temperature'", body=with_prompt(temperature=True)),
@@ -246,7 +248,7 @@ def test_a_prompt_becomes_one_user_turn_with_the_default_max_tokens(client, stan
     assert call.model_id == "us.anthropic.claude-sonnet-5"
     assert call.body == {
         "messages": [{"role": "user", "content": [{"text": "What is Amazon Bedrock? Answer in one sentence."}]}],
-        "inferenceConfig": {"maxTokens": 1024},
+        "inferenceConfig": {"maxTokens": DEFAULTS.max_tokens_default},
     }
     assert response.status_code == 200
     assert not [name for name in response.headers if name.startswith("access-control")]  # no CORS unless configured
@@ -314,11 +316,11 @@ def test_null_optional_fields_mean_not_given(client, stand_in):
     body = {"prompt": "hi", "system": None, "max_tokens": None, "temperature": None, "top_p": None, "stop_sequences": None,
             "stream": None}
     assert client.post("/invoke", json=body, headers=JSON).status_code == 200
-    assert stand_in.calls[0].body == {"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": {"maxTokens": 1024}}
+    assert stand_in.calls[0].body == {"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": {"maxTokens": DEFAULTS.max_tokens_default}}
 
 
 @pytest.mark.parametrize(("name", "value"), [
-    ("max_tokens", 1), ("max_tokens", 4096), ("temperature", 0), ("temperature", 1), ("top_p", 0.0), ("top_p", 1),
+    ("max_tokens", 1), ("max_tokens", CAP), ("temperature", 0), ("temperature", 1), ("top_p", 0.0), ("top_p", 1),
     ("stop_sequences", []), ("stop_sequences", ["a", "b", "c", "d"]),
 ])
 def test_parameter_bounds_are_inclusive(client, stand_in, name, value):
