@@ -1,9 +1,10 @@
-"""The README stays true: its settings table and make targets are the code's."""
+"""The README stays true: its settings table, model table and make targets are the code's."""
 
 from __future__ import annotations
 
 import re
 
+from models_table import models_table
 from settings_table import settings_table
 from tests.conftest import PROJECT_DIR
 
@@ -14,6 +15,11 @@ MAKEFILE = (PROJECT_DIR / "Makefile").read_text()
 def test_readme_settings_table_is_the_generated_one():
     table = README.split("<!-- settings-table")[1].split("-->", 1)[1].split("<!-- /settings-table -->")[0]
     assert table.strip() == settings_table(), "run scripts/settings_table.py and paste its table into README.md"
+
+
+def test_readme_model_table_is_the_generated_one():
+    table = README.split("<!-- models-table")[1].split("-->", 1)[1].split("<!-- /models-table -->")[0]
+    assert table.strip() == models_table(), "run scripts/models_table.py and paste its table into README.md"
 
 
 def test_readme_starts_with_the_two_commands():
