@@ -15,11 +15,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Union
 
-import bedrock
 from bedrock import ReasoningDelta, Stopped, TextDelta, Usage
 from errors import ApiError
 from relay import Ended, Failed, Item, Opened, Relay
-from request import InferenceRequest
 
 TIME_LIMIT = "time_limit"  # the stop reason of an answer the deadline ended
 
@@ -48,10 +46,11 @@ class Answer:
         self.first_text_at: float | None = None
 
     @classmethod
-    async def open(cls, client: Any, request: InferenceRequest, model_id: str, deadline: float) -> Answer | ApiError:
-        """Start the call; the open ``Answer``, or the error that refused it before any output."""
+    async def open(cls, client: Any, arguments: dict[str, Any], model_id: str, deadline: float) -> Answer | ApiError:
+        """Start the call with these ConverseStream ``arguments``; the open ``Answer``, or the
+        error that refused it before any output."""
         started_at = time.monotonic()
-        relay = Relay(client.converse_stream, bedrock.converse_arguments(request, model_id), model_id)
+        relay = Relay(client.converse_stream, arguments, model_id)
         batch = await relay.next_batch(deadline - time.monotonic())
         if not batch:
             relay.close()
@@ -114,15 +113,18 @@ class Answer:
         self._relay.close()
 
 
-async def gather(answer: Answer) -> tuple[str, Final]:
-    """The whole answer at once (the JSON mode): its text and its final item. Reasoning, which
-    the model may write first, is never part of the text."""
+async def gather(answer: Answer) -> tuple[str, str, Final]:
+    """The whole answer at once (the JSON mode): its text, its reasoning and its final item.
+    Reasoning, which a thinking model writes first, is never part of the text."""
     text: list[str] = []
+    reasoning: list[str] = []
     final: Final = Done("unknown", None)
     async for batch in answer.batches():
         for item in batch:
             if isinstance(item, TextDelta):
                 text.append(item.text)
-            elif isinstance(item, (Done, Failed)):
+            elif isinstance(item, ReasoningDelta):
+                reasoning.append(item.text)
+            else:
                 final = item
-    return "".join(text), final
+    return "".join(text), "".join(reasoning), final

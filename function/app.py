@@ -31,9 +31,10 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Match, Route
 
 import bedrock
+import capabilities
 import replies
 from answer import Answer, Done, gather
-from bedrock import TextDelta
+from bedrock import ReasoningDelta, TextDelta
 from config import STREAM_IDLE_TIMEOUT_SECONDS, Settings, load_settings
 from errors import ApiError
 from observability import RequestRecord, logger
@@ -113,16 +114,24 @@ async def invoke(request: Request) -> Response:
         if isinstance(parsed, ApiError):
             return _refuse(parsed, record, invocation, settings)
         record.received(parsed)
+        refused = capabilities.refusal(parsed, settings.model_id)
+        if refused is not None:
+            return _refuse(refused, record, invocation, settings)
+        arguments = {
+            **bedrock.converse_arguments(parsed, settings.model_id),
+            **capabilities.model_arguments(parsed, settings.model_id, settings.effort),
+        }
         deadline = invocation.deadline
         if not parsed.stream:  # nothing is sent until the answer is complete: mind the idle timeout
             deadline = min(deadline, invocation.started + STREAM_IDLE_TIMEOUT_SECONDS - DEADLINE_MARGIN_SECONDS)
-        opened = await Answer.open(request.app.state.bedrock, parsed, settings.model_id, deadline)
+        opened = await Answer.open(request.app.state.bedrock, arguments, settings.model_id, deadline)
         if isinstance(opened, ApiError):
             return _refuse(opened, record, invocation, settings)
         if parsed.stream:
             headers = {**replies.SSE_HEADERS, **replies.cors_headers(settings.cors_allow_origin)}
-            return StreamingResponse(_events(opened, record, invocation, settings), headers=headers)
-        text, final = await gather(opened)
+            events = _events(opened, record, invocation, settings, parsed.include_reasoning)
+            return StreamingResponse(events, headers=headers)
+        text, reasoning, final = await gather(opened)
     except Exception:  # noqa: BLE001 - the trace goes to the logs, never to the caller
         logger.exception("unexpected failure", extra={"request_id": invocation.request_id})
         return _refuse(ApiError("internal_error"), record, invocation, settings)
@@ -130,11 +139,15 @@ async def invoke(request: Request) -> Response:
         return _refuse(final.error, record, invocation, settings)
     record.answered(text, final, opened.bedrock_ms, opened.first_text_ms)
     body = replies.answer_body(text, settings.model_id, final, invocation.request_id)
+    if parsed.include_reasoning:
+        body["reasoning"] = reasoning
     return _json(200, body, replies.cors_headers(settings.cors_allow_origin))
 
 
-async def _events(answer: Answer, record: RequestRecord, invocation: Invocation, settings: Settings) -> AsyncIterator[bytes]:
-    """The SSE body: deltas as they come, then ``done`` or ``error``, never a silent cut."""
+async def _events(answer: Answer, record: RequestRecord, invocation: Invocation, settings: Settings,
+                  include_reasoning: bool) -> AsyncIterator[bytes]:
+    """The SSE body: deltas as they come, then ``done`` or ``error``, never a silent cut.
+    With ``include_reasoning``, the model's reasoning comes first as ``reasoning`` events."""
     text: list[str] = []
     last_write = time.monotonic()
     chunk: list[str] = []  # this batch's events, not sent yet
@@ -144,6 +157,9 @@ async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
                 if isinstance(item, TextDelta):
                     text.append(item.text)
                     chunk.append(replies.sse_delta(item.text))
+                elif isinstance(item, ReasoningDelta):
+                    if include_reasoning:
+                        chunk.append(replies.sse_delta(item.text, "reasoning"))
                 elif isinstance(item, Done):
                     record.answered("".join(text), item, answer.bedrock_ms, answer.first_text_ms)
                     chunk.append(replies.sse_event("done", replies.done_body(settings.model_id, item, invocation.request_id)))

@@ -121,7 +121,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         model_id=environ.get("MODEL_ID", "").strip() or _DEFAULTS.model_id,
         max_tokens_default=default_tokens,
         max_tokens_cap=cap,
-        effort=environ.get("EFFORT", _DEFAULTS.effort).strip(),
+        effort=environ.get("EFFORT", _DEFAULTS.effort).strip().lower(),
         prompt_max_chars=number("PROMPT_MAX_CHARS", _DEFAULTS.prompt_max_chars, 1, 10_000_000),
         body_max_bytes=number("BODY_MAX_BYTES", _DEFAULTS.body_max_bytes, 1, 10_000_000),
         cors_allow_origin=environ.get("CORS_ALLOW_ORIGIN", "").strip(),

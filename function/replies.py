@@ -90,9 +90,9 @@ def sse_event(name: str, data: dict[str, Any]) -> str:
     return f"event: {name}\ndata: {dumps(data)}\n\n"
 
 
-def sse_delta(text: str) -> str:
-    """``sse_event("delta", {"text": text})``, built directly: a stream writes thousands."""
-    return 'event: delta\ndata: {"text":' + encode_basestring(text) + "}\n\n"
+def sse_delta(text: str, name: str = "delta") -> str:
+    """``sse_event(name, {"text": text})``, built directly: a stream writes thousands."""
+    return "event: " + name + '\ndata: {"text":' + encode_basestring(text) + "}\n\n"
 
 
 def sse_bytes(events: str) -> bytes:

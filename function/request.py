@@ -34,10 +34,15 @@ class InferenceRequest:
     top_p: float | None = None
     stop_sequences: tuple[str, ...] | None = None
     stream: bool = False  # answer as server-sent events, written as the model writes
+    include_reasoning: bool = False  # also return the model's reasoning (never inside the answer)
+    effort: str | None = None  # how hard the model may think; None: the EFFORT setting
 
 
 FIELDS = ("prompt", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences", "stream",
-          "effort", "include_reasoning")
+          "include_reasoning", "effort")
+# Bedrock's documented effort levels (botocore's bedrock-runtime model, OutputConfig.effort);
+# which of them a model accepts is its row's business (models.py).
+EFFORT_LEVELS = ("low", "medium", "high", "xhigh", "max")
 MAX_STOP_SEQUENCES = 4
 MAX_INTEGER_DIGITS = 20  # far beyond any range here; stops 10**4000-digit numbers early
 
@@ -163,6 +168,8 @@ def _to_request(data: Any, settings: Settings) -> InferenceRequest:
         top_p=_unit_interval(given, "top_p"),
         stop_sequences=_stop_sequences(given["stop_sequences"]) if "stop_sequences" in given else None,
         stream=_boolean(given, "stream"),
+        include_reasoning=_boolean(given, "include_reasoning"),
+        effort=_effort(given["effort"]) if "effort" in given else None,
     )
 
 
@@ -215,6 +222,12 @@ def _boolean(given: dict[str, Any], field: str) -> bool:
     value = given.get(field, False)
     if type(value) is not bool:  # 1, "true" and "yes" are not booleans here
         raise _Refused("invalid_field", f"{field!r} must be true or false, not {_json_type(value)}")
+    return value
+
+
+def _effort(value: Any) -> str:
+    if value not in EFFORT_LEVELS:
+        raise _Refused("invalid_field", f"'effort' must be one of {', '.join(EFFORT_LEVELS)}")
     return value
 
 

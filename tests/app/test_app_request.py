@@ -16,6 +16,8 @@ from support import JSON, Script, reply, sse_events
 
 from config import Settings
 
+# A model id outside models.py's table: the request passes through to Bedrock unchecked.
+PASS_THROUGH = "local.stand-in-not-bedrock"
 PROMPT = {"prompt": "What is Amazon Bedrock? Answer in one sentence."}
 DEFAULTS = Settings()
 CAP = DEFAULTS.max_tokens_cap
@@ -249,6 +251,7 @@ def test_a_prompt_becomes_one_user_turn_with_the_default_max_tokens(client, stan
     assert call.body == {
         "messages": [{"role": "user", "content": [{"text": "What is Amazon Bedrock? Answer in one sentence."}]}],
         "inferenceConfig": {"maxTokens": DEFAULTS.max_tokens_default},
+        "outputConfig": {"effort": "medium"},  # EFFORT=auto: medium, which the default model offers
     }
     assert response.status_code == 200
     assert not [name for name in response.headers if name.startswith("access-control")]  # no CORS unless configured
@@ -262,7 +265,9 @@ def test_a_prompt_becomes_one_user_turn_with_the_default_max_tokens(client, stan
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
-def test_a_conversation_with_every_optional_parameter_maps_to_converse_stream(client, stand_in, stream):
+def test_a_conversation_with_every_optional_parameter_maps_to_converse_stream(client_with, stand_in, stream):
+    # the default model refuses temperature and top_p; EFFORT=auto resolves to none for this one
+    client = client_with(Settings(model_id=PASS_THROUGH, effort=""))
     body = {
         "system": "You are a terse assistant.",
         "messages": [{"role": "user", "content": "Name a prime number."}, {"role": "assistant", "content": "7"},
@@ -316,14 +321,17 @@ def test_null_optional_fields_mean_not_given(client, stand_in):
     body = {"prompt": "hi", "system": None, "max_tokens": None, "temperature": None, "top_p": None, "stop_sequences": None,
             "stream": None}
     assert client.post("/invoke", json=body, headers=JSON).status_code == 200
-    assert stand_in.calls[0].body == {"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": {"maxTokens": DEFAULTS.max_tokens_default}}
+    assert stand_in.calls[0].body == {"messages": [{"role": "user", "content": [{"text": "hi"}]}],
+                                      "inferenceConfig": {"maxTokens": DEFAULTS.max_tokens_default},
+                                      "outputConfig": {"effort": "medium"}}
 
 
 @pytest.mark.parametrize(("name", "value"), [
     ("max_tokens", 1), ("max_tokens", CAP), ("temperature", 0), ("temperature", 1), ("top_p", 0.0), ("top_p", 1),
     ("stop_sequences", []), ("stop_sequences", ["a", "b", "c", "d"]),
 ])
-def test_parameter_bounds_are_inclusive(client, stand_in, name, value):
+def test_parameter_bounds_are_inclusive(client_with, stand_in, name, value):
+    client = client_with(Settings(model_id=PASS_THROUGH))  # a model outside the table: no parameter refused
     assert client.post("/invoke", json={"prompt": "hi", name: value}, headers=JSON).status_code == 200
     assert len(stand_in.calls) == 1
 

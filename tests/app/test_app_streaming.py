@@ -59,14 +59,15 @@ def test_reasoning_is_never_part_of_the_answer_text(client, stand_in, body):
     assert "time is relative." in response.text
 
 
-def test_the_request_reaches_bedrock_as_converse_stream_with_the_callers_parameters(client, stand_in):
+def test_the_request_reaches_bedrock_as_converse_stream_with_the_callers_parameters(client_with, stand_in):
+    client = client_with(Settings(model_id="local.stand-in-not-bedrock"))  # outside the table: nothing refused
     body = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
                          {"role": "user", "content": "More?"}],
             "system": "Be brief.", "max_tokens": 77, "temperature": 0.2, "top_p": 0.9, "stop_sequences": ["END"],
             "stream": True}
     client.post("/invoke", json=body, headers=JSON)
     [call] = stand_in.calls
-    assert call.model_id == "us.anthropic.claude-sonnet-5"
+    assert call.model_id == "local.stand-in-not-bedrock"
     assert call.body["inferenceConfig"] == {"maxTokens": 77, "temperature": 0.2, "topP": 0.9, "stopSequences": ["END"]}
     assert call.body["system"] == [{"text": "Be brief."}]
     assert [m["role"] for m in call.body["messages"]] == ["user", "assistant", "user"]
