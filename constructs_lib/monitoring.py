@@ -1,7 +1,7 @@
 """Day-two operations: the alarms that say something is wrong, and the dashboard that shows what.
 
-Alarms read API Gateway's and Lambda's own metrics, plus the EMF metrics the handler writes
-(function/handler.py, Powertools Metrics, namespace ``BedrockInferenceApi``, dimension
+Alarms read API Gateway's and Lambda's own metrics, plus the EMF metrics the app writes
+(function/observability.py, Powertools Metrics, namespace ``BedrockInferenceApi``, dimension
 ``service``): ``Errors`` (with an ``ErrorCode`` dimension), ``InputTokens``, ``OutputTokens``
 and ``BedrockLatency``. Every alarm notifies one optional SNS topic.
 """

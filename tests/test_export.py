@@ -22,7 +22,7 @@ def fake_stack(directory: Path, backend: dict) -> Path:
     (directory / ZIP).write_bytes(b"PK")
     (directory / "cdk.tf.json").write_text(json.dumps({
         "terraform": {"backend": backend},
-        "resource": {"aws_lambda_function": {"f": {"filename": ZIP, "handler": "handler.lambda_handler"}}},
+        "resource": {"aws_lambda_function": {"f": {"filename": ZIP, "handler": "run.sh"}}},
     }))
     return directory
 
