@@ -78,7 +78,9 @@ class Invocation:
         function_request_id = function.get("request_id")
         now = time.monotonic()
         deadline = now + settings.lambda_timeout
-        deadline_ms = function.get("deadline")
+        # lambda_runtime's Context, serialized by the adapter, names it `deadline`; the adapter's
+        # own docs once showed `deadline_ms`: either is read, both epoch milliseconds.
+        deadline_ms = function.get("deadline", function.get("deadline_ms"))
         if type(deadline_ms) is int and 0 < deadline_ms < MAX_DEADLINE_MS:
             deadline = now + deadline_ms / 1000 - time.time()
         return cls(

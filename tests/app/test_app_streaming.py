@@ -171,6 +171,14 @@ def test_the_adapters_deadline_ends_a_stream_with_done_time_limit(client, stand_
     assert 1.0 < elapsed < 3.5
 
 
+def test_a_deadline_named_deadline_ms_is_read_too(client, stand_in):
+    stand_in.script(Script(text=["Once ", "upon ", "a time"], pause_after=2, pause_seconds=5))
+    deadline = int((time.time() + 3.5) * 1000)
+    headers = {**JSON, "x-amzn-lambda-context": json.dumps({"request_id": "lambda-1", "deadline_ms": deadline})}
+    _, events = stream(client, headers=headers)
+    assert events[-1][0] == "done" and events[-1][1]["stop_reason"] == "time_limit"
+
+
 def test_the_deadline_gives_the_json_mode_the_text_so_far(client, stand_in):
     stand_in.script(Script(text=["Once ", "upon ", "a time"], pause_after=2, pause_seconds=5))
     answer = reply(client.post("/invoke", json=PROMPT, headers=lambda_context(3.5)))
