@@ -60,8 +60,15 @@ $(LAYER_READY): Pipfile.lock | $(PY_READY)
 
 layer: $(LAYER_READY)  ## build the function's package layer (.build/layer.zip) from Pipfile.lock's [layer] packages
 
+# The settings and the layer stamp are checked before the cdktf CLI starts: it would show a bad
+# setting's one line twice behind `[ERROR] default -`, and a warning as if it were an error.
+# The app it then runs skips the warnings already printed (SETTINGS_CHECKED, main.py).
+CHECK_SETTINGS = $(PY) main.py --check
+CDKTF = SETTINGS_CHECKED=1 cdktf
+
 synth: setup $(LAYER_READY)  ## synthesize Terraform JSON into cdktf.out/stacks/
-	cdktf synth
+	@$(CHECK_SETTINGS)
+	$(CDKTF) synth
 
 # checkov pins old boto3/packaging versions, so it gets a virtual environment of its own.
 $(CHECKOV_READY): tools/checkov-requirements.txt
@@ -97,7 +104,8 @@ OUTPUTS_FILE := $(CURDIR)/outputs.json
 
 deploy: setup $(LAYER_READY)  ## deploy the stack (asks first unless AUTO_APPROVE=1)
 	$(NEED_STACK)
-	cdktf deploy $(STACK) $(CDKTF_FLAGS) --outputs-file $(OUTPUTS_FILE) --outputs-file-include-sensitive-outputs \
+	@$(CHECK_SETTINGS)
+	$(CDKTF) deploy $(STACK) $(CDKTF_FLAGS) --outputs-file $(OUTPUTS_FILE) --outputs-file-include-sensitive-outputs \
 		|| { $(PYTHON_BOOTSTRAP) scripts/deploy_hints.py; exit 1; }
 
 STACK_OUTPUT = @$(PYTHON_BOOTSTRAP) scripts/stack_output.py $(OUTPUTS_FILE) $(STACK)
@@ -112,7 +120,8 @@ api-key:  ## print the deployed API key (AUTH=api_key; from outputs.json, which 
 
 destroy: setup $(LAYER_READY)  ## destroy the stack (asks first unless AUTO_APPROVE=1)
 	$(NEED_STACK)
-	cdktf destroy $(STACK) $(CDKTF_FLAGS)
+	@$(CHECK_SETTINGS)
+	$(CDKTF) destroy $(STACK) $(CDKTF_FLAGS)
 
 serve: setup  ## serve the function's web app on http://127.0.0.1:3000 (OFFLINE=1: local stand-in model, no AWS; HOST=, PORT=)
 	$(PY) scripts/serve.py $(if $(filter 1,$(OFFLINE)),--offline) $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
