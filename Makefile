@@ -37,9 +37,13 @@ LAYER_READY := .build/layer.json
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
+# The environment is built on PYTHON_BOOTSTRAP itself (3.11, 3.12 or 3.13: Pipfile's [requires]),
+# passed to pipenv by path, so pipenv never goes looking for another version.
 $(PY_READY): Pipfile.lock
+	@$(PYTHON_BOOTSTRAP) scripts/check_python.py
 	@$(PYTHON_BOOTSTRAP) -m pipenv --version >/dev/null 2>&1 || $(PYTHON_BOOTSTRAP) -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
-	$(PYTHON_BOOTSTRAP) -m pipenv sync --categories "packages dev-packages layer"
+	$(PYTHON_BOOTSTRAP) -m pipenv sync --python "$$($(PYTHON_BOOTSTRAP) -c 'import sys; print(sys.executable)')" \
+		--categories "packages dev-packages layer"
 	@touch $@
 
 $(NODE_READY): package-lock.json
