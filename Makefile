@@ -66,7 +66,8 @@ layer: $(LAYER_READY)  ## build the function's package layer (.build/layer.zip) 
 
 # The settings and the layer stamp are checked before the cdktf CLI starts: it would show a bad
 # setting's one line twice behind `[ERROR] default -`, and a warning as if it were an error.
-# The app it then runs skips the warnings already printed (SETTINGS_CHECKED, main.py).
+# The app it then runs (here or through scripts/local_emulator.py) skips the warnings already
+# printed (SETTINGS_CHECKED, main.py).
 CHECK_SETTINGS = $(PY) main.py --check
 CDKTF = SETTINGS_CHECKED=1 cdktf
 
@@ -133,10 +134,12 @@ serve: setup  ## serve the function's web app on http://127.0.0.1:3000 (OFFLINE=
 # moto's AWS emulator on 127.0.0.1, no AWS account: the real cdktf deploy/destroy of the stack.
 # State lives in .local/ (git-ignored); both targets are safe to run twice.
 local: setup $(LAYER_READY)  ## deploy the stack to moto, an AWS emulator on 127.0.0.1 (no AWS account; the code does not run)
-	$(PY) scripts/local_emulator.py up
+	@$(CHECK_SETTINGS)
+	SETTINGS_CHECKED=1 $(PY) scripts/local_emulator.py up
 
 local-down: setup  ## destroy the stack deployed by `make local` and stop moto
-	$(PY) scripts/local_emulator.py down
+	@$(CHECK_SETTINGS)
+	SETTINGS_CHECKED=1 $(PY) scripts/local_emulator.py down
 
 export: setup $(LAYER_READY)  ## write dist/terraform/<stack>/: plain Terraform JSON + function and layer zips, applied without cdktf
 	$(PY) scripts/export.py

@@ -1,4 +1,4 @@
-"""`make synth|deploy|destroy` check the settings before the cdktf CLI starts (main.py --check).
+"""`make synth|deploy|destroy|local|local-down` check the settings before the cdktf CLI starts (main.py --check).
 
 The CLI shows whatever the app writes to stderr behind a red `[ERROR] default -`, and a failed
 app's line a second time under `Error: non-zero exit code 2`: a bad setting must come out as
@@ -39,7 +39,7 @@ def run_check(**settings: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("target", ["synth", "deploy", "destroy"])
+@pytest.mark.parametrize("target", ["synth", "deploy", "destroy", "local", "local-down"])
 def test_a_bad_setting_stops_make_with_its_one_line_before_the_cdktf_cli(target: str):
     result = run_make(target, LAMBDA_MEMORY_MB="64")
 
@@ -47,7 +47,7 @@ def test_a_bad_setting_stops_make_with_its_one_line_before_the_cdktf_cli(target:
     output = result.stdout + result.stderr
     assert output.splitlines().count(BAD_MEMORY_LINE) == 1, output
     assert "[ERROR]" not in output and "non-zero exit code" not in output
-    assert "cdktf " not in result.stdout  # make never echoed a cdktf command: the CLI did not start
+    assert "SETTINGS_CHECKED=1" not in result.stdout  # make never echoed the next command: the CLI did not start
 
 
 def test_the_check_prints_a_warning_once_and_passes():
