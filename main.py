@@ -2,7 +2,7 @@
 
 Run by `cdktf synth|deploy|destroy` (cdktf.json's "app") or directly: `python main.py`.
 `python main.py --check` only reads the settings and the layer stamp and prints their warnings or
-error: `make synth|deploy|destroy` run it first, because the cdktf CLI shows whatever the app
+error: `make synth|deploy|destroy|local` run it first, because the cdktf CLI shows whatever the app
 writes to stderr behind a red `[ERROR] default -`, and an error twice (its line, then
 `Error: non-zero exit code 2`).
 """
