@@ -37,9 +37,13 @@ LAYER_READY := .build/layer.json
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
+# The environment is built on PYTHON_BOOTSTRAP itself (3.11, 3.12 or 3.13: Pipfile's [requires]),
+# passed to pipenv by path, so pipenv never goes looking for another version.
 $(PY_READY): Pipfile.lock
+	@$(PYTHON_BOOTSTRAP) scripts/check_python.py
 	@$(PYTHON_BOOTSTRAP) -m pipenv --version >/dev/null 2>&1 || $(PYTHON_BOOTSTRAP) -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
-	$(PYTHON_BOOTSTRAP) -m pipenv sync --categories "packages dev-packages layer"
+	$(PYTHON_BOOTSTRAP) -m pipenv sync --python "$$($(PYTHON_BOOTSTRAP) -c 'import sys; print(sys.executable)')" \
+		--categories "packages dev-packages layer"
 	@touch $@
 
 $(NODE_READY): package-lock.json
@@ -60,8 +64,16 @@ $(LAYER_READY): Pipfile.lock | $(PY_READY)
 
 layer: $(LAYER_READY)  ## build the function's package layer (.build/layer.zip) from Pipfile.lock's [layer] packages
 
+# The settings and the layer stamp are checked before the cdktf CLI starts: it would show a bad
+# setting's one line twice behind `[ERROR] default -`, and a warning as if it were an error.
+# The app it then runs (here or through scripts/local_emulator.py) skips the warnings already
+# printed (SETTINGS_CHECKED, main.py).
+CHECK_SETTINGS = $(PY) main.py --check
+CDKTF = SETTINGS_CHECKED=1 cdktf
+
 synth: setup $(LAYER_READY)  ## synthesize Terraform JSON into cdktf.out/stacks/
-	cdktf synth
+	@$(CHECK_SETTINGS)
+	$(CDKTF) synth
 
 # checkov pins old boto3/packaging versions, so it gets a virtual environment of its own.
 $(CHECKOV_READY): tools/checkov-requirements.txt
@@ -97,7 +109,8 @@ OUTPUTS_FILE := $(CURDIR)/outputs.json
 
 deploy: setup $(LAYER_READY)  ## deploy the stack (asks first unless AUTO_APPROVE=1)
 	$(NEED_STACK)
-	cdktf deploy $(STACK) $(CDKTF_FLAGS) --outputs-file $(OUTPUTS_FILE) --outputs-file-include-sensitive-outputs \
+	@$(CHECK_SETTINGS)
+	$(CDKTF) deploy $(STACK) $(CDKTF_FLAGS) --outputs-file $(OUTPUTS_FILE) --outputs-file-include-sensitive-outputs \
 		|| { $(PYTHON_BOOTSTRAP) scripts/deploy_hints.py; exit 1; }
 
 STACK_OUTPUT = @$(PYTHON_BOOTSTRAP) scripts/stack_output.py $(OUTPUTS_FILE) $(STACK)
@@ -112,7 +125,8 @@ api-key:  ## print the deployed API key (AUTH=api_key; from outputs.json, which 
 
 destroy: setup $(LAYER_READY)  ## destroy the stack (asks first unless AUTO_APPROVE=1)
 	$(NEED_STACK)
-	cdktf destroy $(STACK) $(CDKTF_FLAGS)
+	@$(CHECK_SETTINGS)
+	$(CDKTF) destroy $(STACK) $(CDKTF_FLAGS)
 
 serve: setup  ## serve the function's web app on http://127.0.0.1:3000 (OFFLINE=1: local stand-in model, no AWS; HOST=, PORT=)
 	$(PY) scripts/serve.py $(if $(filter 1,$(OFFLINE)),--offline) $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
@@ -120,10 +134,12 @@ serve: setup  ## serve the function's web app on http://127.0.0.1:3000 (OFFLINE=
 # moto's AWS emulator on 127.0.0.1, no AWS account: the real cdktf deploy/destroy of the stack.
 # State lives in .local/ (git-ignored); both targets are safe to run twice.
 local: setup $(LAYER_READY)  ## deploy the stack to moto, an AWS emulator on 127.0.0.1 (no AWS account; the code does not run)
-	$(PY) scripts/local_emulator.py up
+	@$(CHECK_SETTINGS)
+	SETTINGS_CHECKED=1 $(PY) scripts/local_emulator.py up
 
 local-down: setup  ## destroy the stack deployed by `make local` and stop moto
-	$(PY) scripts/local_emulator.py down
+	@$(CHECK_SETTINGS)
+	SETTINGS_CHECKED=1 $(PY) scripts/local_emulator.py down
 
 export: setup $(LAYER_READY)  ## write dist/terraform/<stack>/: plain Terraform JSON + function and layer zips, applied without cdktf
 	$(PY) scripts/export.py

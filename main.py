@@ -1,10 +1,15 @@
 """cdktf app entry point: read the settings, build the stack, synthesize Terraform JSON.
 
 Run by `cdktf synth|deploy|destroy` (cdktf.json's "app") or directly: `python main.py`.
+`python main.py --check` only reads the settings and the layer stamp and prints their warnings or
+error: `make synth|deploy|destroy|local` run it first, because the cdktf CLI shows whatever the app
+writes to stderr behind a red `[ERROR] default -`, and an error twice (its line, then
+`Error: non-zero exit code 2`).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -17,6 +22,9 @@ from constructs_lib.settings import Settings, SettingsError, load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent
 STACK_ID = "bedrock-inference"
+# Set by the Makefile on the cdktf CLI it runs after `main.py --check`, which printed the
+# warnings already: the app then prints nothing the CLI would dress up as an error.
+CHECKED_VARIABLE = "SETTINGS_CHECKED"
 
 
 def read_context() -> dict:
@@ -35,15 +43,26 @@ def read_stack_settings(environ: Mapping[str, str] = os.environ) -> dict[str, Se
     return stack_settings(STACK_ID, read_context(), environ)
 
 
-def build_app(settings: Settings | Mapping[str, Settings], outdir: str | None = None):
-    """The cdktf App holding the stack (one Settings) or stacks (stack id → Settings). cdktf is
-    imported here, after the settings are read, so a bad setting is reported at once, before
-    the jsii runtime starts."""
+def print_warnings(stacks: Mapping[str, Settings]) -> None:
+    """Each stack's synth warnings (constructs_lib/stack.py), one ``warning:`` line each."""
+    from constructs_lib.stack import synth_warnings
+
+    for stack_settings_ in stacks.values():
+        for notice in synth_warnings(stack_settings_):
+            print(f"warning: {notice}", file=sys.stderr)
+
+
+def build_app(settings: Settings | Mapping[str, Settings], outdir: str | None = None, *, warn: bool = True):
+    """The cdktf App holding the stack (one Settings) or stacks (stack id → Settings), after
+    printing their warnings unless ``warn`` is false. cdktf is imported here, after the
+    settings are read, so a bad setting is reported at once, before the jsii runtime starts."""
     from cdktf import App
 
     from constructs_lib.stack import BedrockInferenceStack
 
     stacks = {STACK_ID: settings} if isinstance(settings, Settings) else settings
+    if warn:
+        print_warnings(stacks)
     app = App(outdir=outdir) if outdir else App()
     for stack_id, stack_settings_ in stacks.items():
         BedrockInferenceStack(app, stack_id, settings=stack_settings_)
@@ -61,14 +80,21 @@ def write_openapi_documents(app) -> list[Path]:
     ]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="only read the settings and the layer stamp; print their warnings or error")
+    args = parser.parse_args(argv)
     try:
-        stacks = read_stack_settings()
+        stacks = read_stack_settings(environ)
         built_layer()  # the function's package layer (`make layer`), checked before jsii starts
     except (SettingsError, LayerNotBuiltError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    app = build_app(stacks)
+    if args.check:
+        print_warnings(stacks)
+        return 0
+    app = build_app(stacks, warn=environ.get(CHECKED_VARIABLE) != "1")
     app.synth()
     write_openapi_documents(app)
     return 0

@@ -5,7 +5,6 @@ Wires the constructs together through their attributes and declares the stack ou
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timezone
 
 from cdktf import TerraformOutput, TerraformStack
@@ -45,8 +44,6 @@ class BedrockInferenceStack(TerraformStack):
     def __init__(self, scope: Construct, id_: str, *, settings: Settings) -> None:
         super().__init__(scope, id_)
         configure_state_backend(self, id_, settings)  # S3 when STATE_BUCKET is set, else local
-        for notice in synth_warnings(settings):
-            print(f"warning: {notice}", file=sys.stderr)
 
         AwsProvider(
             self, "aws",

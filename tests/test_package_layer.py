@@ -140,7 +140,7 @@ def test_main_reports_a_missing_layer_in_one_line_before_building_the_app(monkey
     monkeypatch.setattr(main, "built_layer", not_built)
     monkeypatch.setattr(main, "build_app", must_not_run)
 
-    assert main.main() == 2
+    assert main.main([]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "error: the function's package layer is not built (layer.zip): run `make layer`"
     ]

@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 
 from constructs_lib.aws import AwsProvider, LambdaFunction, LambdaLayerVersion
 from constructs_lib.settings import Settings, load_settings
+from main import build_app, print_warnings
 from tests.conftest import PROJECT_DIR, build_stack, resources_of
 
 OUTPUTS = {"api_endpoint", "lambda_function_name", "lambda_function_arn", "lambda_role_arn", "log_group_name", "api_key"}
@@ -65,7 +66,7 @@ def test_public_layers_can_be_overridden():
 
 def test_a_timeout_too_short_for_a_full_answer_gets_a_warning(capsys):
     # 65 s budget + 24000 tokens at 30 tokens/s (800 s) = 865 s > 630 s
-    build_stack(load_settings({}, {"MAX_TOKENS_CAP": "24000", "LAMBDA_TIMEOUT_SECONDS": "630"}))
+    print_warnings({"bedrock-inference": load_settings({}, {"MAX_TOKENS_CAP": "24000", "LAMBDA_TIMEOUT_SECONDS": "630"})})
     assert capsys.readouterr().err.splitlines() == [
         "warning: LAMBDA_TIMEOUT_SECONDS=630 is shorter than a MAX_TOKENS_CAP answer may take: up to 65 s "
         "before the first token (the Bedrock budget) plus 24000 tokens at a slow 30 tokens/s = 865 s; "
@@ -74,27 +75,33 @@ def test_a_timeout_too_short_for_a_full_answer_gets_a_warning(capsys):
 
 
 def test_a_latency_alarm_the_timeout_never_lets_fire_gets_a_warning(capsys):
-    build_stack(load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "700", "ALARM_LATENCY_P99_MS": "700000"}))
+    print_warnings({"bedrock-inference": load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "700", "ALARM_LATENCY_P99_MS": "700000"})})
     assert capsys.readouterr().err.splitlines() == [
         "warning: ALARM_LATENCY_P99_MS=700000 is not below LAMBDA_TIMEOUT_SECONDS=700 (in ms): "
         "the function ends first, so the latency alarm never fires."
     ]
 
 
-def test_retired_model_gets_a_warning_not_an_error(capsys):
-    build_stack(load_settings({}, {"MODEL_ID": "anthropic.claude-3-5-sonnet-20240620-v1:0"}))
+def test_retired_model_gets_a_warning_not_an_error(tmp_path: Path, capsys):
+    build_app(load_settings({}, {"MODEL_ID": "anthropic.claude-3-5-sonnet-20240620-v1:0"}), outdir=str(tmp_path))
     assert capsys.readouterr().err.splitlines() == [
         "warning: MODEL_ID 'anthropic.claude-3-5-sonnet-20240620-v1:0' is Claude 3.5 Sonnet v1, which Amazon "
         "Bedrock retired on 2026-03-01: its requests fail unless your account has private access. Set MODEL_ID "
         "to a current model, e.g. the default us.anthropic.claude-sonnet-5 (README: model capabilities)."
     ]
 
-    build_stack(Settings())
+    build_app(Settings(), outdir=str(tmp_path))
+    assert capsys.readouterr().err == ""
+
+
+def test_the_app_run_after_make_checked_the_settings_prints_no_warning_again(tmp_path: Path, capsys):
+    # `make synth` runs `main.py --check` (which printed them) and then cdktf with SETTINGS_CHECKED=1
+    build_app(load_settings({}, {"AUTH": "none"}), outdir=str(tmp_path), warn=False)
     assert capsys.readouterr().err == ""
 
 
 def test_each_stack_gets_its_openapi_document_beside_its_terraform_json(tmp_path: Path):
-    from main import build_app, write_openapi_documents
+    from main import write_openapi_documents
 
     # GIVEN two stacks, as ENVIRONMENTS makes them
     app = build_app({
