@@ -24,24 +24,12 @@ from constructs_lib.aws import (
     LambdaFunctionTracingConfig,
     LambdaLayerVersion,
 )
-from constructs_lib.lambda_zips import ENTRY_SCRIPT, PYTHON_VERSION, Archive, build_function_zip, built_layer
+from constructs_lib.lambda_zips import ENTRY_SCRIPT, Archive, build_function_zip, built_layer
+# The public layers' ARNs live apart, free of cdktf, for `make doctor`; re-exported here.
+from constructs_lib.layer_arns import ARCHITECTURE, RUNTIME, powertools_layer_arn, web_adapter_layer_arn  # noqa: F401
 
-RUNTIME = f"python{PYTHON_VERSION}"
-ARCHITECTURE = "arm64"
 HANDLER = ENTRY_SCRIPT
 
-# Powertools for AWS Lambda (Python) v3, AWS-managed layer; the version is pinned so a deploy
-# is repeatable (version 27 as listed in the Powertools docs, read 2026-11-25).
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_VERSION = 27
-
-# AWS Lambda Web Adapter (aws/aws-lambda-web-adapter), the layer AWS publishes in every
-# commercial Region. Version 30 is v1.1.0: README.md and docs/guide/src/getting-started/
-# zip-packages.md of that repository, pinned there by PR #871 ("point docs and examples at
-# v1.1.0 and layer version 30"; 29 was never a release), read 2026-11-26. China Regions
-# publish only an x86_64 layer: set WEB_ADAPTER_LAYER_ARN there.
-WEB_ADAPTER_LAYER_ACCOUNT = "753240598075"
-WEB_ADAPTER_LAYER_VERSION = 30
 APP_PORT = 8080  # the adapter's default port (AWS_LWA_PORT falls back to PORT)
 # What the adapter needs (its README, "Zip Packages" and "Configurations"): its bootstrap as
 # the runtime's exec wrapper, response streaming, and the port run.sh serves on. Its
@@ -56,18 +44,6 @@ WEB_ADAPTER_ENVIRONMENT = {
 def log_group_name(function_name: str) -> str:
     """The group Lambda writes to; created by the stack so it has a retention."""
     return f"/aws/lambda/{function_name}"
-
-
-def powertools_layer_arn(partition: str, region: str) -> str:
-    """The AWS-managed Powertools layer for this runtime and architecture in ``region``."""
-    name = f"AWSLambdaPowertoolsPythonV3-{RUNTIME.replace('.', '')}-{ARCHITECTURE}"
-    return f"arn:{partition}:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:{name}:{POWERTOOLS_LAYER_VERSION}"
-
-
-def web_adapter_layer_arn(partition: str, region: str) -> str:
-    """The AWS-published Lambda Web Adapter layer for arm64 in ``region``."""
-    return (f"arn:{partition}:lambda:{region}:{WEB_ADAPTER_LAYER_ACCOUNT}:layer:"
-            f"LambdaAdapterLayerArm64:{WEB_ADAPTER_LAYER_VERSION}")
 
 
 class BedrockFunction(Construct):

@@ -25,7 +25,8 @@ from constructs_lib.capacity import capacity_warning
 from constructs_lib.emulator import provider_overrides
 from constructs_lib.encryption import LogEncryptionKey
 from constructs_lib.iam import LambdaExecutionRole
-from constructs_lib.lambda_function import BedrockFunction, log_group_name, powertools_layer_arn, web_adapter_layer_arn
+from constructs_lib.lambda_function import BedrockFunction, log_group_name
+from constructs_lib.layer_arns import public_layer_arns
 from constructs_lib.model_facts import model_warnings, token_prices
 from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring
 from constructs_lib.request_schema import request_schema
@@ -78,10 +79,7 @@ class BedrockInferenceStack(TerraformStack):
             timeout_seconds=settings.lambda_timeout_seconds,
             log_retention_days=settings.log_retention_days,
             environment=handler_environment(settings),
-            layers=[
-                settings.web_adapter_layer_arn or web_adapter_layer_arn(partition, settings.region),
-                settings.powertools_layer_arn or powertools_layer_arn(partition, settings.region),
-            ],
+            layers=list(public_layer_arns(settings, partition).values()),
             reserved_concurrency=settings.reserved_concurrency_limit,
             kms_key_arn=kms_key_arn,
         )
