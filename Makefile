@@ -32,7 +32,7 @@ NODE_READY := node_modules/.installed
 # The function's package layer; its stamp records what it was built from (scripts/build_layer.py).
 LAYER_READY := .build/layer.json
 
-.PHONY: help setup layer synth test scan bench deploy destroy endpoint api-key serve local local-down export clean
+.PHONY: help setup layer synth test scan bench doctor deploy destroy endpoint api-key serve local local-down export clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -107,9 +107,18 @@ bench: setup $(LAYER_READY)  ## print the benchmark figures (synth; the app: rea
 CDKTF_FLAGS = --skip-provider-lock $(if $(filter 1,$(AUTO_APPROVE)),--auto-approve)
 OUTPUTS_FILE := $(CURDIR)/outputs.json
 
-deploy: setup $(LAYER_READY)  ## deploy the stack (asks first unless AUTO_APPROVE=1)
+# Read-only calls to the account with the caller's credentials (scripts/doctor.py); never run
+# by `make test`, whose tests use moto and botocore's Stubber.
+DOCTOR_RUN = $(PY) scripts/doctor.py $(if $(filter 1,$(INVOKE)),--invoke) $(if $(STACK),--stack $(STACK))
+
+doctor: setup  ## read-only preflight of the AWS account: one line per check, each problem with the setting that fixes it (INVOKE=1: one real model call)
+	@$(DOCTOR_RUN)
+
+deploy: setup $(LAYER_READY)  ## deploy the stack (runs `make doctor` first unless DOCTOR=0; asks first unless AUTO_APPROVE=1)
 	$(NEED_STACK)
 	@$(CHECK_SETTINGS)
+	@$(if $(filter 0,$(DOCTOR)),echo "DOCTOR=0: preflight skipped",$(DOCTOR_RUN) \
+		|| { echo "make deploy stopped by the FAIL lines above: fix them, or DOCTOR=0 make deploy to deploy anyway" >&2; exit 1; })
 	$(CDKTF) deploy $(STACK) $(CDKTF_FLAGS) --outputs-file $(OUTPUTS_FILE) --outputs-file-include-sensitive-outputs \
 		|| { $(PYTHON_BOOTSTRAP) scripts/deploy_hints.py; exit 1; }
 

@@ -1,6 +1,6 @@
 """`make doctor`: a read-only preflight of the AWS account the stack is about to be deployed to.
 
-    python scripts/doctor.py [--invoke]
+    python scripts/doctor.py [--invoke] [--stack STACK]
 
 Reads the same settings as synth (main.py), then asks AWS, with the caller's credentials, about
 everything a first `make deploy` would otherwise find one failed apply at a time: the model, the
@@ -367,12 +367,17 @@ def main(argv: list[str] | None = None, make_aws: Callable[[Settings, bool], Aws
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--invoke", action="store_true",
                         help="also make one Converse call with maxTokens 1 (costs a fraction of a cent)")
+    parser.add_argument("--stack", help="check this stack only (with ENVIRONMENTS set; default: every stack)")
     args = parser.parse_args(argv)
     try:
         stacks = read_stack_settings()
+        if args.stack and args.stack not in stacks:
+            raise SettingsError(f"invalid setting STACK = {args.stack!r}: the stacks are {', '.join(stacks)}")
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.stack:
+        stacks = {args.stack: stacks[args.stack]}
     failed = False
     for stack_id, settings in stacks.items():
         print(f"{stack_id} ({settings.region}):")

@@ -405,6 +405,20 @@ def test_main_exits_2_on_a_bad_setting(monkeypatch, capsys):
     assert "RESERVED_CONCURRENCY" in capsys.readouterr().err
 
 
+def test_main_exits_2_on_an_unknown_stack(monkeypatch, capsys):
+    monkeypatch.setenv("ENVIRONMENTS", "dev,prod")
+    assert doctor.main(["--stack", "bedrock-inference-qa"]) == 2
+    assert "bedrock-inference-dev, bedrock-inference-prod" in capsys.readouterr().err
+
+
+def test_main_checks_only_the_stack_named(aws, monkeypatch, capsys):
+    monkeypatch.setattr(doctor, "CHECKS", (doctor.check_guardrail,))
+    monkeypatch.setenv("ENVIRONMENTS", "dev,prod")
+    assert doctor.main(["--stack", "bedrock-inference-prod"], make_aws=lambda settings_, invoke: aws) == 0
+    out = capsys.readouterr().out
+    assert "bedrock-inference-prod (us-east-1):" in out and "bedrock-inference-dev" not in out
+
+
 def test_main_exits_1_when_a_check_fails(aws, monkeypatch, capsys):
     monkeypatch.setattr(doctor, "CHECKS", (doctor.check_lock_table,))
     monkeypatch.setenv("STATE_LOCK_TABLE", "tf-nowhere")
