@@ -126,11 +126,12 @@ def check_model(aws: Aws, settings: Settings) -> Result:
                                      f"{settings.region}: set MODEL_ID (`aws bedrock list-foundation-models`) or AWS_REGION")
 
 
+# Bedrock's model-access page: the first call to a third-party model subscribes the account
+# through AWS Marketplace, which needs aws-marketplace:Subscribe and ViewSubscriptions on the
+# caller (never on the function's role), and Anthropic models need a one-time use-case form.
 SUBSCRIBE_HOWTO = (
-    "a third-party model's first call subscribes the account through AWS Marketplace, made by a user "
-    "allowed aws-marketplace:Subscribe and ViewSubscriptions (the function's role is not): run "
-    "`make doctor INVOKE=1` as that user; Anthropic models also need the one-time use-case form "
-    "(Bedrock console, Model catalog, the model's page)"
+    "run `make doctor INVOKE=1` as a user allowed aws-marketplace:Subscribe (the first call subscribes "
+    "the account); Anthropic models also need the one-time use-case form (Bedrock console, Model catalog)"
 )
 
 
@@ -156,7 +157,7 @@ def check_model_access(aws: Aws, settings: Settings) -> Result:
     ]
     if missing:
         return Result(WARN, "model access", f"{model}: no {', '.join(missing)} yet, so the function's calls would fail "
-                                            f"with AccessDenied (model_misconfigured): {SUBSCRIBE_HOWTO}")
+                                            f"(model_misconfigured): {SUBSCRIBE_HOWTO}")
     return Result(PASS, "model access", f"{model}: agreement, entitlement and authorization in place")
 
 
@@ -224,8 +225,8 @@ def check_concurrency(aws: Aws, settings: Settings) -> Result:
     if left < UNRESERVED_FLOOR:
         room = unreserved - UNRESERVED_FLOOR
         fix = f"set RESERVED_CONCURRENCY to {room} or less" if room > 0 else "set RESERVED_CONCURRENCY=off"
-        return Result(FAIL, "concurrency", f"RESERVED_CONCURRENCY={wanted} would leave {left} of the account's {total} "
-                                           f"unreserved, below Lambda's minimum: {fix}, or ask for a higher quota "
+        return Result(FAIL, "concurrency", f"RESERVED_CONCURRENCY={wanted} does not fit the {unreserved} unreserved of the "
+                                           f"account's {total}, which must keep {UNRESERVED_FLOOR}: {fix}, or ask for a higher quota "
                                            "(Service Quotas: Lambda, Concurrent executions)")
     if left < UNRESERVED_DOCUMENTED:
         return Result(WARN, "concurrency", f"RESERVED_CONCURRENCY={wanted} would leave {left} of the account's {total} "
