@@ -194,7 +194,10 @@ def _layer_result(aws: Aws, settings: Settings, setting: str, arn: str) -> Resul
     except ClientError as error:
         if error_code(error) not in NOT_FOUND_ERRORS | ACCESS_DENIED_ERRORS:
             raise
-        return Result(FAIL, name, f"{arn} cannot be read in {settings.region} ({error_code(error)}): set {setting} "
+        # A layer of another account answers AccessDenied both when it does not exist and when
+        # its owner does not share it; AWS's message (kept) tells these from doctor's own policy.
+        said = error.response.get("Error", {}).get("Message", "")
+        return Result(FAIL, name, f"{arn} cannot be read in {settings.region} ({error_code(error)}: {said}): set {setting} "
                                   "to a layer version that exists there and this account may use")
     return Result(PASS, name, f"{arn} exists")
 
