@@ -266,6 +266,9 @@ def check_state_bucket(aws: Aws, settings: Settings) -> Result:
         if error_code(error) in NOT_FOUND_ERRORS:
             return Result(FAIL, "state bucket", f"STATE_BUCKET {bucket!r} does not exist: create it (versioned, "
                                                 "public access blocked) or fix STATE_BUCKET")
+        if error_code(error) == "403":  # HeadBucket has no body: a bare status for "not yours"
+            return Result(FAIL, "state bucket", f"STATE_BUCKET {bucket!r} exists but this account may not read it "
+                                                "(another account's bucket, or no s3:ListBucket): fix STATE_BUCKET")
         raise
     region = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
     if region != expected:

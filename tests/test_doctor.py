@@ -329,6 +329,12 @@ def test_state_bucket_missing_fails_naming_state_bucket(aws):
     assert result.status == doctor.FAIL and "fix STATE_BUCKET" in result.message
 
 
+def test_state_bucket_of_another_account_fails_naming_state_bucket(aws):
+    stubbed(aws, "s3").add_client_error("head_bucket", service_error_code="403", http_status_code=403)
+    result = doctor.check_state_bucket(aws, settings(STATE_BUCKET="someone-elses"))
+    assert result.status == doctor.FAIL and "may not read it" in result.message and "fix STATE_BUCKET" in result.message
+
+
 def test_state_bucket_in_another_region_fails_naming_state_region(aws):
     make_bucket(aws, "tf-state-eu", region="eu-west-1")
     result = doctor.check_state_bucket(aws, settings(STATE_BUCKET="tf-state-eu"))
