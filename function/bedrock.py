@@ -18,6 +18,7 @@ from botocore.exceptions import (
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    HTTPClientError,
     ReadTimeoutError,
 )
 from urllib3.exceptions import ProtocolError as StreamCutError
@@ -50,6 +51,9 @@ TRANSPORT_ERRORS = (
     (ConnectTimeoutError, "bedrock_unreachable"),
     (EndpointConnectionError, "bedrock_unreachable"),
     (StreamCutError, "bedrock_error"),
+    # Any other failure of the HTTP exchange itself (a pooled connection Bedrock closed,
+    # a reset) after botocore's retries: Bedrock could not be reached, not a bug of ours.
+    (HTTPClientError, "bedrock_unreachable"),
 )
 # A ValidationException whose message says the caller's input is at fault is a 400 (too long
 # for the context window, a parameter the model refuses); any other one is our bug: 502.

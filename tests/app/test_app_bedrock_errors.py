@@ -13,7 +13,7 @@ import socket
 
 import botocore.session
 import pytest
-from botocore.exceptions import ConnectTimeoutError
+from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError
 from support import JSON, Script, reply, sse_events
 from starlette.testclient import TestClient
 
@@ -221,6 +221,16 @@ def test_nothing_listening_at_the_endpoint_is_a_503_after_every_attempt(stream):
 @MODES
 def test_a_connect_timeout_is_retried_within_budget_then_a_503(client, stand_in, stream):
     sends = count_sends(client, ConnectTimeoutError(endpoint_url="https://bedrock-runtime.us-east-1.amazonaws.com"))
+    answer = reply(client.post("/invoke", json={**PROMPT, "stream": stream}, headers=JSON))
+    assert (answer.status, answer.code) == (503, "bedrock_unreachable")
+    assert len(sends) == 2
+    assert stand_in.calls == []
+
+
+@MODES
+def test_a_connection_closed_under_the_request_is_retried_within_budget_then_a_503(client, stand_in, stream):
+    # e.g. a pooled keep-alive connection Bedrock closed just as the request went out
+    sends = count_sends(client, ConnectionClosedError(endpoint_url="https://bedrock-runtime.us-east-1.amazonaws.com"))
     answer = reply(client.post("/invoke", json={**PROMPT, "stream": stream}, headers=JSON))
     assert (answer.status, answer.code) == (503, "bedrock_unreachable")
     assert len(sends) == 2
