@@ -101,8 +101,9 @@ def _json_header(headers: Mapping[str, str], name: str) -> dict[str, Any]:
 
 
 async def ready(request: Request) -> Response:
-    """The adapter's readiness check (and a container's health check): no Bedrock call."""
-    return _json(200, {"status": "ready"})
+    """The adapter's readiness check (and a container's health check): no Bedrock call. It
+    carries the CORS headers too, as every answer of the app does."""
+    return _json(200, {"status": "ready"}, replies.cors_headers(request.app.state.settings.cors_allow_origin))
 
 
 async def invoke(request: Request) -> Response:

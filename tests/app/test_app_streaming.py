@@ -253,6 +253,11 @@ def test_a_client_disconnect_closes_the_bedrock_stream(stand_in, settings):
     assert call.events_sent < call.events_planned / 2
 
 
+def test_the_readiness_check_carries_the_cors_headers_like_every_answer(client_with, stand_in):
+    response = client_with(Settings(cors_allow_origin="*")).get("/")
+    assert response.status_code == 200 and response.headers["access-control-allow-origin"] == "*"
+
+
 def test_the_readiness_check_answers_without_calling_bedrock(client, stand_in):
     answer = reply(client.get("/"))
     assert (answer.status, answer.body) == (200, {"status": "ready"})
