@@ -25,8 +25,7 @@ from constructs_lib.aws import (
     LambdaLayerVersion,
 )
 from constructs_lib.lambda_zips import ENTRY_SCRIPT, Archive, build_function_zip, built_layer
-# The public layers' ARNs live apart, free of cdktf, for `make doctor`; re-exported here.
-from constructs_lib.layer_arns import ARCHITECTURE, RUNTIME, powertools_layer_arn, web_adapter_layer_arn  # noqa: F401
+from constructs_lib.layer_arns import ARCHITECTURE, RUNTIME
 
 HANDLER = ENTRY_SCRIPT
 

@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# The function declares its budget arithmetic and the idle limit; the stack checks settings with
+# the same code (infrastructure imports runtime, never the other way).
+from function.config import STREAM_IDLE_TIMEOUT_SECONDS, worst_case_seconds
 from function.models import EFFORT_LEVELS, facts_for
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -29,7 +32,6 @@ LOG_RETENTION_DAYS = (
 # been idle for 5 minutes (regional endpoint): API Gateway developer guide, "Stream the
 # integration response for your proxy integrations".
 STREAM_MAX_SECONDS = 900
-STREAM_IDLE_TIMEOUT_SECONDS = 300
 # A deliberately slow writing speed to size the Lambda timeout by (the planning figure of
 # issue 9): models usually write faster, so an answer that fits at this rate fits.
 SLOW_OUTPUT_TOKENS_PER_SECOND = 30
@@ -334,14 +336,11 @@ class Settings:
 
     @property
     def bedrock_worst_case_seconds(self) -> float:
-        """Longest time the Bedrock call can take: every attempt times out, with maximal back-off.
-
-        botocore's standard retry mode sleeps at most ``min(2 ** (attempt - 1), 20)`` seconds
-        before retry number ``attempt`` (random jitter in [0, 1) times that base).
-        """
-        backoff = sum(min(2 ** retry, 20) for retry in range(self.bedrock_max_attempts - 1))
-        per_attempt = self.bedrock_connect_timeout_seconds + self.bedrock_read_timeout_seconds
-        return self.bedrock_max_attempts * per_attempt + backoff
+        """Longest wait for Bedrock's first event: every attempt times out, with maximal back-off
+        (function/config.py's ``worst_case_seconds``, which the function uses to clamp it)."""
+        return worst_case_seconds(
+            self.bedrock_connect_timeout_seconds, self.bedrock_read_timeout_seconds, self.bedrock_max_attempts,
+        )
 
     @property
     def bedrock_budget_limit_seconds(self) -> int:

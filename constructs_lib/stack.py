@@ -30,8 +30,9 @@ from constructs_lib.layer_arns import public_layer_arns
 from constructs_lib.model_facts import model_warnings, token_prices
 from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring
 from constructs_lib.request_schema import request_schema
-from constructs_lib.settings import SLOW_OUTPUT_TOKENS_PER_SECOND, STREAM_IDLE_TIMEOUT_SECONDS, Settings
+from constructs_lib.settings import SLOW_OUTPUT_TOKENS_PER_SECOND, Settings
 from constructs_lib.state import configure_state_backend
+from function.config import STREAM_IDLE_TIMEOUT_SECONDS
 from function.models import facts_for, resolve_effort
 
 

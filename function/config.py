@@ -29,7 +29,7 @@ MAX_BACKOFF_SECONDS = 20  # botocore standard retry mode caps each back-off here
 def worst_case_seconds(connect: float, read: float, attempts: int) -> float:
     """Longest a Bedrock call can take: every attempt times out, every back-off is maximal.
 
-    Same arithmetic as the stack's ``Settings.bedrock_worst_case_seconds``: botocore's
+    The stack's ``Settings.bedrock_worst_case_seconds`` calls this too: botocore's
     standard mode sleeps at most ``min(2 ** k, 20)`` s before retry ``k + 1``.
     """
     backoff = sum(min(2**k, MAX_BACKOFF_SECONDS) for k in range(attempts - 1))

@@ -16,6 +16,7 @@ from typing import Any, Literal, TypedDict
 
 from config import Settings
 from errors import ApiError
+from models import EFFORT_LEVELS  # which of them a model accepts is its row's business
 
 
 class Message(TypedDict):
@@ -40,9 +41,7 @@ class InferenceRequest:
 
 FIELDS = ("prompt", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences", "stream",
           "include_reasoning", "effort")
-# Bedrock's documented effort levels (botocore's bedrock-runtime model, OutputConfig.effort);
-# which of them a model accepts is its row's business (models.py).
-EFFORT_LEVELS = ("low", "medium", "high", "xhigh", "max")
+
 MAX_STOP_SEQUENCES = 4
 MAX_INTEGER_DIGITS = 20  # far beyond any range here; stops 10**4000-digit numbers early
 

@@ -11,11 +11,8 @@ from cdktf import Testing
 
 from constructs_lib import lambda_function
 from constructs_lib.aws import CloudwatchLogGroup, LambdaFunction, LambdaLayerVersion
-from constructs_lib.lambda_function import (
-    BedrockFunction,
-    powertools_layer_arn,
-    web_adapter_layer_arn,
-)
+from constructs_lib.lambda_function import BedrockFunction
+from constructs_lib.layer_arns import powertools_layer_arn, web_adapter_layer_arn
 from constructs_lib.lambda_zips import (
     Archive,
     LayerNotBuiltError,
