@@ -19,14 +19,13 @@ Target: app median <= 1.3 x baseline median (issue 9). Exits 1 if missed.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from support import BASE_ENV, RunSh, free_port, stage_function, verdict
+from support import BASE_ENV, RunSh, free_port, median_ms, stage_function, verdict
 
 MAX_RATIO = 1.3
 BASELINE = "import boto3; boto3.client('bedrock-runtime')"
@@ -60,13 +59,10 @@ def main() -> int:
         for _ in range(args.runs):
             baseline.append(baseline_s())
             app.append(app_s(task_root, poll_s))
-    base_ms, app_ms = statistics.median(baseline) * 1000, statistics.median(app) * 1000
-    ratio = app_ms / base_ms
     print(f"ready to serve, median of {args.runs} fresh processes each (Python {sys.version.split()[0]})")
-    print(f"  baseline  import boto3 + bedrock-runtime client     {base_ms:7.1f} ms  "
-          f"(runs: {' '.join(f'{s * 1000:.0f}' for s in baseline)})")
-    print(f"  app       run.sh start -> first answer on GET /     {app_ms:7.1f} ms  "
-          f"(runs: {' '.join(f'{s * 1000:.0f}' for s in app)})")
+    base_ms = median_ms("baseline  import boto3 + bedrock-runtime client   ", baseline)
+    app_ms = median_ms("app       run.sh start -> first answer on GET /   ", app)
+    ratio = app_ms / base_ms
     ok = verdict(ratio <= MAX_RATIO, f"ready to serve: {ratio:.2f} x baseline (target <= {MAX_RATIO} x)")
     return 0 if ok else 1
 

@@ -17,13 +17,12 @@ Target: app median <= 1.5 x raw median (issue 9). Exits 1 if missed.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from typing import Any
 
 import httpx
-from support import App, StandIn, completeness, converse_arguments, read_answer, verdict
+from support import App, StandIn, completeness, converse_arguments, median_ms, read_answer, verdict
 
 MAX_RATIO = 1.5
 PROMPT = "Count."
@@ -63,13 +62,10 @@ def main() -> int:
         for _ in range(args.runs):  # interleaved, so drift hits both alike
             raw.append(raw_s(raw_client, args.deltas))
             through_app.append(app_s(http, app.url, args.deltas, problems))
-    raw_ms, app_ms = statistics.median(raw) * 1000, statistics.median(through_app) * 1000
-    ratio = app_ms / raw_ms
     print(f"relay of {args.deltas} deltas sent without pause, median of {args.runs} answers each")
-    print(f"  raw  converse_stream, every event            {raw_ms:7.1f} ms  "
-          f"(runs: {' '.join(f'{s * 1000:.0f}' for s in raw)})")
-    print(f"  app  POST /invoke stream, every SSE event    {app_ms:7.1f} ms  "
-          f"(runs: {' '.join(f'{s * 1000:.0f}' for s in through_app)})")
+    raw_ms = median_ms("raw  converse_stream, every event          ", raw)
+    app_ms = median_ms("app  POST /invoke stream, every SSE event  ", through_app)
+    ratio = app_ms / raw_ms
     complete = completeness(problems, args.runs + 1)
     unsure = "" if complete else ", but over answers cut short: not a measure of the relay"
     fast = verdict(complete and ratio <= MAX_RATIO, f"relay: app {ratio:.2f} x raw (target <= {MAX_RATIO} x){unsure}")

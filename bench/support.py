@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -196,6 +197,13 @@ def completeness(problems: list[str], answers: int) -> bool:
     """The verdict on the answers themselves: a fast answer that lost its end is no answer."""
     detail = f"; first: {problems[0]}" if problems else ""
     return verdict(not problems, f"answers complete: {answers - len(problems)} of {answers} through the app{detail}")
+
+
+def median_ms(label: str, runs_s: list[float]) -> float:
+    """Print ``label``, the median of ``runs_s`` and every run, in ms; return the median."""
+    median = statistics.median(runs_s) * 1000
+    print(f"  {label}  {median:7.1f} ms  (runs: {' '.join(f'{s * 1000:.0f}' for s in runs_s)})")
+    return median
 
 
 def verdict(ok: bool, what: str) -> bool:
