@@ -33,7 +33,7 @@ from constructs_lib.request_schema import request_schema
 from constructs_lib.settings import SLOW_OUTPUT_TOKENS_PER_SECOND, Settings
 from constructs_lib.state import configure_state_backend
 from function.config import STREAM_IDLE_TIMEOUT_SECONDS
-from function.models import facts_for, resolve_effort
+from function.models import facts_for
 
 
 # CloudWatch namespace of the handler's EMF metrics, which the alarms and dashboard read.
@@ -225,7 +225,7 @@ def handler_environment(settings: Settings) -> dict[str, str]:
         "MODEL_ID": settings.model_id,
         "MAX_TOKENS_DEFAULT": str(settings.max_tokens_default),
         "MAX_TOKENS_CAP": str(settings.max_tokens_cap),
-        "EFFORT": resolve_effort(settings.effort, settings.model_id),  # empty: send none
+        "EFFORT": settings.effort,  # as set: the function resolves it for each request's model
         "PROMPT_MAX_CHARS": str(settings.prompt_max_chars),
         "BODY_MAX_BYTES": str(settings.body_max_bytes),
         "CORS_ALLOW_ORIGIN": settings.cors_allow_origin,

@@ -37,11 +37,12 @@ from answer import Answer, Done, gather
 from bedrock import ReasoningDelta, TextDelta
 from config import STREAM_IDLE_TIMEOUT_SECONDS, Settings, load_settings
 from errors import ApiError
+from models import EFFORT_LEVELS
 from observability import RequestRecord, logger
 from relay import Failed
 from request import parse_request
 
-SETTINGS = load_settings(os.environ)
+SETTINGS = load_settings(os.environ, EFFORT_LEVELS)
 BEDROCK = bedrock.make_client(SETTINGS.budget)
 # The answer must end this long before the deadline, to send its last event and flush metrics.
 DEADLINE_MARGIN_SECONDS = 2.0
@@ -117,22 +118,23 @@ async def invoke(request: Request) -> Response:
         if isinstance(parsed, ApiError):
             return _refuse(parsed, record, invocation, settings)
         record.received(parsed)
-        refused = capabilities.refusal(parsed, settings.model_id)
+        model = parsed.model or settings.model_id
+        refused = capabilities.refusal(parsed, model)
         if refused is not None:
             return _refuse(refused, record, invocation, settings)
         arguments = {
-            **bedrock.converse_arguments(parsed, settings.model_id),
-            **capabilities.model_arguments(parsed, settings.model_id, settings.effort),
+            **bedrock.converse_arguments(parsed, model, settings.guardrail),
+            **capabilities.model_arguments(parsed, model, settings.effort),
         }
         deadline = invocation.deadline
         if not parsed.stream:  # nothing is sent until the answer is complete: mind the idle timeout
             deadline = min(deadline, invocation.started + STREAM_IDLE_TIMEOUT_SECONDS - DEADLINE_MARGIN_SECONDS)
-        opened = await Answer.open(request.app.state.bedrock, arguments, settings.model_id, deadline)
+        opened = await Answer.open(request.app.state.bedrock, arguments, model, deadline)
         if isinstance(opened, ApiError):
             return _refuse(opened, record, invocation, settings)
         if parsed.stream:
             headers = {**replies.SSE_HEADERS, **replies.cors_headers(settings.cors_allow_origin)}
-            events = _events(opened, record, invocation, settings, parsed.include_reasoning)
+            events = _events(opened, record, invocation, settings, model, parsed.include_reasoning)
             return StreamingResponse(events, headers=headers)
         text, reasoning, final = await gather(opened)
     except Exception:  # noqa: BLE001 - the trace goes to the logs, never to the caller
@@ -141,13 +143,13 @@ async def invoke(request: Request) -> Response:
     if isinstance(final, Failed):
         return _refuse(final.error, record, invocation, settings)
     record.answered(text, final, opened.bedrock_ms, opened.first_text_ms)
-    body = replies.answer_body(text, settings.model_id, final, invocation.request_id)
+    body = replies.answer_body(text, model, final, invocation.request_id)
     if parsed.include_reasoning:
         body["reasoning"] = reasoning
     return _json(200, body, replies.cors_headers(settings.cors_allow_origin))
 
 
-async def _events(answer: Answer, record: RequestRecord, invocation: Invocation, settings: Settings,
+async def _events(answer: Answer, record: RequestRecord, invocation: Invocation, settings: Settings, model: str,
                   include_reasoning: bool) -> AsyncIterator[bytes]:
     """The SSE body: deltas as they come, then ``done`` or ``error``, never a silent cut.
     With ``include_reasoning``, the model's reasoning comes first as ``reasoning`` events."""
@@ -165,7 +167,7 @@ async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
                         chunk.append(replies.sse_delta(item.text, "reasoning"))
                 elif isinstance(item, Done):
                     record.answered("".join(text), item, answer.bedrock_ms, answer.first_text_ms)
-                    chunk.append(replies.sse_event("done", replies.done_body(settings.model_id, item, invocation.request_id)))
+                    chunk.append(replies.sse_event("done", replies.done_body(model, item, invocation.request_id)))
                 elif isinstance(item, Failed):
                     record.failed(item.error, after_first_byte=True)
                     chunk.append(replies.sse_event("error", replies.error_body(item.error, invocation.request_id)))

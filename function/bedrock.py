@@ -24,7 +24,7 @@ from botocore.exceptions import (
 from urllib3.exceptions import ProtocolError as StreamCutError
 from urllib3.exceptions import ReadTimeoutError as StreamReadTimeout
 
-from config import Budget
+from config import Budget, Guardrail
 from errors import ApiError
 from request import InferenceRequest
 
@@ -115,8 +115,9 @@ def make_client(budget: Budget, **kwargs: Any) -> Any:
     return boto3.client("bedrock-runtime", config=config, **kwargs)
 
 
-def converse_arguments(request: InferenceRequest, model_id: str) -> dict[str, Any]:
-    """The ConverseStream parameters for ``request`` (only what the caller set, plus maxTokens)."""
+def converse_arguments(request: InferenceRequest, model_id: str, guardrail: Guardrail | None = None) -> dict[str, Any]:
+    """The ConverseStream parameters for ``request`` (only what the caller set, plus maxTokens),
+    screened by ``guardrail`` when the deployment has one."""
     inference: dict[str, Any] = {"maxTokens": request.max_tokens}
     if request.temperature is not None:
         inference["temperature"] = request.temperature
@@ -131,6 +132,8 @@ def converse_arguments(request: InferenceRequest, model_id: str) -> dict[str, An
     }
     if request.system is not None:
         arguments["system"] = [{"text": request.system}]
+    if guardrail is not None:
+        arguments["guardrailConfig"] = guardrail.converse_config()
     return arguments
 
 

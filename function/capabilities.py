@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from errors import ApiError
-from models import ModelFacts, facts_for
+from models import ModelFacts, facts_for, resolve_effort
 from request import InferenceRequest
 
 PARAMETERS = ("temperature", "top_p")  # the sampling parameters this API takes
@@ -52,13 +52,18 @@ def refusal(request: InferenceRequest, model_id: str) -> ApiError | None:
     return None
 
 
-def model_arguments(request: InferenceRequest, model_id: str, default_effort: str) -> dict[str, Any]:
-    """The ConverseStream fields that depend on the model: effort, and thinking when asked."""
+def model_arguments(request: InferenceRequest, model_id: str, effort_setting: str) -> dict[str, Any]:
+    """The ConverseStream fields that depend on the model: effort, and thinking when asked.
+
+    ``effort_setting`` is EFFORT as set (``auto``, ``default`` or a level), resolved here for
+    this request's model: with several models, one may offer effort control and another not.
+    """
     row = facts(model_id)
     arguments: dict[str, Any] = {}
     effort = request.effort
+    default_effort = resolve_effort(effort_setting, model_id)
     if effort is None and default_effort and (row is None or default_effort in row.effort_levels):
-        effort = default_effort  # the EFFORT setting, as the stack resolved it for this model
+        effort = default_effort
     if effort is not None:
         arguments["outputConfig"] = {"effort": effort}
     # Effort is capped at `high` while thinking is off (botocore's bedrock-runtime model,

@@ -64,14 +64,40 @@ class Budget:
         return Budget(connect, 1, 1)
 
 
+EFFORT_WORDS = ("auto", "default")  # besides the levels of models.py
+GUARDRAIL_STREAM_MODES = ("sync", "async")  # ConverseStream's GuardrailStreamConfiguration
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    """The Bedrock guardrail applied to every call (``guardrailConfig``).
+
+    ``sync`` (the default) screens each piece of the answer before it is sent, so nothing
+    unscreened reaches the caller; ``async`` sends at once and screens alongside (Bedrock user
+    guide, "Use a guardrail with the Converse API": streaming).
+    """
+
+    identifier: str
+    version: str
+    stream_mode: str = "sync"
+
+    def converse_config(self) -> dict[str, str]:
+        return {"guardrailIdentifier": self.identifier, "guardrailVersion": self.version,
+                "streamProcessingMode": self.stream_mode}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the handler reads from its environment (all strings there), typed."""
 
-    model_id: str = "us.anthropic.claude-sonnet-5"
+    # The models this deployment may call (IAM grants exactly these); the first is the default.
+    model_ids: tuple[str, ...] = ("us.anthropic.claude-sonnet-5",)
     max_tokens_default: int = 6000
     max_tokens_cap: int = 16000
-    effort: str = "medium"  # EFFORT as the stack resolves it for the default model; empty: send none
+    # EFFORT as set: resolved per model on each request (models.resolve_effort), because a
+    # deployment with several models may serve some without effort control.
+    effort: str = "auto"
+    guardrail: Guardrail | None = None
     prompt_max_chars: int = 20000
     body_max_bytes: int = 65536
     cors_allow_origin: str = ""
@@ -79,6 +105,11 @@ class Settings:
     budget: Budget = Budget(connect=2, read=30, attempts=2)
     lambda_timeout: int = LAMBDA_TIMEOUT_SECONDS
     corrections: tuple[str, ...] = ()
+
+    @property
+    def model_id(self) -> str:
+        """The default model: the one a request that names none is answered by."""
+        return self.model_ids[0]
 
     @property
     def budget_limit(self) -> int:
@@ -89,8 +120,12 @@ class Settings:
 _DEFAULTS = Settings()
 
 
-def load_settings(environ: Mapping[str, str]) -> Settings:
-    """Settings from environment variables; bad values are replaced and noted, never raised."""
+def load_settings(environ: Mapping[str, str], effort_levels: tuple[str, ...] | None = None) -> Settings:
+    """Settings from environment variables; bad values are replaced and noted, never raised.
+
+    ``effort_levels`` are the levels EFFORT may name besides auto and default: app.py passes
+    models.EFFORT_LEVELS (this module imports no sibling: the stack imports it as
+    ``function.config``); None accepts any."""
     notes: list[str] = []
 
     def number(name: str, default: int, low: int, high: int) -> int:
@@ -117,11 +152,17 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         read=number("BEDROCK_READ_TIMEOUT_SECONDS", _DEFAULTS.budget.read, 1, 900),
         attempts=number("BEDROCK_MAX_ATTEMPTS", _DEFAULTS.budget.attempts, 1, 10),
     )
+    effort = environ.get("EFFORT", _DEFAULTS.effort).strip().lower() or "default"  # empty: as before, none
+    if effort_levels is not None and effort not in (*EFFORT_WORDS, *effort_levels):
+        choices = ", ".join((*EFFORT_WORDS, *effort_levels))
+        notes.append(f"EFFORT={effort[:40]!r} is not one of {choices}; using {_DEFAULTS.effort}")
+        effort = _DEFAULTS.effort
     settings = Settings(
-        model_id=environ.get("MODEL_ID", "").strip() or _DEFAULTS.model_id,
+        model_ids=model_ids(environ.get("MODEL_ID", "")) or _DEFAULTS.model_ids,
         max_tokens_default=default_tokens,
         max_tokens_cap=cap,
-        effort=environ.get("EFFORT", _DEFAULTS.effort).strip().lower(),
+        effort=effort,
+        guardrail=_guardrail(environ, notes),
         prompt_max_chars=number("PROMPT_MAX_CHARS", _DEFAULTS.prompt_max_chars, 1, 10_000_000),
         body_max_bytes=number("BODY_MAX_BYTES", _DEFAULTS.body_max_bytes, 1, 10_000_000),
         cors_allow_origin=environ.get("CORS_ALLOW_ORIGIN", "").strip(),
@@ -138,3 +179,27 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             f" {fitted.attempts} x ({fitted.connect} s + {fitted.read} s) = {fitted.worst_case:g} s"
         )
     return dataclasses.replace(settings, budget=fitted, corrections=tuple(notes))
+
+
+def model_ids(value: str) -> tuple[str, ...]:
+    """MODEL_ID as a list: one id, or several separated by commas (blanks and repeats dropped)."""
+    ids = (part.strip() for part in value.split(","))
+    return tuple(dict.fromkeys(part for part in ids if part))
+
+
+def _guardrail(environ: Mapping[str, str], notes: list[str]) -> Guardrail | None:
+    """The guardrail, when GUARDRAIL_ID is set. A bad stream mode falls back to ``sync``, the
+    mode that lets nothing unscreened through; a missing version is refused at synth, and
+    here means the working draft rather than no guardrail at all."""
+    identifier = environ.get("GUARDRAIL_ID", "").strip()
+    if not identifier:
+        return None
+    version = environ.get("GUARDRAIL_VERSION", "").strip()
+    if not version:
+        notes.append("GUARDRAIL_VERSION is not set; using DRAFT")
+        version = "DRAFT"
+    mode = environ.get("GUARDRAIL_STREAM_MODE", "").strip().lower() or "sync"
+    if mode not in GUARDRAIL_STREAM_MODES:
+        notes.append(f"GUARDRAIL_STREAM_MODE={mode[:40]!r} is not sync or async; using sync")
+        mode = "sync"
+    return Guardrail(identifier, version, mode)

@@ -34,6 +34,7 @@ ERRORS: dict[str, ErrorSpec] = {
     "missing_field": ErrorSpec(400, "'prompt' (or 'messages') is required"),
     "invalid_field": ErrorSpec(400, "a field has a value this API does not accept"),
     "text_too_long": ErrorSpec(413, "a text field is too long"),
+    "model_not_found": ErrorSpec(404, "this deployment does not serve that model"),
     "unsupported_parameter": ErrorSpec(400, "the configured model does not accept this parameter"),
     # --- Bedrock's answer ---
     "input_rejected": ErrorSpec(400, "the model rejected the input", "info"),

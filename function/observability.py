@@ -43,6 +43,7 @@ class RequestRecord:
 
     def received(self, request: InferenceRequest) -> None:
         self.request = request
+        self.log["model"] = request.model or self.settings.model_id
         self.log["stream"] = request.stream
         self.log["prompt_chars"] = sum(len(m["content"]) for m in request.messages)
         if self.settings.log_content:

@@ -37,10 +37,11 @@ class InferenceRequest:
     stream: bool = False  # answer as server-sent events, written as the model writes
     include_reasoning: bool = False  # also return the model's reasoning (never inside the answer)
     effort: str | None = None  # how hard the model may think; None: the EFFORT setting
+    model: str | None = None  # one of the deployment's MODEL_ID list; None: its first
 
 
 FIELDS = ("prompt", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences", "stream",
-          "include_reasoning", "effort")
+          "include_reasoning", "effort", "model")
 
 MAX_STOP_SEQUENCES = 4
 MAX_INTEGER_DIGITS = 20  # far beyond any range here; stops 10**4000-digit numbers early
@@ -169,6 +170,7 @@ def _to_request(data: Any, settings: Settings) -> InferenceRequest:
         stream=_boolean(given, "stream"),
         include_reasoning=_boolean(given, "include_reasoning"),
         effort=_effort(given["effort"]) if "effort" in given else None,
+        model=_model(given["model"], settings.model_ids) if "model" in given else None,
     )
 
 
@@ -227,6 +229,15 @@ def _boolean(given: dict[str, Any], field: str) -> bool:
 def _effort(value: Any) -> str:
     if value not in EFFORT_LEVELS:
         raise _Refused("invalid_field", f"'effort' must be one of {', '.join(EFFORT_LEVELS)}")
+    return value
+
+
+def _model(value: Any, served: tuple[str, ...]) -> str:
+    """A model this deployment serves (404 otherwise: as OpenAI answers an unknown model)."""
+    if not isinstance(value, str):
+        raise _Refused("invalid_field", f"'model' must be a string, not {_json_type(value)}")
+    if value not in served:
+        raise _Refused("model_not_found", f"the model {_name(value)} is not served here; use one of: {', '.join(served)}")
     return value
 
 

@@ -163,7 +163,7 @@ def test_a_validation_error_not_caused_by_the_input_is_a_502(client, stand_in, m
 @MODES
 @pytest.mark.parametrize("code", ["AccessDeniedException", "ResourceNotFoundException"])
 def test_a_model_the_function_cannot_use_is_a_500_naming_model_id_and_the_setting(client_with, stand_in, logs, code, stream):
-    client = client_with(Settings(model_id="eu.anthropic.claude-test-model"))
+    client = client_with(Settings(model_ids=("eu.anthropic.claude-test-model",)))
     internal = "User: arn:aws:sts::123456789012:assumed-role/bedrock-api-dev-lambda/x is not authorized"
     stand_in.script(refusal(code, internal))
     answer = reply(client.post("/invoke", json={**PROMPT, "stream": stream}, headers=JSON))

@@ -163,7 +163,7 @@ def test_environment_strings_become_typed_settings():
         "LOG_CONTENT": "true", **budget_env(3, 20, 3, lambda_timeout=300),
     })
     assert settings == Settings(
-        model_id="eu.anthropic.claude-haiku-5", max_tokens_default=100, max_tokens_cap=200, prompt_max_chars=500,
+        model_ids=("eu.anthropic.claude-haiku-5",), max_tokens_default=100, max_tokens_cap=200, prompt_max_chars=500,
         body_max_bytes=4096, cors_allow_origin="https://app.example.com", log_content=True,
         budget=Budget(connect=3, read=20, attempts=3), lambda_timeout=300,
     )

@@ -71,7 +71,7 @@ def test_asked_for_reasoning_a_stream_sends_it_first_as_reasoning_events(client,
 
 def test_a_model_that_thinks_only_when_asked_is_asked_for_adaptive_thinking(client_with, stand_in):
     assert facts_for(OPTIONAL_THINKING).thinking == "optional"
-    client = client_with(Settings(model_id=OPTIONAL_THINKING))
+    client = client_with(Settings(model_ids=(OPTIONAL_THINKING,)))
     client.post("/invoke", json={"prompt": "hi", "include_reasoning": True}, headers=JSON)
     client.post("/invoke", json={"prompt": "hi"}, headers=JSON)
     asked, not_asked = stand_in.calls
@@ -82,9 +82,10 @@ def test_a_model_that_thinks_only_when_asked_is_asked_for_adaptive_thinking(clie
 # --- effort ----------------------------------------------------------------------------------
 
 def test_the_effort_setting_reaches_converse_stream_as_output_config(client, stand_in):
-    assert Settings().effort in facts_for(DEFAULT_MODEL).effort_levels
+    effort = resolve_effort(Settings().effort, DEFAULT_MODEL)
+    assert effort in facts_for(DEFAULT_MODEL).effort_levels
     client.post("/invoke", json={"prompt": "hi"}, headers=JSON)
-    assert stand_in.calls[0].body["outputConfig"] == {"effort": Settings().effort}
+    assert stand_in.calls[0].body["outputConfig"] == {"effort": effort}
 
 
 def test_a_request_overrides_the_effort(client, stand_in):
@@ -102,7 +103,7 @@ def test_the_effort_field_is_the_one_botocores_service_model_documents():
 
 
 def test_no_effort_is_sent_to_a_model_outside_the_table_unless_the_request_names_one(client_with, stand_in):
-    client = client_with(Settings(model_id=PASS_THROUGH, effort=resolve_effort("auto", PASS_THROUGH)))
+    client = client_with(Settings(model_ids=(PASS_THROUGH,), effort=resolve_effort("auto", PASS_THROUGH)))
     client.post("/invoke", json={"prompt": "hi"}, headers=JSON)
     client.post("/invoke", json={"prompt": "hi", "effort": "low"}, headers=JSON)
     unnamed, named = stand_in.calls
@@ -112,14 +113,14 @@ def test_no_effort_is_sent_to_a_model_outside_the_table_unless_the_request_names
 
 def test_an_effort_setting_for_a_model_outside_the_table_is_sent_as_set(client_with, stand_in):
     # EFFORT=high named explicitly (synth warns that the table cannot check it): the operator's call
-    client_with(Settings(model_id=PASS_THROUGH, effort="high")).post("/invoke", json={"prompt": "hi"}, headers=JSON)
+    client_with(Settings(model_ids=(PASS_THROUGH,), effort="high")).post("/invoke", json={"prompt": "hi"}, headers=JSON)
     assert stand_in.calls[0].body["outputConfig"] == {"effort": "high"}
 
 
 def test_xhigh_effort_turns_thinking_on_where_it_is_optional(client_with, stand_in):
     # effort is capped at `high` while thinking is off (botocore's bedrock-runtime model, OutputConfig)
     assert facts_for(OPTIONAL_THINKING).thinking == "optional" and "max" in facts_for(OPTIONAL_THINKING).effort_levels
-    client = client_with(Settings(model_id=OPTIONAL_THINKING))
+    client = client_with(Settings(model_ids=(OPTIONAL_THINKING,)))
     client.post("/invoke", json={"prompt": "hi", "effort": "max"}, headers=JSON)
     client.post("/invoke", json={"prompt": "hi", "effort": "high"}, headers=JSON)
     highest, high = stand_in.calls
@@ -158,7 +159,7 @@ def test_the_default_model_refuses_both_sampling_parameters():
 
 def test_temperature_and_top_p_together_are_refused_where_the_model_takes_only_one(client_with, stand_in):
     assert {"temperature", "top_p"} <= facts_for(TEMPERATURE_OR_TOP_P).exclusive_parameters
-    client = client_with(Settings(model_id=TEMPERATURE_OR_TOP_P))
+    client = client_with(Settings(model_ids=(TEMPERATURE_OR_TOP_P,)))
     answer = reply(client.post("/invoke", json={"prompt": "hi", "temperature": 0.2, "top_p": 0.9}, headers=JSON))
     assert (answer.status, answer.code) == (400, "unsupported_parameter")
     assert "not both" in answer.message and "keep one" in answer.message
@@ -169,7 +170,7 @@ def test_temperature_and_top_p_together_are_refused_where_the_model_takes_only_o
 
 def test_effort_is_refused_for_a_model_without_effort_control(client_with, stand_in):
     assert facts_for(TEMPERATURE_OR_TOP_P).effort_levels == ()
-    client = client_with(Settings(model_id=TEMPERATURE_OR_TOP_P))
+    client = client_with(Settings(model_ids=(TEMPERATURE_OR_TOP_P,)))
     answer = reply(client.post("/invoke", json={"prompt": "hi", "effort": "low"}, headers=JSON))
     assert (answer.status, answer.code) == (400, "unsupported_parameter")
     assert "no effort control" in answer.message
@@ -179,7 +180,7 @@ def test_effort_is_refused_for_a_model_without_effort_control(client_with, stand
 
 def test_reasoning_is_refused_for_a_model_that_does_not_think(client_with, stand_in):
     assert facts_for(TEMPERATURE_OR_TOP_P).thinking == "none"
-    client = client_with(Settings(model_id=TEMPERATURE_OR_TOP_P))
+    client = client_with(Settings(model_ids=(TEMPERATURE_OR_TOP_P,)))
     answer = reply(client.post("/invoke", json={"prompt": "hi", "include_reasoning": True}, headers=JSON))
     assert (answer.status, answer.code) == (400, "unsupported_parameter")
     assert "does not think" in answer.message and stand_in.calls == []
@@ -188,7 +189,7 @@ def test_reasoning_is_refused_for_a_model_that_does_not_think(client_with, stand
 def test_a_model_outside_the_table_passes_through_and_bedrocks_refusal_is_still_a_400(client_with, stand_in):
     # GIVEN a model the table does not know, which Bedrock answers like Claude Sonnet 5 does
     stand_in.script(Script(fail_before=(400, "ValidationException", "temperature is not supported for this model")))
-    client = client_with(Settings(model_id=PASS_THROUGH))
+    client = client_with(Settings(model_ids=(PASS_THROUGH,)))
     answer = reply(client.post("/invoke", json={"prompt": "hi", "temperature": 0.5}, headers=JSON))
     # THEN the request reached Bedrock, and its refusal is the caller's 400
     assert len(stand_in.calls) == 1

@@ -104,7 +104,9 @@ BAD_INPUTS = [
     Bad("prompt over the character limit", 413, "text_too_long", "'prompt' is 20001 characters; the limit is 20000",
         body={"prompt": "x" * 20_001}),
     # --- unknown fields ---
-    Bad("unknown field", 400, "unknown_field", "'model'", body=with_prompt(model="other")),
+    Bad("unknown field", 400, "unknown_field", "'modelId'", body=with_prompt(modelId="other")),
+    Bad("a model not served here", 404, "model_not_found", "'other'", body=with_prompt(model="other")),
+    Bad("model not a string", 400, "invalid_field", "'model'", body=with_prompt(model=["x"])),
     Bad("unknown field, camelCase of a known one", 400, "unknown_field", "'maxTokens'", body=with_prompt(maxTokens=10)),
     # --- integers, numbers, lists ---
     Bad("max_tokens a boolean", 400, "invalid_field", "'max_tokens'", body=with_prompt(max_tokens=True)),
@@ -267,7 +269,7 @@ def test_a_prompt_becomes_one_user_turn_with_the_default_max_tokens(client, stan
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 def test_a_conversation_with_every_optional_parameter_maps_to_converse_stream(client_with, stand_in, stream):
     # the default model refuses temperature and top_p; EFFORT=auto resolves to none for this one
-    client = client_with(Settings(model_id=PASS_THROUGH, effort=""))
+    client = client_with(Settings(model_ids=(PASS_THROUGH,), effort=""))
     body = {
         "system": "You are a terse assistant.",
         "messages": [{"role": "user", "content": "Name a prime number."}, {"role": "assistant", "content": "7"},
@@ -331,7 +333,7 @@ def test_null_optional_fields_mean_not_given(client, stand_in):
     ("stop_sequences", []), ("stop_sequences", ["a", "b", "c", "d"]),
 ])
 def test_parameter_bounds_are_inclusive(client_with, stand_in, name, value):
-    client = client_with(Settings(model_id=PASS_THROUGH))  # a model outside the table: no parameter refused
+    client = client_with(Settings(model_ids=(PASS_THROUGH,)))  # a model outside the table: no parameter refused
     assert client.post("/invoke", json={"prompt": "hi", name: value}, headers=JSON).status_code == 200
     assert len(stand_in.calls) == 1
 

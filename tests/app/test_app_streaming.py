@@ -60,7 +60,7 @@ def test_reasoning_is_never_part_of_the_answer_text(client, stand_in, body):
 
 
 def test_the_request_reaches_bedrock_as_converse_stream_with_the_callers_parameters(client_with, stand_in):
-    client = client_with(Settings(model_id="local.stand-in-not-bedrock"))  # outside the table: nothing refused
+    client = client_with(Settings(model_ids=("local.stand-in-not-bedrock",)))  # outside the table: nothing refused
     body = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
                          {"role": "user", "content": "More?"}],
             "system": "Be brief.", "max_tokens": 77, "temperature": 0.2, "top_p": 0.9, "stop_sequences": ["END"],
