@@ -49,24 +49,33 @@ def without_email() -> str:
     return synth_monitoring("")
 
 
+# Each alarm's whole wiring: what it watches, the comparison (">=" where a single event is an
+# incident, ">" for rates and budgets), and how many periods must breach before it fires.
+ONCE = {"period": 300, "evaluation_periods": 1}
+TWO_OF_THREE = {"period": 300, "evaluation_periods": 3, "datapoints_to_alarm": 2}
+
+
 @pytest.mark.parametrize("alarm", [
     # the API's 5XX rate: 5XXError averages to the fraction of requests that failed
     {"namespace": "AWS/ApiGateway", "metric_name": "5XXError", "dimensions": API,
-     "statistic": "Average", "threshold": 0.07, "comparison_operator": "GreaterThanThreshold"},
+     "statistic": "Average", "threshold": 0.07, "comparison_operator": "GreaterThanThreshold", **TWO_OF_THREE},
     # p99 integration latency approaching the Lambda timeout, where answers are cut short
     {"namespace": "AWS/ApiGateway", "metric_name": "IntegrationLatency", "dimensions": API,
-     "extended_statistic": "p99", "threshold": 24000},
+     "extended_statistic": "p99", "threshold": 24000, "comparison_operator": "GreaterThanThreshold", **TWO_OF_THREE},
+    # a crash: reaching the threshold (one crash, with a threshold of 1) is an incident
     {"namespace": "AWS/Lambda", "metric_name": "Errors", "dimensions": FUNCTION,
-     "statistic": "Sum", "threshold": 2, "period": 300},
+     "statistic": "Sum", "threshold": 2, "comparison_operator": "GreaterThanOrEqualToThreshold", **ONCE},
     # throttles: the function's reserved concurrency is reached
     {"namespace": "AWS/Lambda", "metric_name": "Throttles", "dimensions": FUNCTION,
-     "statistic": "Sum", "threshold": 3},
+     "statistic": "Sum", "threshold": 3, "comparison_operator": "GreaterThanOrEqualToThreshold", **ONCE},
     # Bedrock throttling, from the handler's EMF metric Errors{service, ErrorCode}
     {"namespace": "BedrockInferenceApi", "metric_name": "Errors",
-     "dimensions": {**SERVICE, "ErrorCode": "throttled"}, "statistic": "Sum", "threshold": 4},
-    # the day's output tokens against the budget
+     "dimensions": {**SERVICE, "ErrorCode": "throttled"}, "statistic": "Sum", "threshold": 4,
+     "comparison_operator": "GreaterThanOrEqualToThreshold", **ONCE},
+    # the day's output tokens against the budget: spending exactly the budget is not over it
     {"namespace": "BedrockInferenceApi", "metric_name": "OutputTokens", "dimensions": SERVICE,
-     "statistic": "Sum", "period": 86400, "evaluation_periods": 1, "threshold": 500_000},
+     "statistic": "Sum", "period": 86400, "evaluation_periods": 1, "threshold": 500_000,
+     "comparison_operator": "GreaterThanThreshold"},
 ], ids=["api-5xx-rate", "latency-p99", "lambda-errors", "lambda-throttles", "bedrock-throttles", "daily-output-tokens"])
 def test_each_alarm_watches_its_metric_with_its_threshold(without_email, alarm):
     assert Testing.to_have_resource_with_properties(without_email, CloudwatchMetricAlarm.TF_RESOURCE_TYPE, alarm)
@@ -78,7 +87,8 @@ def test_every_alarm_says_what_to_do_in_one_line(without_email):
     for alarm in alarms:
         description = alarm["alarm_description"]
         assert "\n" not in description and len(description) <= 1024
-        assert ":" in description  # "what happened: what to do"
+        what_happened, _, what_to_do = description.partition(": ")  # "what happened: what to do"
+        assert what_happened and len(what_to_do.split()) >= 3, description
         assert alarm["alarm_name"].startswith("bedrock-api-dev-")
         assert alarm["treat_missing_data"] == "notBreaching"  # no traffic is not an incident
 

@@ -157,6 +157,18 @@ def test_waf_guards_the_stage_with_a_per_ip_rate_rule_and_known_bad_inputs_unles
     assert resources_of(synth(WAF_ENABLED="false"), Wafv2WebAclAssociation.TF_RESOURCE_TYPE) == []
 
 
+def test_waf_blocks_anonymizers_but_only_counts_callers_on_hosting_providers():
+    # Tor exits, VPNs and proxies are blocked; servers in clouds (where many legitimate callers
+    # of an API run) are only counted, so the rule group's HostingProviderIPList must be
+    # overridden to count, and nothing else in the group.
+    [acl] = resources_of(synth(), Wafv2WebAcl.TF_RESOURCE_TYPE)
+    [rule] = [rule for rule in acl["rule"] if rule["name"] == "aws-anonymous-ip-list"]
+    group = rule["statement"]["managed_rule_group_statement"]
+    assert (group["vendor_name"], group["name"]) == ("AWS", "AWSManagedRulesAnonymousIpList")
+    assert rule["override_action"] == {"none": {}}  # the group's own block actions stand
+    assert group["rule_action_override"] == [{"name": "HostingProviderIPList", "action_to_use": {"count": {}}}]
+
+
 def test_waf_logs_redact_the_api_key_and_authorization_headers():
     # WAF logs every request's headers; without redaction the API key is readable by anyone
     # with log access.

@@ -111,6 +111,14 @@ def test_bedrock_time_budget_must_fit_inside_the_lambda_timeout():
         load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "60"})
 
 
+def test_a_bedrock_budget_equal_to_the_lambda_timeout_is_refused_and_one_second_less_is_not():
+    # 65 s must end strictly before the timeout: at a tie, the platform's cut would race our 504
+    small = {"MAX_TOKENS_CAP": "100", "MAX_TOKENS_DEFAULT": "100"}  # so no other timeout check applies
+    with pytest.raises(SettingsError, match=r"take up to 65 s, which must stay below LAMBDA_TIMEOUT_SECONDS \(65\)"):
+        load_settings({}, {**small, "LAMBDA_TIMEOUT_SECONDS": "65"})
+    assert load_settings({}, {**small, "LAMBDA_TIMEOUT_SECONDS": "66"}).lambda_timeout_seconds == 66
+
+
 def test_bedrock_time_budget_must_end_before_api_gateway_drops_a_silent_stream():
     # Nothing reaches the caller before the model's first event; API Gateway ends a stream idle for 300 s.
     assert load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "900", "BEDROCK_READ_TIMEOUT_SECONDS": "140"}).bedrock_worst_case_seconds == 285

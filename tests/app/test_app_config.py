@@ -89,6 +89,21 @@ def test_there_is_no_29_s_api_gateway_cap_any_more():
     assert settings.corrections == ()
 
 
+@pytest.mark.parametrize("lambda_timeout, kept", [(65, False), (66, True)], ids=["equal: clamped", "one over: kept"])
+def test_a_budget_exactly_at_its_limit_is_clamped_and_one_second_below_is_kept(lambda_timeout, kept):
+    # 2 x (2 + 30) + 1 = 65 s must end strictly before the Lambda timeout: a tie is a race lost
+    settings = load_settings(budget_env(2, 30, 2, lambda_timeout=lambda_timeout))
+    assert (settings.budget == Budget(connect=2, read=30, attempts=2)) is kept
+    assert (settings.corrections == ()) is kept
+    assert settings.budget.worst_case < lambda_timeout
+
+
+def test_budget_fit_keeps_only_a_budget_strictly_below_the_limit():
+    budget = Budget(connect=2, read=30, attempts=2)  # 65 s
+    assert budget.fit(65.001) is budget
+    assert budget.fit(65) == Budget(connect=2, read=29, attempts=2)  # 63 s: the first read that fits
+
+
 def test_retries_are_dropped_when_even_a_1_s_read_cannot_fit():
     # 5 x (10 + 1) + 1 + 2 + 4 + 8 = 70 s: too many attempts for 28 s whatever the read timeout
     settings = load_settings(budget_env(10, 25, 5, lambda_timeout=28))

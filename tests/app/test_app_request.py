@@ -349,6 +349,21 @@ def test_limits_come_from_settings(client_with, stand_in):
     assert stand_in.calls[0].body["inferenceConfig"] == {"maxTokens": 8}
 
 
+@pytest.mark.parametrize("extra, status", [(0, 200), (1, 413)], ids=["exactly the limit", "one byte over"])
+def test_the_body_limit_is_exact_to_the_byte_in_multi_byte_text(client_with, stand_in, extra, status):
+    limit = 300
+    client = client_with(Settings(body_max_bytes=limit, prompt_max_chars=1000))
+    head = b'{"prompt": "'
+    tail = b'"}'
+    fill = limit - len(head) - len(tail)  # "é" is 2 bytes; pad with one ASCII byte when odd
+    text = "é" * (fill // 2) + "x" * (fill % 2) + "y" * extra
+    raw = head + text.encode() + tail
+    assert len(raw) == limit + extra
+    response = client.post("/invoke", content=raw, headers=JSON)
+    assert response.status_code == status
+    assert len(stand_in.calls) == (1 if status == 200 else 0)
+
+
 # ------------------------------------------------------------------ the adapter's headers, forged
 
 
