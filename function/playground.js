@@ -29,23 +29,24 @@ function turn(role, text) {
   return box;
 }
 
-function note(box, className, text) {
+function span(className, text) {
+  const part = document.createElement("span");
+  part.className = className;
+  part.textContent = text;
+  return part;
+}
+
+// A line under an answer; its parts are elements or strings (which append() makes Text nodes).
+function note(box, className, ...parts) {
   const line = document.createElement("div");
   line.className = className;
-  line.textContent = text;
+  line.append(...parts);
   follow(() => box.append(line));
-  return line;
 }
 
 function showError(box, status, error) {
-  const line = note(box, "error", "");
-  const code = document.createElement("span");
-  code.className = "code";
-  code.textContent = status ? `${status} ${error.code}` : error.code;
-  const message = document.createElement("span");
-  message.className = "message";
-  message.textContent = String(error.message);
-  line.append(code, message);
+  const code = status ? `${status} ${error.code}` : error.code;
+  note(box, "error", span("code", code), span("message", String(error.message)));
 }
 
 function requestBody(prompt) {
