@@ -32,7 +32,7 @@ NODE_READY := node_modules/.installed
 # The function's package layer; its stamp records what it was built from (scripts/build_layer.py).
 LAYER_READY := .build/layer.json
 
-.PHONY: help setup layer synth test scan bench doctor deploy destroy endpoint api-key serve local local-down export clean
+.PHONY: help setup browser layer synth test scan bench doctor deploy destroy endpoint api-key serve local local-down export clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -56,6 +56,20 @@ $(NODE_READY): package-lock.json
 FORCE:
 
 setup: $(PY_READY) $(NODE_READY) .terraformrc.generated  ## install the Python env, Node tools, Terraform CLI config
+
+# The browser tests (tests/app/test_playground_browser.py) drive Debian's Chromium through its
+# chromedriver (Selenium, from Pipfile). apt-get installs both when either is missing, as root
+# (CI runs as root); anyone else is told the one command to run.
+BROWSER_PACKAGES := chromium chromium-driver
+
+browser:  ## install Chromium and chromedriver for the browser tests (apt-get, only when missing)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "the browser tests need Chromium and chromedriver, and apt-get is not here: install them with this system's package manager" >&2; exit 1; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "the browser tests need Chromium and chromedriver: run  sudo apt-get install -y $(BROWSER_PACKAGES)" >&2; exit 1; fi; \
+	echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES)
 
 # Rebuilt only when Pipfile.lock changes, and then only if its `layer` packages did (the script
 # compares digests). pip reads PIP_INDEX_URL, exported above.
@@ -87,7 +101,7 @@ $(BANDIT_READY): tools/bandit-requirements.txt
 	.venv-bandit/bin/pip install --quiet -r tools/bandit-requirements.txt
 	@touch $@
 
-test: setup $(CHECKOV_READY) $(BANDIT_READY) $(LAYER_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov and bandit gates)
+test: setup browser $(CHECKOV_READY) $(BANDIT_READY) $(LAYER_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov and bandit gates, the playground in headless Chromium)
 	$(PY) -m pytest
 
 # checkov on the synthesized stack, bandit on the Python code (function/ and constructs_lib/ with
@@ -137,7 +151,7 @@ destroy: setup $(LAYER_READY)  ## destroy the stack (asks first unless AUTO_APPR
 	@$(CHECK_SETTINGS)
 	$(CDKTF) destroy $(STACK) $(CDKTF_FLAGS)
 
-serve: setup  ## serve the function's web app on http://127.0.0.1:3000 (OFFLINE=1: local stand-in model, no AWS; HOST=, PORT=)
+serve: setup  ## serve the function's web app on http://127.0.0.1:3000, the playground page at /playground (OFFLINE=1: local stand-in model, no AWS; HOST=, PORT=)
 	$(PY) scripts/serve.py $(if $(filter 1,$(OFFLINE)),--offline) $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 # moto's AWS emulator on 127.0.0.1, no AWS account: the real cdktf deploy/destroy of the stack.

@@ -139,7 +139,8 @@ class InferenceApi(Construct):
       gateway responses in the function's error shape, and a STREAM Lambda integration whose
       timeout covers the function's.
     - Auth: an API key bound to the stage by a usage plan (throttle + daily quota), SigV4
-      (AWS_IAM), or nothing (only when asked for).
+      (AWS_IAM), or nothing (only when asked for). With ``playground``, the playground page's
+      three ``GET`` routes are public; the page calls ``/invoke`` with the key typed into it.
     - Stage throttling, JSON access logs, execution logs at ERROR with metrics, X-Ray.
     - The deployment is replaced whenever the document changes (its fingerprint and the
       integration URI in ``triggers``), created before the old one is destroyed so the stage
@@ -162,9 +163,10 @@ class InferenceApi(Construct):
         access: AccessControl,
         logging: ApiLogging,
         cors_allow_origin: str = "",
+        playground: bool = False,
     ) -> None:
         super().__init__(scope, id_)
-        routes = openapi.ROUTES
+        routes = openapi.api_routes(playground=playground)
         contract = {"title": api_name, "auth": access.auth, "cors_allow_origin": cors_allow_origin,
                     "request_schema": request_schema, "routes": routes}
         self.openapi_document = api_document(
@@ -213,6 +215,8 @@ class InferenceApi(Construct):
             for path in openapi.preflight_paths(routes, cors_allow_origin)
         ]
         self.endpoint_url = f"{self.stage.invoke_url}{openapi.INVOKE.path}"
+        page = openapi.PLAYGROUND_ROUTES[0].path
+        self.playground_url = f"{self.stage.invoke_url}{page}" if playground else None
 
     def _permit(self, http_method: str, path: str, function_name: str, stage_name: str) -> LambdaPermission:
         """Let this API invoke the function for one stage, one method and one path, nothing else."""

@@ -3,8 +3,9 @@
 Two archives, each written byte for byte the same from the same input (sorted names, one
 fixed timestamp, explicit Unix modes), so a hash changes only when what Lambda runs does:
 
-- the function zip: ``function/``'s Python files and ``run.sh``, the handler Lambda execs (mode
-  0755, LF line endings), written at synth by the construct;
+- the function zip: ``function/``'s Python files, the playground page's files (HTML, CSS,
+  JavaScript) and ``run.sh``, the handler Lambda execs (mode 0755, LF line endings), written at
+  synth by the construct;
 - the layer zip: the ``layer`` packages of Pipfile.lock (pinned and hash-locked) installed for
   Lambda's Python 3.13 on arm64 under ``python/``, written by ``make layer``
   (scripts/build_layer.py) with a stamp saying what it was built from. Synth refuses a layer
@@ -37,6 +38,7 @@ LAYER_STAMP = BUILD_DIR / "layer.json"
 BUILD_COMMAND = "make layer"
 
 ENTRY_SCRIPT = "run.sh"  # the function's handler: the Web Adapter's exec wrapper runs it
+PAGE_SUFFIXES = (".html", ".css", ".js")  # the playground page the app serves (function/playground.py)
 # Lambda's runtime and architecture as pip names them (constructs_lib/lambda_function.py
 # derives RUNTIME from PYTHON_VERSION).
 PYTHON_VERSION = "3.13"
@@ -87,7 +89,7 @@ def write_zip(entries: Mapping[str, tuple[bytes, int]], target: Path) -> Archive
 # --- the function zip ------------------------------------------------------------------------
 
 def function_entries(source: Path = FUNCTION_DIR) -> dict[str, tuple[bytes, int]]:
-    """``function/``'s code as zip entries: its Python files and run.sh, nothing else.
+    """``function/``'s code as zip entries: its Python files, run.sh and the page's files, nothing else.
 
     Tests, caches and notes stay out. Line endings become LF (a Windows checkout may have CRLF,
     which ``/bin/sh`` cannot run, and the same code then zips to the same bytes everywhere).
@@ -101,6 +103,9 @@ def function_entries(source: Path = FUNCTION_DIR) -> dict[str, tuple[bytes, int]
         if "__pycache__" in relative.parts or path.name.startswith("test_") or path.name == "conftest.py":
             continue
         entries[relative.as_posix()] = (_with_lf(path.read_bytes()), FILE_MODE)
+    for path in sorted(source.iterdir()):
+        if path.suffix in PAGE_SUFFIXES and path.is_file():
+            entries[path.name] = (_with_lf(path.read_bytes()), FILE_MODE)
     return entries
 
 

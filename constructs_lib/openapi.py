@@ -74,6 +74,8 @@ class Route:
     request_model: str | None = None  # a name in the document's components/schemas
     response_model: str | None = None
     streams: bool = False  # may answer text/event-stream
+    media_type: str = "application/json"  # of the success answer
+    public: bool = False  # no authentication, whatever AUTH says: the playground page only
 
     @property
     def http_method(self) -> str:
@@ -88,6 +90,20 @@ INVOKE = Route(
     streams=True,
 )
 ROUTES: tuple[Route, ...] = (INVOKE,)
+# With PLAYGROUND on: the page and its two files (function/playground.py serves them at these
+# paths). Public, so a browser can load the page before it has the key; the page then calls
+# /invoke on the same stage with the key the person types in.
+PLAYGROUND_ROUTES: tuple[Route, ...] = (
+    Route("/playground", "get", "The playground: a page to try /invoke in a browser", media_type="text/html",
+          public=True),
+    Route("/playground/script", "get", "The playground's script", media_type="text/javascript", public=True),
+    Route("/playground/style", "get", "The playground's style sheet", media_type="text/css", public=True),
+)
+
+
+def api_routes(*, playground: bool) -> tuple[Route, ...]:
+    """The API's routes: ``ROUTES``, and the playground's when PLAYGROUND is on."""
+    return ROUTES + (PLAYGROUND_ROUTES if playground else ())
 
 
 # --- the Lambda integration -----------------------------------------------------------------
@@ -189,7 +205,7 @@ def gateway_responses(cors_allow_origin: str) -> dict:
 def operation(route: Route, auth: str, integration: dict) -> dict:
     """One Lambda route: its security, its validated body, its answers, its integration."""
     found: dict = {"summary": route.summary, "operationId": _operation_id(route)}
-    requirement = security_requirement(auth)
+    requirement = [] if route.public else security_requirement(auth)
     if requirement:
         found["security"] = requirement
     if route.request_model:
@@ -216,7 +232,7 @@ def responses(route: Route) -> dict:
     The event stream has no schema: API Gateway takes response schemas as models, which must be
     objects (API Gateway "important notes for REST APIs").
     """
-    success: dict = {"application/json": {"schema": _ref(route.response_model)} if route.response_model else {}}
+    success: dict = {route.media_type: {"schema": _ref(route.response_model)} if route.response_model else {}}
     if route.streams:
         success["text/event-stream"] = {}
     found = {"200": {"description": "The answer", "content": success}}
@@ -226,18 +242,19 @@ def responses(route: Route) -> dict:
 
 
 def paths(routes: Iterable[Route], auth: str, cors_allow_origin: str, integration: dict) -> dict:
-    """Every route, and an ``OPTIONS`` preflight on each of their paths when CORS is on."""
+    """Every route, and an ``OPTIONS`` preflight on each of their paths when CORS is on (not on
+    a public page's: a browser loads it without asking)."""
     found: dict[str, dict] = {}
     for route in routes:
         found.setdefault(route.path, {})[route.method] = operation(route, auth, integration)
-        if cors_allow_origin:
+        if cors_allow_origin and not route.public:
             found[route.path]["options"] = preflight(integration)
     return found
 
 
 def preflight_paths(routes: Iterable[Route], cors_allow_origin: str) -> list[str]:
     """The paths that answer ``OPTIONS`` (for their Lambda permissions)."""
-    return sorted({route.path for route in routes}) if cors_allow_origin else []
+    return sorted({route.path for route in routes if not route.public}) if cors_allow_origin else []
 
 
 # --- the document ---------------------------------------------------------------------------

@@ -136,6 +136,10 @@ class Settings:
         help="Who may POST: `api_key` (x-api-key header, usage plan), `iam` (SigV4-signed requests) or `none` (public; synth warns).",
         check=one_of("api_key", "iam", "none"),
     )
+    playground: bool = setting(
+        False, env="PLAYGROUND",
+        help="Serve the playground page (try `/invoke` in a browser) publicly at `<stage>/playground`: the page only; it asks for the API key and calls the API on the same stage (README: Playground).",
+    )
     throttle_rate_limit: int = setting(
         1, env="THROTTLE_RATE_LIMIT",
         help="Steady requests per second allowed by the stage and the API key's usage plan (README: Capacity).",
@@ -314,6 +318,11 @@ class Settings:
                 f"plus retry back-off take up to {self.bedrock_worst_case_seconds:g} s, which must stay below "
                 f"LAMBDA_TIMEOUT_SECONDS ({self.lambda_timeout_seconds}) and API Gateway's "
                 f"{STREAM_IDLE_TIMEOUT_SECONDS} s stream idle timeout"
+            )
+        if self.playground and self.auth == "iam":
+            raise SettingsError(
+                "invalid setting PLAYGROUND (playground) = True: AUTH is 'iam', and a page in a browser "
+                "cannot sign SigV4 requests; use AUTH=api_key (or none), or leave PLAYGROUND off"
             )
         facts = facts_for(self.model_id)
         if facts is not None and self.effort in EFFORT_LEVELS and self.effort not in facts.effort_levels:

@@ -115,6 +115,7 @@ class BedrockInferenceStack(TerraformStack):
                 account_setting=account_logging.account if account_logging else None,
             ),
             cors_allow_origin=settings.cors_allow_origin,
+            playground=settings.playground,
         )
         self.api = api  # main.py writes its OpenAPI document beside the synthesized stack
         if settings.waf_enabled:
@@ -157,6 +158,9 @@ class BedrockInferenceStack(TerraformStack):
         TerraformOutput(self, "lambda_function_arn", value=function.function.arn)
         TerraformOutput(self, "lambda_role_arn", value=iam.role.arn)
         TerraformOutput(self, "log_group_name", value=function.log_group.name)
+        if api.playground_url is not None:
+            TerraformOutput(self, "playground_url", value=api.playground_url,
+                            description="The playground page: open it in a browser")
         if api.api_key is not None:
             TerraformOutput(self, "api_key", value=api.api_key.value, sensitive=True,
                             description="Send as the x-api-key header")

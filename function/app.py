@@ -8,8 +8,9 @@ milliseconds). Without them, ids are generated and the deadline is LAMBDA_TIMEOU
 
 Created once per process, at import: the settings, the Bedrock client, and ``app``, built by
 ``create_app`` from both (tests build their own with their own settings and client). The routes:
-``GET /`` (readiness: answers without calling Bedrock), ``POST /invoke``, and ``OPTIONS
-/invoke`` when CORS_ALLOW_ORIGIN is set. Data flows one way: route → request.py → answer.py
+``GET /`` (readiness: answers without calling Bedrock), ``POST /invoke``, ``OPTIONS
+/invoke`` when CORS_ALLOW_ORIGIN is set, and ``GET /playground``, a page to try ``/invoke`` in a
+browser (playground.py). Data flows one way: route → request.py → answer.py
 (Bedrock) → replies.py.
 """
 
@@ -32,6 +33,7 @@ from starlette.routing import Match, Route
 
 import bedrock
 import capabilities
+import playground
 import replies
 from answer import Answer, Done, gather
 from bedrock import ReasoningDelta, TextDelta
@@ -245,7 +247,7 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
 
 def create_app(settings: Settings, client: Any) -> Starlette:
     """The web app answering with ``settings`` through the bedrock-runtime ``client``."""
-    routes = [Route("/", ready, methods=["GET"]), Route("/invoke", invoke, methods=["POST"])]
+    routes = [Route("/", ready, methods=["GET"]), Route("/invoke", invoke, methods=["POST"]), *playground.routes()]
     if settings.cors_allow_origin:
         routes.append(Route("/invoke", preflight, methods=["OPTIONS"]))
     web_app = Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})

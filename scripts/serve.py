@@ -6,7 +6,8 @@
 The app (function/app.py) is the same one Lambda runs behind the Web Adapter: nothing is
 translated. With --offline its boto3 client is pointed at a local ConverseStream stand-in
 (AWS_ENDPOINT_URL_BEDROCK_RUNTIME), so every line of the app runs and only the model is
-fake. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+fake. The banner prints the address of the playground page (function/playground.py) too.
+Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"Model: Amazon Bedrock {app.SETTINGS.model_id} in {app.BEDROCK.meta.region_name} (billed to your AWS account)")
         print(f"Listening on {url}/invoke  (Ctrl-C to stop)")
+        print(f"Page:  {url}/playground  (try it in a browser)")
         print(f"Try:   curl -s {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\"}}'")
         print(f"       curl -N {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\", \"stream\": true}}'",
               flush=True)

@@ -26,7 +26,7 @@ STREAMING_URI = (
 
 
 def synth_api(auth: str = "api_key", cors: str = "", timeout_seconds: int = 28, prompt_max_chars: int = 100,
-              rate_limit: int = 5) -> str:
+              rate_limit: int = 5, playground: bool = False) -> str:
     return synth_construct(lambda stack: InferenceApi(
         stack, "api", api_name="demo", stage_name="v1",
         backend=LambdaBackend(function_name="demo", function_arn=FUNCTION_ARN, timeout_seconds=timeout_seconds,
@@ -35,6 +35,7 @@ def synth_api(auth: str = "api_key", cors: str = "", timeout_seconds: int = 28, 
         access=AccessControl(auth=auth, rate_limit=rate_limit, burst_limit=7, daily_quota=100),
         logging=ApiLogging(retention_days=30, kms_key_arn=None),
         cors_allow_origin=cors,
+        playground=playground,
     ))
 
 
@@ -125,6 +126,14 @@ def test_only_this_apis_stage_and_post_invoke_may_invoke_the_function():
     assert permission["principal"] == "apigateway.amazonaws.com"
     assert permission["action"] == "lambda:InvokeFunction"
     assert permission["source_arn"] == f"${{aws_api_gateway_rest_api.{api_id}.execution_arn}}/v1/POST/invoke"
+
+
+def test_the_playground_adds_a_get_permission_for_each_of_its_files_only():
+    synthesized = synth_api(cors="*", playground=True)
+    permissions = {p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)}
+    assert permissions == {"/v1/POST/invoke", "/v1/OPTIONS/invoke", "/v1/GET/playground", "/v1/GET/playground/script",
+                           "/v1/GET/playground/style"}
+    assert "security" not in body_of(synthesized)["paths"]["/playground"]["get"]
 
 
 @pytest.mark.parametrize("auth", ["api_key", "iam", "none"])

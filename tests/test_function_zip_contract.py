@@ -30,7 +30,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from constructs_lib.aws import LambdaFunction, LambdaLayerVersion
+from constructs_lib.lambda_zips import FUNCTION_DIR
 from constructs_lib.settings import Settings
+from function import playground
 from main import build_app
 
 # What Lambda's python3.13 runtime (boto3) and the Powertools layer put on the import path.
@@ -143,7 +145,9 @@ def test_function_zip_holds_run_sh_executable_with_lf_endings_and_only_our_code(
         script = zipped.read("run.sh")
     assert (run_sh.external_attr >> 16) & 0o777 == 0o755
     assert script.startswith(b"#!/bin/sh\n") and b"\r" not in script
-    assert all(name == "run.sh" or name.endswith(".py") for name in names), names
+    page = {asset.file for asset in playground.ASSETS}
+    assert page <= set(names)  # the playground's files, served by the app
+    assert all(name == "run.sh" or name.endswith(".py") or name in page for name in names), names
     assert not [name for name in names if "__pycache__" in name or Path(name).name.startswith(("test_", "conftest"))]
 
 
@@ -187,6 +191,7 @@ def test_run_sh_serves_the_app_from_the_unzipped_assets_and_what_lambda_provides
                                    stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         status, body = get_when_ready(f"http://127.0.0.1:{port}/", process, log)
+        page_status, page = get_when_ready(f"http://127.0.0.1:{port}/playground", process, log)
     finally:
         process.terminate()
         try:
@@ -198,3 +203,5 @@ def test_run_sh_serves_the_app_from_the_unzipped_assets_and_what_lambda_provides
     # THEN the readiness check answers 200 with JSON, without Bedrock
     assert status == 200, body
     json.loads(body)
+    # AND the playground page is served from the zip's own files
+    assert (page_status, page) == (200, (FUNCTION_DIR / "playground.html").read_bytes())

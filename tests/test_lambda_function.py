@@ -131,7 +131,7 @@ def test_synth_stops_with_one_line_when_the_package_layer_is_not_built(monkeypat
     assert "\n" not in message and "not built" in message and message.endswith("run `make layer`")
 
 
-def test_code_zip_holds_run_sh_executable_with_lf_endings_and_the_python_files(tmp_path: Path):
+def test_code_zip_holds_run_sh_executable_with_lf_endings_the_python_files_and_the_page(tmp_path: Path):
     # GIVEN function/ as a Windows checkout might leave it, with a cache, a test and a note
     source = tmp_path / "function"
     (source / "__pycache__").mkdir(parents=True)
@@ -140,12 +140,18 @@ def test_code_zip_holds_run_sh_executable_with_lf_endings_and_the_python_files(t
     (source / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\0")
     (source / "test_app.py").write_text("def test(): pass\n")
     (source / "notes.txt").write_text("not code")
+    # AND the playground page's files beside the code
+    (source / "playground.html").write_bytes(b"<!doctype html>\r\n")
+    (source / "playground.js").write_text("send();\n")
+    (source / "playground.css").write_text("body {}\n")
 
     built = build_function_zip(source, tmp_path / "function.zip")
 
     with zipfile.ZipFile(built.path) as archive:
         infos = {info.filename: info for info in archive.infolist()}
-        assert sorted(infos) == ["app.py", "run.sh"]
+        assert sorted(infos) == ["app.py", "playground.css", "playground.html", "playground.js", "run.sh"]
+        assert infos["playground.js"].external_attr >> 16 == 0o100644
+        assert archive.read("playground.html") == b"<!doctype html>\n"
         assert infos["run.sh"].external_attr >> 16 == 0o100755
         assert infos["app.py"].external_attr >> 16 == 0o100644
         assert archive.read("run.sh") == b"#!/bin/sh\nexec python3 -m uvicorn app:app\n"

@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 from constructs_lib import openapi
 from constructs_lib.request_schema import MODEL_NAME, request_schema
 from function.models import MODELS, ModelFacts
+from function.playground import ASSETS
 
 URI = openapi.streaming_invocation_uri("aws", "us-east-1", "arn:aws:lambda:us-east-1:123456789012:function:demo")
 
@@ -132,3 +133,33 @@ def test_the_document_is_written_as_indented_json(tmp_path: Path):
     assert path == tmp_path / "stacks" / "demo" / "openapi.json"
     assert json.loads(path.read_text()) == build()
     assert path.read_text().startswith('{\n  "openapi": "3.0.1"')
+
+
+def test_without_the_playground_setting_no_page_is_routed():
+    assert openapi.api_routes(playground=False) == openapi.ROUTES
+    assert not [path for path in build()["paths"] if "playground" in path]
+
+
+@pytest.mark.parametrize("cors", ["", "*"])
+@pytest.mark.parametrize("auth", ["api_key", "none"])
+def test_the_playground_setting_adds_public_get_routes_for_the_page_and_nothing_else(auth, cors):
+    # GIVEN the document with PLAYGROUND on
+    with_page = build(auth, cors, openapi.api_routes(playground=True))
+    validate(with_page)
+    without = build(auth, cors)
+    # THEN it routes exactly the page's three files, each a GET with no authentication and no preflight ...
+    added = {path: with_page["paths"][path] for path in set(with_page["paths"]) - set(without["paths"])}
+    assert sorted(added) == ["/playground", "/playground/script", "/playground/style"]
+    for path, item in added.items():
+        assert list(item) == ["get"], path
+        assert "security" not in item["get"] and "requestBody" not in item["get"]
+        assert item["get"]["x-amazon-apigateway-integration"] == with_page["paths"]["/invoke"]["post"]["x-amazon-apigateway-integration"]
+    assert list(added["/playground"]["get"]["responses"]["200"]["content"]) == ["text/html"]
+    # ... and /invoke is exactly as it was: the key is still required there
+    assert with_page["paths"]["/invoke"] == without["paths"]["/invoke"]
+    assert openapi.preflight_paths(openapi.api_routes(playground=True), cors) == (["/invoke"] if cors else [])
+
+
+def test_the_playground_routes_are_the_paths_the_function_serves_the_page_at():
+    assert [route.path for route in openapi.PLAYGROUND_ROUTES] == [asset.path for asset in ASSETS]
+    assert [route.media_type for route in openapi.PLAYGROUND_ROUTES] == [asset.media_type for asset in ASSETS]

@@ -90,6 +90,18 @@ def test_no_auth_only_on_request_and_synth_warns_that_the_endpoint_is_public():
     assert synth_warnings(load_settings({}, {})) == []
 
 
+def unauthenticated(**environ: str) -> list[str]:
+    """``METHOD path`` of every operation that asks for no credentials (preflights have none)."""
+    return sorted(f"{method.upper()} {path}" for path, item in document(**environ)["paths"].items()
+                  for method, operation in item.items() if method != "options" and "security" not in operation)
+
+
+def test_every_route_requires_the_key_by_default_and_the_playground_opens_its_page_only():
+    assert unauthenticated() == []
+    assert unauthenticated(PLAYGROUND="true") == ["GET /playground", "GET /playground/script", "GET /playground/style"]
+    assert post_invoke(PLAYGROUND="true")["security"] == [{"api_key": []}]
+
+
 def test_unknown_auth_is_refused():
     with pytest.raises(ValueError, match="AUTH .* expected one of api_key, iam, none"):
         load_settings({}, {"AUTH": "basic"})

@@ -25,6 +25,7 @@ def test_defaults_are_valid_and_safe():
     assert settings.log_retention_days == 365
     assert settings.log_content is False  # prompts stay out of logs unless asked for
     assert settings.cors_allow_origin == ""
+    assert settings.playground is False  # no public page unless asked for
 
 
 def test_logs_are_kept_a_year_by_default_every_log_group_with_them():
@@ -102,6 +103,14 @@ def test_default_max_tokens_may_not_exceed_the_cap():
     # a default nobody set follows a lower cap, as the function's does
     assert load_settings({}, {"MAX_TOKENS_CAP": "2048"}).max_tokens_default == 2048
     assert load_settings({"max_tokens_cap": 100_000}, {}).max_tokens_default == Settings().max_tokens_default
+
+
+def test_the_playground_goes_with_an_api_key_or_no_auth_never_with_sigv4():
+    assert load_settings({}, {"PLAYGROUND": "true"}).playground is True
+    assert load_settings({"playground": True, "auth": "none"}, {}).playground is True
+    with pytest.raises(SettingsError, match=r"^invalid setting PLAYGROUND .*AUTH is 'iam', and a page in a browser "
+                                            r"cannot sign SigV4 requests; use AUTH=api_key"):
+        load_settings({}, {"PLAYGROUND": "1", "AUTH": "iam"})
 
 
 def test_bedrock_time_budget_must_fit_inside_the_lambda_timeout():

@@ -34,6 +34,12 @@ def test_outputs_name_the_endpoint_and_the_function_role_and_log_group():
     assert outputs["log_group_name"]["value"].startswith("${aws_cloudwatch_log_group.")
 
 
+def test_the_playground_setting_adds_the_pages_url_as_an_output():
+    outputs = json.loads(Testing.synth(build_stack(Settings(playground=True))))["output"]
+    assert set(outputs) == OUTPUTS | {"playground_url"}
+    assert outputs["playground_url"]["value"].endswith(".invoke_url}/playground")
+
+
 def test_function_gets_the_role_the_handler_settings_and_its_three_layers():
     settings = load_settings({}, {"MODEL_ID": "eu.anthropic.claude-sonnet-5", "MAX_TOKENS_CAP": "2048"})
     synthesized = Testing.synth(build_stack(settings))

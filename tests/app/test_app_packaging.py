@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from support import FUNCTION_DIR, ROOT
 
+import playground
 from config import Settings, load_settings
 from constructs_lib.settings import Settings as StackSettings
 from constructs_lib.stack import handler_environment
@@ -63,7 +64,8 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_function_dir_holds_only_our_code():
     entries = [p for p in FUNCTION_DIR.iterdir() if p.name != "__pycache__"]  # caches are never staged
-    assert all(p.is_file() and (p.suffix == ".py" or p.name == "run.sh") for p in entries), entries
+    page = {asset.file for asset in playground.ASSETS}  # the playground's HTML, JavaScript and CSS
+    assert all(p.is_file() and (p.suffix == ".py" or p.name == "run.sh" or p.name in page) for p in entries), entries
     assert not [p for p in entries if p.name.startswith("test_") or p.name == "conftest.py"]
     assert {"app.py", "run.sh"} <= {p.name for p in entries}
 
@@ -149,7 +151,8 @@ def test_the_app_imports_with_the_default_environment(interpreter):
     assert (facts["service"], facts["region"]) == ("bedrock-runtime", "us-east-1")
     assert facts["timeouts"] == [defaults.budget.connect, defaults.budget.read]
     assert facts["retries"] == {"mode": "standard", "total_max_attempts": defaults.budget.attempts}
-    assert facts["routes"] == [["/", ["GET", "HEAD"]], ["/invoke", ["POST"]]]  # no preflight without CORS
+    page = [[asset.path, ["GET", "HEAD"]] for asset in playground.ASSETS]
+    assert facts["routes"] == [["/", ["GET", "HEAD"]], ["/invoke", ["POST"]], *page]  # no preflight without CORS
     assert "setting corrected" not in done.stdout
 
 

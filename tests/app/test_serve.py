@@ -101,6 +101,11 @@ def test_the_offline_server_answers_like_the_deployed_api_and_stops_cleanly_on_c
     banner = "".join(server.stdout)
     assert server.url.startswith("http://127.0.0.1:") and server.url.endswith("/invoke")
     assert "not Amazon Bedrock" in banner and STAND_IN_MODEL_ID in banner and "curl -N" in banner
+    # AND where the playground page is, which it serves
+    page = server.url.removesuffix("/invoke") + "/playground"
+    assert f"Page:  {page}  " in banner
+    with urllib.request.urlopen(page, timeout=10) as response:
+        assert (response.status, response.headers["Content-Type"]) == (200, "text/html; charset=utf-8")
 
     # WHEN a client POSTs a prompt THEN the app answers through the real boto3 client
     status, answer = server.post(json.dumps({"prompt": "Hello from the test", "max_tokens": 100}).encode())
