@@ -208,7 +208,7 @@ class Settings:
     )
     effort: str = setting(
         "auto", env="EFFORT",
-        help="How hard the model works on an answer (Bedrock's `outputConfig.effort`): `auto` is `medium` where the model offers effort control and nothing elsewhere; `default` sends none (the model's own, `high` on Claude Sonnet 5); or `low`, `medium`, `high`, `xhigh`, `max` (synth refuses a level the model does not offer). Requests may override it.",
+        help="How hard the model works on an answer (Bedrock's `outputConfig.effort`): `auto` is `medium` where the model offers effort control and nothing elsewhere; `default` sends none (the model's own, `high` on Claude Sonnet 5); or `low`, `medium`, `high`, `xhigh`, `max` (synth refuses a level no model of MODEL_ID offers). Requests may override it.",
         check=one_of("auto", "default", *EFFORT_LEVELS),
     )
     guardrail_id: str = setting(
@@ -298,12 +298,12 @@ class Settings:
     )
     price_input_usd_per_mtok: float | None = setting(
         None, env="PRICE_INPUT_USD_PER_MTOK", kind=float,
-        help="USD per million input tokens, for the dashboard's cost line and the budget alarm; unset: the configured model's list price (README: model capabilities).",
+        help="USD per million input tokens, for the dashboard's cost line and the budget alarm; unset: the list price of MODEL_ID's first model (README: model capabilities).",
         check=between(0, 1000),
     )
     price_output_usd_per_mtok: float | None = setting(
         None, env="PRICE_OUTPUT_USD_PER_MTOK", kind=float,
-        help="USD per million output tokens, for the dashboard's cost line and the budget alarm; unset: the configured model's list price (README: model capabilities).",
+        help="USD per million output tokens, for the dashboard's cost line and the budget alarm; unset: the list price of MODEL_ID's first model (README: model capabilities).",
         check=between(0, 1000),
     )
     state_bucket: str = setting(
