@@ -1,11 +1,14 @@
 """The Lambda execution role (the original design's ``modules/iam``).
 
 Least privilege, written as ``DataAwsIamPolicyDocument`` so scanners (checkov) can read it:
-the function may write only to its own log group and invoke only the configured model.
+the function may write only to its own log group, invoke only the configured models and apply
+only the configured guardrail.
 API Gateway's account-wide logging role is the exception: its one policy is AWS's managed one.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from constructs import Construct
 
@@ -18,7 +21,7 @@ from constructs_lib.aws import (
     IamRolePolicy,
     IamRolePolicyAttachment,
 )
-from constructs_lib.bedrock_arns import model_arns
+from constructs_lib.bedrock_arns import guardrail_arn, models_arns
 
 # The Converse API (answers in one piece) and ConverseStream (answers as a stream of events).
 INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
@@ -39,13 +42,21 @@ def service_trust(scope: Construct, service: str) -> DataAwsIamPolicyDocument:
 class LambdaExecutionRole(Construct):
     """Role assumed by the Bedrock function, with one inline policy.
 
+    Every model of MODEL_ID is granted, and no other; its ARNs are derived as for one model
+    (constructs_lib/bedrock_arns.py) and granted in one statement per kind: the ARNs callers
+    name, then the foundation models the profiles route to, under the condition that the call
+    came through one of these profiles. One condition for all the profiles grants no more than
+    one per profile would: a system-defined profile routes only to its own base model.
+
     ``bedrock:InvokeModel`` covers the Converse API, ``bedrock:InvokeModelWithResponseStream``
     the ConverseStream API (Bedrock API reference, ConverseStream: "requires permission for the
     bedrock:InvokeModelWithResponseStream action"); both are granted on exactly the same
     resources, under the same condition. For an inference profile the foundation-model
     statement carries a ``bedrock:InferenceProfileArn`` condition, so the role can reach the
-    base model only through that profile, never directly. X-Ray is the one service here whose
-    actions need ``Resource: "*"``; ``kms:Decrypt`` names the stack's key when there is one.
+    base model only through that profile, never directly. With GUARDRAIL_ID set, the role may
+    apply that guardrail and no other (``bedrock:ApplyGuardrail``). X-Ray is the one service
+    here whose actions need ``Resource: "*"``; ``kms:Decrypt`` names the stack's key when there
+    is one.
     """
 
     def __init__(
@@ -55,14 +66,15 @@ class LambdaExecutionRole(Construct):
         *,
         role_name: str,
         log_group_arn: str,
-        model_id: str,
+        model_ids: Sequence[str],
         partition: str,
         region: str,
         account_id: str,
         kms_key_arn: str | None = None,
+        guardrail: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
-        arns = model_arns(model_id, partition=partition, region=region, account_id=account_id)
+        arns = models_arns(model_ids, partition=partition, region=region, account_id=account_id)
 
         trust = service_trust(self, "lambda.amazonaws.com")
         statements = [
@@ -74,7 +86,7 @@ class LambdaExecutionRole(Construct):
                 resources=[log_group_arn, f"{log_group_arn}:*"],
             ),
             DataAwsIamPolicyDocumentStatement(
-                sid="InvokeConfiguredModel",
+                sid="InvokeConfiguredModels",
                 effect="Allow",
                 actions=INVOKE_ACTIONS,
                 resources=list(arns.invoked),
@@ -89,8 +101,18 @@ class LambdaExecutionRole(Construct):
                 condition=[DataAwsIamPolicyDocumentStatementCondition(
                     test="StringEquals",
                     variable="bedrock:InferenceProfileArn",
-                    values=list(arns.invoked),
+                    values=list(arns.profiles),
                 )],
+            ))
+        if guardrail:
+            # A guardrail in guardrailConfig needs bedrock:ApplyGuardrail on it besides the
+            # invoke actions (Bedrock user guide, "Set up permissions to use Amazon Bedrock
+            # Guardrails": permissions for invoking guardrails to filter content).
+            statements.append(DataAwsIamPolicyDocumentStatement(
+                sid="ApplyConfiguredGuardrail",
+                effect="Allow",
+                actions=["bedrock:ApplyGuardrail"],
+                resources=[guardrail_arn(guardrail, partition=partition, region=region, account_id=account_id)],
             ))
         statements.append(DataAwsIamPolicyDocumentStatement(
             sid="SendTraces",

@@ -23,16 +23,26 @@ same notes list ``anyOf``, ``additionalProperties`` (and, for simple validation,
 unsupported in imported models; if API Gateway drops a keyword, its model only grows looser, and
 the function refuses what gets through with the same 400/413 answers. Never stricter, either way.
 
-The schema follows the configured model's row in function/models.py, as the function does: a
-sampling parameter the model refuses admits only null ("not given"), so any value is refused
-here, before Lambda runs; two parameters the model takes only one at a time may not both hold a
-number; ``effort`` takes the model's levels, and only null when it has no effort control. A model
-without a row (None) keeps every field, with ``effort`` any short string.
+The schema follows the configured models' rows in function/models.py, as the function does.
+A request may name any model of MODEL_ID (``model``). A branch per model keyed on ``model``
+(draft 4 has no if/then: an ``anyOf`` of branches) would refuse an unknown model at the edge,
+as an enum would (below), so the schema refuses only what every listed model refuses: a sampling parameter all of them refuse admits only null
+("not given"), so any value is refused here, before Lambda runs; two parameters no model takes
+together may not both hold a number; ``effort`` takes the levels any of them offers, and only
+null when none has effort control. A model without a row (None) keeps every field, with
+``effort`` any short string. The function then refuses, per model, what gets through.
+
+``model`` is any string here. An enum of the listed ids would refuse an unknown model at the
+edge, but with API Gateway's generic 400; the function answers 404 ``model_not_found`` naming
+the models served, which is what OpenAI answers and what its SDKs turn into ``NotFoundError``.
+Nothing is spent on Bedrock either way: the function refuses before any call.
 """
 
 from __future__ import annotations
 
-from function.models import ModelFacts
+from collections.abc import Sequence
+
+from function.models import EFFORT_LEVELS, ModelFacts
 
 MAX_STOP_SEQUENCES = 4
 MODEL_NAME = "InferenceRequest"  # API Gateway model names are alphanumeric
@@ -46,8 +56,9 @@ def _or_null(schema: dict) -> dict:
     return {"anyOf": [schema, {"enum": [None]}]}
 
 
-def request_schema(*, prompt_max_chars: int, max_tokens_cap: int, model: ModelFacts | None = None) -> dict:
-    """The request model for these limits and the configured model's row (None: no row)."""
+def request_schema(*, prompt_max_chars: int, max_tokens_cap: int,
+                   models: Sequence[ModelFacts | None] = (None,)) -> dict:
+    """The request model for these limits and the configured models' rows (None: a model without one)."""
     text = {"type": "string", "maxLength": prompt_max_chars}
     unit = {"type": "number", "minimum": 0, "maximum": 1}
     message = {
@@ -56,7 +67,7 @@ def request_schema(*, prompt_max_chars: int, max_tokens_cap: int, model: ModelFa
         "required": ["role", "content"],
         "properties": {"role": {"enum": ["user", "assistant"]}, "content": text},
     }
-    refused = model.refused_parameters if model else frozenset()
+    refused = _refused_by_all(models)
     schema = {
         "title": MODEL_NAME,
         "type": "object",
@@ -71,19 +82,34 @@ def request_schema(*, prompt_max_chars: int, max_tokens_cap: int, model: ModelFa
             "top_p": NOT_GIVEN if "top_p" in refused else _or_null(unit),
             "stop_sequences": _or_null({"type": "array", "maxItems": MAX_STOP_SEQUENCES, "items": {"type": "string"}}),
             "stream": _or_null({"type": "boolean"}),
-            "effort": _effort(model),
+            "effort": _effort(models),
             "include_reasoning": _or_null({"type": "boolean"}),
+            "model": _or_null({"type": "string"}),  # the function's 404 names the models served
         },
     }
-    together = sorted((model.exclusive_parameters if model else frozenset()) - refused)
-    if len(together) > 1:  # refused: both holding a number ("null" means not given)
+    together = sorted({"temperature", "top_p"} - refused)
+    if len(together) > 1 and all(_refuses_together(row, together) for row in models):
         schema["not"] = {"required": together, "properties": {name: {"type": "number"} for name in together}}
     return schema
 
 
-def _effort(model: ModelFacts | None) -> dict:
-    if model is None:
+def _refused_by_all(models: Sequence[ModelFacts | None]) -> frozenset[str]:
+    """The sampling parameters every model refuses (none, when a model has no row)."""
+    return frozenset.intersection(*(row.refused_parameters if row else frozenset() for row in models))
+
+
+def _refuses_together(row: ModelFacts | None, names: list[str]) -> bool:
+    """Whether the model refuses a request that sets all of ``names``: one of them alone, or the
+    set (parameters it takes only one at a time)."""
+    if row is None:
+        return False
+    return bool(row.refused_parameters & set(names)) or set(names) <= row.exclusive_parameters
+
+
+def _effort(models: Sequence[ModelFacts | None]) -> dict:
+    if any(row is None for row in models):
         return _or_null({"type": "string", "maxLength": EFFORT_MAX_LENGTH})
-    if not model.effort_levels:
+    offered = {level for row in models for level in row.effort_levels}
+    if not offered:
         return NOT_GIVEN
-    return _or_null({"enum": list(model.effort_levels)})
+    return _or_null({"enum": [level for level in EFFORT_LEVELS if level in offered]})

@@ -19,7 +19,7 @@ from typing import Any
 
 # The function declares its budget arithmetic and the idle limit; the stack checks settings with
 # the same code (infrastructure imports runtime, never the other way).
-from function.config import STREAM_IDLE_TIMEOUT_SECONDS, worst_case_seconds
+from function.config import GUARDRAIL_STREAM_MODES, STREAM_IDLE_TIMEOUT_SECONDS, worst_case_seconds
 from function.models import EFFORT_LEVELS, facts_for
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -41,6 +41,16 @@ LARGEST_MAX_OUTPUT_TOKENS = 128_000
 
 # A Lambda layer version ARN, as the layer settings accept it.
 LAYER_VERSION_ARN = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+"
+
+# What MODEL_ID accepts for each model: a model id or a system-defined inference profile id.
+MODEL_ID = r"[a-z0-9-]+(\.[a-z0-9-]+)+([.:_-][A-Za-z0-9.:_-]*)?"
+MODEL_ID_ALLOWED = (
+    "a Bedrock model id (provider.model[-version][:n]) or an inference profile id (us./eu./apac./global. prefix)"
+)
+# A guardrail and its version as Converse's guardrailConfig takes them (Bedrock API reference,
+# GuardrailConfiguration: guardrailIdentifier and guardrailVersion patterns).
+GUARDRAIL_IDENTIFIER = r"[a-z0-9]+|arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+"
+GUARDRAIL_VERSION = r"[1-9][0-9]{0,7}|DRAFT"
 
 
 class SettingsError(ValueError):
@@ -73,6 +83,20 @@ def one_of(*choices: Any) -> Check:
     return lambda value: None if value in choices else f"one of {shown}"
 
 
+def model_list(ids: tuple[str, ...]) -> str | None:
+    """MODEL_ID's check: one model or several, each a model or profile id, none twice."""
+    allowed = f"{MODEL_ID_ALLOWED}, or several separated by commas"
+    if not ids:
+        return allowed
+    for model_id in ids:
+        if not model_id:
+            return f"{allowed}; one entry between the commas is empty"
+        if not re.fullmatch(MODEL_ID, model_id):
+            return f"{allowed}; {model_id!r} is not one"
+    repeated = next((model_id for index, model_id in enumerate(ids) if model_id in ids[:index]), None)
+    return f"each model once; {repeated!r} is listed twice" if repeated else None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a user may change about the deployed stack, with a safe default each."""
@@ -92,13 +116,10 @@ class Settings:
         help="AWS Region of the stack (the standard SDK variable).",
         check=matches(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", "an AWS Region code such as us-east-1"),
     )
-    model_id: str = setting(
-        "us.anthropic.claude-sonnet-5", env="MODEL_ID",
-        help="Bedrock model id or cross-Region inference profile id; IAM is scoped to it.",
-        check=matches(
-            r"[a-z0-9-]+(\.[a-z0-9-]+)+([.:_-][A-Za-z0-9.:_-]*)?",
-            "a Bedrock model id (provider.model[-version][:n]) or an inference profile id (us./eu./apac./global. prefix)",
-        ),
+    model_ids: tuple[str, ...] = setting(
+        ("us.anthropic.claude-sonnet-5",), env="MODEL_ID",
+        help="Bedrock model id or cross-Region inference profile id, or several separated by commas: the first is the default, a request may name any of them (`model`), and IAM is scoped to exactly these.",
+        check=model_list,
     )
     lambda_memory_mb: int = setting(
         512, env="LAMBDA_MEMORY_MB",
@@ -191,8 +212,23 @@ class Settings:
     )
     effort: str = setting(
         "auto", env="EFFORT",
-        help="How hard the model works on an answer (Bedrock's `outputConfig.effort`): `auto` is `medium` where the model offers effort control and nothing elsewhere; `default` sends none (the model's own, `high` on Claude Sonnet 5); or `low`, `medium`, `high`, `xhigh`, `max` (synth refuses a level the model does not offer). Requests may override it.",
+        help="How hard the model works on an answer (Bedrock's `outputConfig.effort`): `auto` is `medium` where the model offers effort control and nothing elsewhere; `default` sends none (the model's own, `high` on Claude Sonnet 5); or `low`, `medium`, `high`, `xhigh`, `max` (synth refuses a level no model of MODEL_ID offers). Requests may override it.",
         check=one_of("auto", "default", *EFFORT_LEVELS),
+    )
+    guardrail_id: str = setting(
+        "", env="GUARDRAIL_ID",
+        help="Bedrock guardrail (its id or ARN) that screens every prompt and answer (`guardrailConfig`); the function may apply this one only (`bedrock:ApplyGuardrail`); empty: no guardrail.",
+        check=matches(f"|{GUARDRAIL_IDENTIFIER}", "empty, a guardrail id (lowercase letters and digits) or a guardrail ARN"),
+    )
+    guardrail_version: str = setting(
+        "", env="GUARDRAIL_VERSION",
+        help="Version of GUARDRAIL_ID to apply, required with it: a version number (fixed), or `DRAFT` (the working copy, which changes whenever the guardrail is edited).",
+        check=matches(f"|{GUARDRAIL_VERSION}", "empty, a guardrail version number (1-99999999) or DRAFT"),
+    )
+    guardrail_stream_mode: str = setting(
+        "sync", env="GUARDRAIL_STREAM_MODE",
+        help="How GUARDRAIL_ID screens a streamed answer: `sync` checks each piece before it is sent, so nothing unscreened reaches the caller; `async` sends at once and screens alongside (a blocked answer is cut off after part of it was sent, and sensitive information is not masked).",
+        check=one_of(*GUARDRAIL_STREAM_MODES),
     )
     prompt_max_chars: int = setting(
         20000, env="PROMPT_MAX_CHARS",
@@ -266,12 +302,12 @@ class Settings:
     )
     price_input_usd_per_mtok: float | None = setting(
         None, env="PRICE_INPUT_USD_PER_MTOK", kind=float,
-        help="USD per million input tokens, for the dashboard's cost line and the budget alarm; unset: the configured model's list price (README: model capabilities).",
+        help="USD per million input tokens, for the dashboard's cost line and the budget alarm; unset: the list price of MODEL_ID's first model (README: model capabilities).",
         check=between(0, 1000),
     )
     price_output_usd_per_mtok: float | None = setting(
         None, env="PRICE_OUTPUT_USD_PER_MTOK", kind=float,
-        help="USD per million output tokens, for the dashboard's cost line and the budget alarm; unset: the configured model's list price (README: model capabilities).",
+        help="USD per million output tokens, for the dashboard's cost line and the budget alarm; unset: the list price of MODEL_ID's first model (README: model capabilities).",
         check=between(0, 1000),
     )
     state_bucket: str = setting(
@@ -324,14 +360,60 @@ class Settings:
                 "invalid setting PLAYGROUND (playground) = True: AUTH is 'iam', and a page in a browser "
                 "cannot sign SigV4 requests; use AUTH=api_key (or none), or leave PLAYGROUND off"
             )
-        facts = facts_for(self.model_id)
-        if facts is not None and self.effort in EFFORT_LEVELS and self.effort not in facts.effort_levels:
-            offered = (f"it offers only {', '.join(facts.effort_levels)}, or" if facts.effort_levels
+        self._check_effort()
+        self._check_guardrail()
+
+    def _check_effort(self) -> None:
+        """An EFFORT level no listed model offers is refused. The function skips the level for a
+        model of the list that lacks it (that model's requests carry no effort unless they name
+        one: a synth warning says so), so one model offering it is enough; a model without a row
+        may offer it too (it is sent unchecked, with a warning)."""
+        if self.effort not in EFFORT_LEVELS:
+            return
+        rows = {model_id: facts_for(model_id) for model_id in self.model_ids}
+        if any(row is None or self.effort in row.effort_levels for row in rows.values()):
+            return
+        if len(rows) == 1:
+            [(model_id, row)] = rows.items()
+            offered = (f"it offers only {', '.join(row.effort_levels)}, or" if row.effort_levels
                        else "it has no effort control: set EFFORT to")
             raise SettingsError(
-                f"invalid setting EFFORT (effort) = {self.effort!r}: MODEL_ID {self.model_id!r} is {facts.name}, "
+                f"invalid setting EFFORT (effort) = {self.effort!r}: MODEL_ID {model_id!r} is {row.name}, "
                 f"and {offered} auto or default (send none)"
             )
+        each = "; ".join(
+            f"{model_id!r} ({row.name}) offers {', '.join(row.effort_levels) or 'no effort control'}"
+            for model_id, row in rows.items()
+        )
+        raise SettingsError(
+            f"invalid setting EFFORT (effort) = {self.effort!r}: no model of MODEL_ID offers it: {each}; "
+            "set EFFORT to a level one of them offers, auto or default (send none)"
+        )
+
+    def _check_guardrail(self) -> None:
+        """A guardrail needs its version (Converse takes none without it); the version and stream
+        mode mean nothing without a guardrail, so setting them alone is a mistake to name."""
+        if self.guardrail_id and not self.guardrail_version:
+            raise SettingsError(
+                f"invalid setting GUARDRAIL_VERSION (guardrail_version) = '': GUARDRAIL_ID {self.guardrail_id!r} "
+                "needs its version: a version number (`aws bedrock list-guardrails --guardrail-identifier <id>`) "
+                "or DRAFT (the working copy)"
+            )
+        if not self.guardrail_id:
+            for name, env, value, default in (
+                ("guardrail_version", "GUARDRAIL_VERSION", self.guardrail_version, ""),
+                ("guardrail_stream_mode", "GUARDRAIL_STREAM_MODE", self.guardrail_stream_mode, "sync"),
+            ):
+                if value != default:
+                    raise SettingsError(
+                        f"invalid setting {env} ({name}) = {value!r}: there is no guardrail to apply it to: "
+                        "set GUARDRAIL_ID too, or unset it"
+                    )
+
+    @property
+    def model_id(self) -> str:
+        """The default model: the one a request that names none is answered by."""
+        return self.model_ids[0]
 
     @property
     def resource_name(self) -> str:
@@ -428,10 +510,16 @@ def _parse(item: dataclasses.Field, raw: Any) -> Any:
             return int(str(raw).strip(), 10)
         except ValueError:
             raise SettingsError(_message(item, raw, "a whole number")) from None
+    if kind is tuple:  # a list: comma-separated in the environment, a string or a list in cdktf.json
+        items = raw.split(",") if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not all(isinstance(part, str) for part in items):
+            raise SettingsError(_message(item, raw, "a comma-separated string or a list of strings"))
+        return tuple(part.strip() for part in items)
     if not isinstance(raw, str):
         raise SettingsError(_message(item, raw, "a string"))
     return raw.strip()
 
 
 def _message(item: dataclasses.Field, value: Any, allowed: str) -> str:
-    return f"invalid setting {item.metadata['env']} ({item.name}) = {value!r}: expected {allowed}"
+    shown = ",".join(value) if isinstance(value, tuple) else value  # a list as it is written
+    return f"invalid setting {item.metadata['env']} ({item.name}) = {shown!r}: expected {allowed}"

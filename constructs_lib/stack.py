@@ -66,7 +66,8 @@ class BedrockInferenceStack(TerraformStack):
             self, "iam",
             role_name=f"{name}-lambda",
             log_group_arn=f"arn:{partition}:logs:{settings.region}:{account_id}:log-group:{log_group_name(name)}",
-            model_id=settings.model_id,
+            model_ids=settings.model_ids,
+            guardrail=settings.guardrail_id or None,
             partition=partition,
             region=settings.region,
             account_id=account_id,
@@ -101,7 +102,7 @@ class BedrockInferenceStack(TerraformStack):
             ),
             request_schema=request_schema(
                 prompt_max_chars=settings.prompt_max_chars, max_tokens_cap=settings.max_tokens_cap,
-                model=facts_for(settings.model_id),
+                models=[facts_for(model_id) for model_id in settings.model_ids],
             ),
             access=AccessControl(
                 auth=settings.auth,
@@ -226,10 +227,13 @@ def synth_warnings(settings: Settings) -> list[str]:
 def handler_environment(settings: Settings) -> dict[str, str]:
     """The handler's configuration, as the environment variables function/ reads."""
     return {
-        "MODEL_ID": settings.model_id,
+        "MODEL_ID": ",".join(settings.model_ids),  # the first is the default
         "MAX_TOKENS_DEFAULT": str(settings.max_tokens_default),
         "MAX_TOKENS_CAP": str(settings.max_tokens_cap),
         "EFFORT": settings.effort,  # as set: the function resolves it for each request's model
+        "GUARDRAIL_ID": settings.guardrail_id,  # empty: no guardrail
+        "GUARDRAIL_VERSION": settings.guardrail_version,
+        "GUARDRAIL_STREAM_MODE": settings.guardrail_stream_mode,
         "PROMPT_MAX_CHARS": str(settings.prompt_max_chars),
         "BODY_MAX_BYTES": str(settings.body_max_bytes),
         "CORS_ALLOW_ORIGIN": settings.cors_allow_origin,

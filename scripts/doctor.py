@@ -3,14 +3,15 @@
     python scripts/doctor.py [--invoke] [--stack STACK]
 
 Reads the same settings as synth (main.py), then asks AWS, with the caller's credentials, about
-everything a first `make deploy` would otherwise find one failed apply at a time: the model, the
-layers, the concurrency quota, API Gateway's CloudWatch role, the Terraform state bucket and lock
-table. One line per check (PASS, FAIL, WARN, SKIP); each FAIL or WARN names the setting or the
-console action that fixes it. Exit status: 0, 1 when a check failed, 2 for a bad setting.
+everything a first `make deploy` would otherwise find one failed apply at a time: each model, the
+guardrail, the layers, the concurrency quota, API Gateway's CloudWatch role, the Terraform state
+bucket and lock table. One line per check (PASS, FAIL, WARN, SKIP); each FAIL or WARN names the
+setting or the console action that fixes it. Exit status: 0, 1 when a check failed, 2 for a bad
+setting.
 
-Only read-only calls, except with ``--invoke``: one Converse call with ``maxTokens: 1`` (a
-fraction of a cent), which also makes a third-party model's first call, the one that subscribes
-the account. The README lists the IAM policy doctor needs.
+Only read-only calls, except with ``--invoke``: one Converse call with ``maxTokens: 1`` per model
+(a fraction of a cent each), which also makes a third-party model's first call, the one that
+subscribes the account. The README lists the IAM policy doctor needs.
 """
 
 from __future__ import annotations
@@ -94,35 +95,39 @@ def check_credentials(aws: Aws, settings: Settings) -> Result:
     return Result(PASS, "credentials", f"account {identity['Account']} as {identity['Arn']}, Region {settings.region} (AWS_REGION)")
 
 
-def _model_lifecycle(aws: Aws, settings: Settings, model: str) -> Result:
+def _model_lifecycle(aws: Aws, settings: Settings, model_id: str, model: str) -> Result:
     """The foundation model's lifecycle, from Bedrock itself: LEGACY means it is going."""
     details = aws.client("bedrock").get_foundation_model(modelIdentifier=model)["modelDetails"]
     lifecycle = details.get("modelLifecycle", {})
     if lifecycle.get("status") == "LEGACY":
         end = lifecycle.get("endOfLifeTime") or lifecycle.get("legacyTime")
         when = f" (end of life {end:%Y-%m-%d})" if end else ""
-        return Result(WARN, "model", f"MODEL_ID {settings.model_id!r}: Bedrock lists {model} as LEGACY{when}: "
+        return Result(WARN, "model", f"MODEL_ID {model_id!r}: Bedrock lists {model} as LEGACY{when}: "
                                      "set MODEL_ID to a current model before it goes")
-    return Result(PASS, "model", f"MODEL_ID {settings.model_id!r}: {details.get('modelName', model)} is ACTIVE in {settings.region}")
+    return Result(PASS, "model", f"MODEL_ID {model_id!r}: {details.get('modelName', model)} is ACTIVE in {settings.region}")
 
 
-def check_model(aws: Aws, settings: Settings) -> Result:
-    """The model id exists in the Region: an inference profile, or a foundation model."""
-    model = base_model_id(settings.model_id)
-    if is_inference_profile(settings.model_id):
+def check_model(aws: Aws, settings: Settings) -> list[Result]:
+    """Each model of MODEL_ID exists in the Region: an inference profile, or a foundation model."""
+    return [_check_one_model(aws, settings, model_id) for model_id in settings.model_ids]
+
+
+def _check_one_model(aws: Aws, settings: Settings, model_id: str) -> Result:
+    model = base_model_id(model_id)
+    if is_inference_profile(model_id):
         try:
-            aws.client("bedrock").get_inference_profile(inferenceProfileIdentifier=settings.model_id)
+            aws.client("bedrock").get_inference_profile(inferenceProfileIdentifier=model_id)
         except ClientError as error:
             if error_code(error) not in NOT_FOUND_ERRORS:
                 raise
-            return Result(FAIL, "model", f"MODEL_ID {settings.model_id!r} is no inference profile in {settings.region}: "
+            return Result(FAIL, "model", f"MODEL_ID {model_id!r} is no inference profile in {settings.region}: "
                                          "set MODEL_ID to one `aws bedrock list-inference-profiles` lists, or AWS_REGION")
     try:
-        return _model_lifecycle(aws, settings, model)
+        return _model_lifecycle(aws, settings, model_id, model)
     except ClientError as error:
         if error_code(error) not in NOT_FOUND_ERRORS:
             raise
-        return Result(FAIL, "model", f"MODEL_ID {settings.model_id!r}: Bedrock has no foundation model {model} in "
+        return Result(FAIL, "model", f"MODEL_ID {model_id!r}: Bedrock has no foundation model {model} in "
                                      f"{settings.region}: set MODEL_ID (`aws bedrock list-foundation-models`) or AWS_REGION")
 
 
@@ -135,10 +140,15 @@ SUBSCRIBE_HOWTO = (
 )
 
 
-def check_model_access(aws: Aws, settings: Settings) -> Result:
+def check_model_access(aws: Aws, settings: Settings) -> list[Result]:
+    """The account's access to each model of MODEL_ID (two profiles of one base model: asked once)."""
+    models = dict.fromkeys(base_model_id(model_id) for model_id in settings.model_ids)
+    return [_model_access(aws, settings, model) for model in models]
+
+
+def _model_access(aws: Aws, settings: Settings, model: str) -> Result:
     """What Bedrock says about the account's access to the model (GetFoundationModelAvailability):
     offered in the Region, agreement (the Marketplace subscription), entitlement, authorization."""
-    model = base_model_id(settings.model_id)
     try:
         found = aws.client("bedrock").get_foundation_model_availability(modelId=model)
     except ClientError as error:
@@ -161,23 +171,28 @@ def check_model_access(aws: Aws, settings: Settings) -> Result:
     return Result(PASS, "model access", f"{model}: agreement, entitlement and authorization in place")
 
 
-def check_invoke(aws: Aws, settings: Settings) -> Result:
-    """``--invoke``: one real Converse call with maxTokens 1, the surest answer to "may we call it"."""
+def check_invoke(aws: Aws, settings: Settings) -> list[Result]:
+    """``--invoke``: one real Converse call with maxTokens 1 per model, the surest answer to "may we
+    call it" (without the guardrail, which check_guardrail looks up: no ApplyGuardrail needed)."""
     if not aws.invoke:
-        return Result(SKIP, "invoke", "not asked: `make doctor INVOKE=1` makes one Converse call with maxTokens 1 "
-                                      "(costs a fraction of a cent)")
+        return [Result(SKIP, "invoke", "not asked: `make doctor INVOKE=1` makes one Converse call with maxTokens 1 "
+                                       "per model of MODEL_ID (costs a fraction of a cent each)")]
+    return [_invoke(aws, settings, model_id) for model_id in settings.model_ids]
+
+
+def _invoke(aws: Aws, settings: Settings, model_id: str) -> Result:
     try:
         answer = aws.client("bedrock-runtime").converse(
-            modelId=settings.model_id,
+            modelId=model_id,
             messages=[{"role": "user", "content": [{"text": "Say OK."}]}],
             inferenceConfig={"maxTokens": 1},
         )
     except ClientError as error:
         if error_code(error) not in ACCESS_DENIED_ERRORS:
             raise
-        return Result(FAIL, "invoke", f"MODEL_ID {settings.model_id!r}: AccessDenied ({error.response['Error'].get('Message', '')}): "
+        return Result(FAIL, "invoke", f"MODEL_ID {model_id!r}: AccessDenied ({error.response['Error'].get('Message', '')}): "
                                       f"{SUBSCRIBE_HOWTO}")
-    return Result(PASS, "invoke", f"{settings.model_id} answered one Converse call (stop reason "
+    return Result(PASS, "invoke", f"{model_id} answered one Converse call (stop reason "
                                   f"{answer.get('stopReason')}; maxTokens 1, a fraction of a cent)")
 
 
@@ -312,7 +327,27 @@ def check_lock_table(aws: Aws, settings: Settings) -> Result:
 
 
 def check_guardrail(aws: Aws, settings: Settings) -> Result:
-    return Result(SKIP, "guardrail", "the app has no guardrail setting yet (issue 12): nothing to check")
+    """GUARDRAIL_ID at GUARDRAIL_VERSION exists in the Region and is ready (GetGuardrail): the
+    function names it on every call, and Bedrock refuses every call if it is not there."""
+    if not settings.guardrail_id:
+        return Result(SKIP, "guardrail", "GUARDRAIL_ID unset: calls are not screened by a guardrail")
+    named = f"GUARDRAIL_ID {settings.guardrail_id!r} version {settings.guardrail_version}"
+    try:
+        found = aws.client("bedrock").get_guardrail(guardrailIdentifier=settings.guardrail_id,
+                                                    guardrailVersion=settings.guardrail_version)
+    except ClientError as error:
+        if error_code(error) not in NOT_FOUND_ERRORS:
+            raise
+        return Result(FAIL, "guardrail", f"{named}: Bedrock has no such guardrail in {settings.region} "
+                                         "(every call would fail): set GUARDRAIL_ID and GUARDRAIL_VERSION to one "
+                                         "`aws bedrock list-guardrails` lists")
+    status = found.get("status")
+    if status != "READY":
+        return Result(WARN, "guardrail", f"{named} ({found.get('name')}) is {status}, not READY: calls fail until it "
+                                         "is (Bedrock console, Guardrails)")
+    draft = (": DRAFT is the working copy, and changes whenever the guardrail is edited; a version number pins it"
+             if settings.guardrail_version == "DRAFT" else "")
+    return Result(PASS, "guardrail", f"{named} ({found.get('name')}) is READY{draft}")
 
 
 def check_alarm_email(aws: Aws, settings: Settings) -> Result:

@@ -21,6 +21,8 @@ def shown(default: object) -> str:
         return "(unset)"
     if isinstance(default, bool):
         return "`true`" if default else "`false`"
+    if isinstance(default, tuple):  # a list setting, as it is written: comma-separated
+        default = ",".join(default)
     return f"`{default}`" if default != "" else "(empty)"
 
 

@@ -104,7 +104,7 @@ def test_model_pass_for_an_active_inference_profile(aws):
     bedrock = stubbed(aws, "bedrock")
     bedrock.add_response("get_inference_profile", profile(), {"inferenceProfileIdentifier": PROFILE})
     bedrock.add_response("get_foundation_model", lifecycle("ACTIVE"), {"modelIdentifier": BASE})
-    result = doctor.check_model(aws, settings(MODEL_ID=PROFILE))
+    [result] = doctor.check_model(aws, settings(MODEL_ID=PROFILE))
     assert (result.status, result.name) == (doctor.PASS, "model")
     assert "ACTIVE" in result.message
     bedrock.assert_no_pending_responses()
@@ -114,21 +114,21 @@ def test_model_legacy_warns_with_bedrocks_date(aws):
     bedrock = stubbed(aws, "bedrock")
     bedrock.add_response("get_foundation_model", lifecycle(
         "LEGACY", legacyTime=datetime(2026, 6, 1, tzinfo=timezone.utc), endOfLifeTime=datetime(2027, 1, 15, tzinfo=timezone.utc)))
-    result = doctor.check_model(aws, settings(MODEL_ID=BASE))
+    [result] = doctor.check_model(aws, settings(MODEL_ID=BASE))
     assert result.status == doctor.WARN
     assert "LEGACY (end of life 2027-01-15)" in result.message and "set MODEL_ID" in result.message
 
 
 def test_model_unknown_profile_fails_naming_model_id(aws):
     stubbed(aws, "bedrock").add_client_error("get_inference_profile", **error("ResourceNotFoundException", "no such profile", 404))
-    result = doctor.check_model(aws, settings(MODEL_ID="us.anthropic.claude-nope"))
+    [result] = doctor.check_model(aws, settings(MODEL_ID="us.anthropic.claude-nope"))
     assert result.status == doctor.FAIL
     assert "no inference profile in us-east-1" in result.message and "set MODEL_ID" in result.message
 
 
 def test_model_unknown_foundation_model_fails_naming_model_id(aws):
     stubbed(aws, "bedrock").add_client_error("get_foundation_model", **error("ResourceNotFoundException", "", 404))
-    result = doctor.check_model(aws, settings(MODEL_ID="anthropic.claude-nope"))
+    [result] = doctor.check_model(aws, settings(MODEL_ID="anthropic.claude-nope"))
     assert result.status == doctor.FAIL
     assert "no foundation model anthropic.claude-nope" in result.message and "set MODEL_ID" in result.message
 
@@ -140,12 +140,12 @@ def availability(agreement: str = "AVAILABLE", authorization: str = "AUTHORIZED"
 
 def test_model_access_pass(aws):
     stubbed(aws, "bedrock").add_response("get_foundation_model_availability", availability(), {"modelId": BASE})
-    assert doctor.check_model_access(aws, settings()).status == doctor.PASS
+    assert [result.status for result in doctor.check_model_access(aws, settings())] == [doctor.PASS]
 
 
 def test_model_access_without_agreement_says_how_to_subscribe(aws):
     stubbed(aws, "bedrock").add_response("get_foundation_model_availability", availability(agreement="NOT_AVAILABLE"))
-    result = doctor.check_model_access(aws, settings())
+    [result] = doctor.check_model_access(aws, settings())
     assert result.status == doctor.WARN
     assert "no agreement yet" in result.message
     assert "make doctor INVOKE=1" in result.message and "use-case form" in result.message
@@ -153,12 +153,12 @@ def test_model_access_without_agreement_says_how_to_subscribe(aws):
 
 def test_model_access_not_offered_in_region_fails_naming_aws_region(aws):
     stubbed(aws, "bedrock").add_response("get_foundation_model_availability", availability(region="NOT_AVAILABLE"))
-    result = doctor.check_model_access(aws, settings())
+    [result] = doctor.check_model_access(aws, settings())
     assert result.status == doctor.FAIL and "set AWS_REGION or MODEL_ID" in result.message
 
 
 def test_invoke_is_skipped_unless_asked_and_says_its_cost(aws):
-    result = doctor.check_invoke(aws, settings())
+    [result] = doctor.check_invoke(aws, settings())
     assert result.status == doctor.SKIP and "fraction of a cent" in result.message
 
 
@@ -171,7 +171,7 @@ def test_invoke_makes_one_call_of_one_token(aws):
         {"modelId": PROFILE, "messages": [{"role": "user", "content": [{"text": "Say OK."}]}],
          "inferenceConfig": {"maxTokens": 1}},
     )
-    result = doctor.check_invoke(aws, settings(MODEL_ID=PROFILE))
+    [result] = doctor.check_invoke(aws, settings(MODEL_ID=PROFILE))
     assert result.status == doctor.PASS and "maxTokens 1" in result.message
 
 
@@ -179,7 +179,7 @@ def test_invoke_access_denied_explains_marketplace_and_the_use_case_form(aws):
     aws.invoke = True
     stubbed(aws, "bedrock-runtime").add_client_error(
         "converse", **error("AccessDeniedException", "You don't have access to the model", 403))
-    result = doctor.check_invoke(aws, settings())
+    [result] = doctor.check_invoke(aws, settings())
     assert result.status == doctor.FAIL
     assert "MODEL_ID" in result.message and "aws-marketplace:Subscribe" in result.message and "use-case form" in result.message
 
@@ -371,7 +371,7 @@ def test_lock_table_missing_fails(aws):
     assert result.status == doctor.FAIL and "unset STATE_LOCK_TABLE" in result.message
 
 
-# --- reminders and what is not a setting yet ---
+# --- reminders ---
 
 
 def test_alarm_email_reminds_to_confirm_the_subscription(aws):
@@ -380,9 +380,91 @@ def test_alarm_email_reminds_to_confirm_the_subscription(aws):
     assert doctor.check_alarm_email(aws, settings()).status == doctor.SKIP
 
 
-def test_guardrail_is_skipped_with_the_reason(aws):
+# --- the guardrail (moto 5.2.5 has no GetGuardrail: Stubber) ---
+
+GUARDRAIL = "gr4abc"
+
+
+def guardrail(status: str = "READY", version: str = "3") -> dict:
+    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    return {"name": "no-secrets", "guardrailId": GUARDRAIL, "version": version, "status": status,
+            "guardrailArn": f"arn:aws:bedrock:{REGION}:123456789012:guardrail/{GUARDRAIL}", "createdAt": now, "updatedAt": now,
+            "blockedInputMessaging": "Sorry.", "blockedOutputsMessaging": "Sorry."}
+
+
+def test_guardrail_is_skipped_when_none_is_set(aws):
     result = doctor.check_guardrail(aws, settings())
-    assert result.status == doctor.SKIP and "no guardrail setting" in result.message
+    assert result.status == doctor.SKIP and "GUARDRAIL_ID unset" in result.message
+
+
+def test_guardrail_passes_when_that_version_is_ready(aws):
+    bedrock = stubbed(aws, "bedrock")
+    bedrock.add_response("get_guardrail", guardrail(), {"guardrailIdentifier": GUARDRAIL, "guardrailVersion": "3"})
+    result = doctor.check_guardrail(aws, settings(GUARDRAIL_ID=GUARDRAIL, GUARDRAIL_VERSION="3"))
+    assert result.status == doctor.PASS and "'gr4abc' version 3 (no-secrets) is READY" in result.message
+    bedrock.assert_no_pending_responses()
+
+
+def test_guardrail_draft_passes_with_a_word_on_pinning_a_version(aws):
+    stubbed(aws, "bedrock").add_response("get_guardrail", guardrail(version="DRAFT"))
+    result = doctor.check_guardrail(aws, settings(GUARDRAIL_ID=GUARDRAIL, GUARDRAIL_VERSION="DRAFT"))
+    assert result.status == doctor.PASS and "a version number pins it" in result.message
+
+
+def test_guardrail_not_ready_warns(aws):
+    stubbed(aws, "bedrock").add_response("get_guardrail", guardrail(status="VERSIONING"))
+    result = doctor.check_guardrail(aws, settings(GUARDRAIL_ID=GUARDRAIL, GUARDRAIL_VERSION="3"))
+    assert result.status == doctor.WARN and "is VERSIONING, not READY" in result.message
+
+
+def test_guardrail_missing_fails_naming_both_settings(aws):
+    stubbed(aws, "bedrock").add_client_error("get_guardrail", **error("ResourceNotFoundException", "no such guardrail", 404))
+    result = doctor.check_guardrail(aws, settings(GUARDRAIL_ID=GUARDRAIL, GUARDRAIL_VERSION="9"))
+    assert result.status == doctor.FAIL
+    assert "'gr4abc' version 9: Bedrock has no such guardrail in us-east-1" in result.message
+    assert "set GUARDRAIL_ID and GUARDRAIL_VERSION" in result.message
+
+
+# --- several models: each checked ---
+
+SECOND = "anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+def test_each_model_of_the_list_is_checked(aws):
+    bedrock = stubbed(aws, "bedrock")
+    bedrock.add_response("get_inference_profile", profile(), {"inferenceProfileIdentifier": PROFILE})
+    bedrock.add_response("get_foundation_model", lifecycle("ACTIVE"), {"modelIdentifier": BASE})
+    bedrock.add_client_error("get_foundation_model", **error("ResourceNotFoundException", "", 404),
+                             expected_params={"modelIdentifier": SECOND})
+    results = doctor.check_model(aws, settings(MODEL_ID=f"{PROFILE},{SECOND}"))
+    assert [result.status for result in results] == [doctor.PASS, doctor.FAIL]
+    assert f"MODEL_ID {SECOND!r}: Bedrock has no foundation model" in results[1].message
+    bedrock.assert_no_pending_responses()
+
+
+def test_model_access_is_asked_once_per_base_model(aws):
+    bedrock = stubbed(aws, "bedrock")
+    bedrock.add_response("get_foundation_model_availability", availability(), {"modelId": BASE})
+    bedrock.add_response("get_foundation_model_availability", {**availability(region="NOT_AVAILABLE"), "modelId": SECOND},
+                         {"modelId": SECOND})
+    # two profiles of one base model, and a second model
+    results = doctor.check_model_access(aws, settings(MODEL_ID=f"{PROFILE},global.{BASE},{SECOND}"))
+    assert [result.status for result in results] == [doctor.PASS, doctor.FAIL]
+    assert results[1].message.startswith(f"{SECOND} is not offered in us-east-1")
+    bedrock.assert_no_pending_responses()
+
+
+def test_invoke_calls_each_model_once(aws):
+    aws.invoke = True
+    runtime = stubbed(aws, "bedrock-runtime")
+    answer = {"output": {"message": {"role": "assistant", "content": [{"text": "OK"}]}}, "stopReason": "max_tokens",
+              "usage": {"inputTokens": 10, "outputTokens": 1, "totalTokens": 11}, "metrics": {"latencyMs": 300}}
+    for model_id in (PROFILE, SECOND):
+        runtime.add_response("converse", answer, {"modelId": model_id, "messages": [{"role": "user", "content": [{"text": "Say OK."}]}],
+                                                  "inferenceConfig": {"maxTokens": 1}})
+    results = doctor.check_invoke(aws, settings(MODEL_ID=f"{PROFILE},{SECOND}"))
+    assert [(result.status, result.message.split()[0]) for result in results] == [(doctor.PASS, PROFILE), (doctor.PASS, SECOND)]
+    runtime.assert_no_pending_responses()
 
 
 # --- doctor's own calls failing: a line each, never a trace ---

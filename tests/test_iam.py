@@ -14,11 +14,16 @@ LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/demo"
 INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 
 
-def synth_role(model_id: str) -> str:
+def synth_role(*model_ids: str, guardrail: str | None = None) -> str:
     return synth_construct(lambda stack: LambdaExecutionRole(
-        stack, "iam", role_name="demo-lambda", log_group_arn=LOG_GROUP_ARN, model_id=model_id,
-        partition="aws", region="us-east-1", account_id="123456789012",
+        stack, "iam", role_name="demo-lambda", log_group_arn=LOG_GROUP_ARN, model_ids=model_ids,
+        partition="aws", region="us-east-1", account_id="123456789012", guardrail=guardrail,
     ))
+
+
+def bedrock_statements(synthesized: str) -> list[dict]:
+    return [s for d in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
+            for s in d["statement"] if any(a.startswith("bedrock:") for a in s["actions"])]
 
 
 def statements(synthesized: str, sid: str) -> list[dict]:
@@ -54,7 +59,7 @@ def test_inference_profile_allows_the_profile_and_its_base_model_in_every_region
     synthesized = synth_role("us.anthropic.claude-sonnet-5")
     profile = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-5"
 
-    [invoke] = statements(synthesized, "InvokeConfiguredModel")
+    [invoke] = statements(synthesized, "InvokeConfiguredModels")
     [routed] = statements(synthesized, "InvokeBaseModelThroughProfile")
 
     assert invoke["actions"] == INVOKE and invoke["resources"] == [profile]
@@ -76,7 +81,7 @@ def test_global_profile_also_allows_the_regionless_foundation_model_arn():
 
 def test_plain_model_id_allows_exactly_its_foundation_model_in_the_stack_region():
     synthesized = synth_role("anthropic.claude-3-5-sonnet-20240620-v1:0")
-    [invoke] = statements(synthesized, "InvokeConfiguredModel")
+    [invoke] = statements(synthesized, "InvokeConfiguredModels")
     assert invoke["actions"] == INVOKE
     assert invoke["resources"] == [
         "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
@@ -94,10 +99,72 @@ def test_policy_is_attached_inline_to_the_role():
                                       "anthropic.claude-3-5-sonnet-20240620-v1:0"])
 def test_streaming_is_allowed_exactly_where_invoking_is(model_id):
     # Every statement that grants one of the two grants both, on the same resources and condition.
-    synthesized = synth_role(model_id)
-    bedrock = [s for d in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
-               for s in d["statement"] if any(a.startswith("bedrock:") for a in s["actions"])]
+    bedrock = bedrock_statements(synth_role(model_id))
     assert bedrock and all(s["actions"] == INVOKE for s in bedrock)
+
+
+# --- several models: exactly those, each derived as for one -----------------------------------
+
+PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
+FOUNDATION_MODEL = "arn:aws:bedrock:{region}::foundation-model/"
+
+
+def test_several_models_grant_exactly_those_profiles_plain_ids_and_their_base_models():
+    # GIVEN two profiles (one global) and a plain id
+    synthesized = synth_role("us.anthropic.claude-sonnet-5", "global.anthropic.claude-opus-4-7",
+                             "anthropic.claude-haiku-4-5-20251001-v1:0")
+    [invoke] = statements(synthesized, "InvokeConfiguredModels")
+    [routed] = statements(synthesized, "InvokeBaseModelThroughProfile")
+
+    assert invoke["actions"] == INVOKE and invoke["resources"] == [
+        PROFILE_ARN + "us.anthropic.claude-sonnet-5",
+        PROFILE_ARN + "global.anthropic.claude-opus-4-7",
+        FOUNDATION_MODEL.format(region="us-east-1") + "anthropic.claude-haiku-4-5-20251001-v1:0",
+    ]
+    assert routed["actions"] == INVOKE and routed["resources"] == [
+        FOUNDATION_MODEL.format(region="*") + "anthropic.claude-sonnet-5",
+        FOUNDATION_MODEL.format(region="*") + "anthropic.claude-opus-4-7",
+        FOUNDATION_MODEL.format(region="") + "anthropic.claude-opus-4-7",  # global: no Region
+    ]
+    # the base models only through the listed profiles, never the plain id's: it needs none
+    assert routed["condition"] == [{
+        "test": "StringEquals", "variable": "bedrock:InferenceProfileArn",
+        "values": [PROFILE_ARN + "us.anthropic.claude-sonnet-5", PROFILE_ARN + "global.anthropic.claude-opus-4-7"],
+    }]
+    assert len(bedrock_statements(synthesized)) == 2  # one statement per kind, nothing else on bedrock
+
+
+def test_two_profiles_of_one_base_model_name_it_once():
+    [routed] = statements(synth_role("us.anthropic.claude-sonnet-5", "global.anthropic.claude-sonnet-5"),
+                          "InvokeBaseModelThroughProfile")
+    assert routed["resources"] == [FOUNDATION_MODEL.format(region="*") + "anthropic.claude-sonnet-5",
+                                   FOUNDATION_MODEL.format(region="") + "anthropic.claude-sonnet-5"]
+
+
+def test_plain_ids_only_need_no_profile_statement():
+    synthesized = synth_role("anthropic.claude-haiku-4-5-20251001-v1:0", "anthropic.claude-sonnet-4-6")
+    [invoke] = statements(synthesized, "InvokeConfiguredModels")
+    assert invoke["resources"] == [FOUNDATION_MODEL.format(region="us-east-1") + "anthropic.claude-haiku-4-5-20251001-v1:0",
+                                   FOUNDATION_MODEL.format(region="us-east-1") + "anthropic.claude-sonnet-4-6"]
+    assert statements(synthesized, "InvokeBaseModelThroughProfile") == []
+
+
+# --- the guardrail: ApplyGuardrail on that one only, and only when set -------------------------
+
+
+@pytest.mark.parametrize("guardrail, arn", [
+    ("abc123xyz", "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123xyz"),  # an id: the stack's Region and account
+    ("arn:aws:bedrock:us-east-1:210987654321:guardrail/shared1", "arn:aws:bedrock:us-east-1:210987654321:guardrail/shared1"),
+])
+def test_a_guardrail_may_be_applied_that_one_only(guardrail, arn):
+    [apply] = statements(synth_role("us.anthropic.claude-sonnet-5", guardrail=guardrail), "ApplyConfiguredGuardrail")
+    assert apply == {"actions": ["bedrock:ApplyGuardrail"], "effect": "Allow", "resources": [arn],
+                     "sid": "ApplyConfiguredGuardrail"}
+
+
+def test_without_a_guardrail_no_guardrail_may_be_applied():
+    synthesized = synth_role("us.anthropic.claude-sonnet-5")
+    assert not [s for s in bedrock_statements(synthesized) if "bedrock:ApplyGuardrail" in s["actions"]]
 
 
 # --- API Gateway's CloudWatch Logs role ----------------------------------------------------------

@@ -113,15 +113,34 @@ def test_synth_refuses_an_effort_the_model_does_not_offer(model_id, effort, refu
     assert "\n" not in message
 
 
-@pytest.mark.parametrize("environ, sent", [
-    ({}, "medium"),  # auto, on the default model
-    ({"EFFORT": "high"}, "high"),
-    ({"EFFORT": "default"}, ""),  # the model's own default: send none
-    ({"MODEL_ID": "anthropic.claude-sonnet-4-5-20250929-v1:0"}, ""),  # auto, on a model without effort control
-    ({"MODEL_ID": NOT_IN_TABLE}, ""),  # auto, on a model the table does not know
+@pytest.mark.parametrize("environ, refusal", [
+    ({"MODEL_ID": "anthropic.claude-sonnet-4-5-20250929-v1:0,anthropic.claude-haiku-4-5-20251001-v1:0", "EFFORT": "low"},
+     "no model of MODEL_ID offers it: 'anthropic.claude-sonnet-4-5-20250929-v1:0' (Claude Sonnet 4.5) offers no effort control"),
+    ({"MODEL_ID": "us.anthropic.claude-sonnet-4-6,anthropic.claude-opus-4-5-20251101-v1:0", "EFFORT": "xhigh"},
+     "'us.anthropic.claude-sonnet-4-6' (Claude Sonnet 4.6) offers low, medium, high, max; "
+     "'anthropic.claude-opus-4-5-20251101-v1:0' (Claude Opus 4.5) offers low, medium, high"),
 ])
-def test_the_function_is_told_the_effort_to_send(environ, sent):
-    assert handler_environment(load_settings({}, environ))["EFFORT"] == sent
+def test_synth_refuses_an_effort_no_listed_model_offers(environ, refusal):
+    with pytest.raises(SettingsError) as raised:
+        load_settings({}, environ)
+    assert str(raised.value).startswith(f"invalid setting EFFORT (effort) = '{environ['EFFORT']}'") and refusal in str(raised.value)
+
+
+def test_an_effort_one_listed_model_offers_is_kept_with_a_warning_for_the_others():
+    # The function sends the level to the models that offer it and none to the others.
+    settings = load_settings({}, {"MODEL_ID": "us.anthropic.claude-sonnet-5,us.anthropic.claude-sonnet-4-6", "EFFORT": "xhigh"})
+    [warning] = [w for w in model_warnings(settings, date(2026, 11, 26)) if "EFFORT" in w]
+    assert warning.startswith("EFFORT=xhigh: MODEL_ID 'us.anthropic.claude-sonnet-4-6' is Claude Sonnet 4.6, which does not offer it")
+    # a model without a row might offer it: kept, with the unchecked-effort warning
+    unknown = load_settings({}, {"MODEL_ID": f"anthropic.claude-sonnet-4-5-20250929-v1:0,{NOT_IN_TABLE}", "EFFORT": "high"})
+    assert any("not in the capability table" in w for w in model_warnings(unknown, date(2026, 11, 26)))
+
+
+@pytest.mark.parametrize("effort", ["auto", "default", "high"])
+def test_the_function_is_told_the_effort_as_set_and_resolves_it_per_model(effort):
+    # Resolved per request's model by the function (function/models.py resolve_effort), since
+    # one model of MODEL_ID may offer effort control and another not.
+    assert handler_environment(load_settings({}, {"EFFORT": effort}))["EFFORT"] == effort
 
 
 def test_an_effort_for_a_model_not_in_the_table_is_sent_with_a_warning():
@@ -136,6 +155,28 @@ def test_an_unknown_effort_level_is_refused_naming_what_is_allowed():
 
 
 # ------------------------------------------------------------------ output limits
+
+
+def test_each_listed_model_gets_its_own_warnings():
+    # GIVEN a current model first, a retiring one second, both under the cap
+    settings = load_settings({}, {"MODEL_ID": f"us.anthropic.claude-sonnet-5,{OPUS_4_1}", "MAX_TOKENS_CAP": "40000"})
+    warnings = model_warnings(settings, date(2026, 11, 26))
+    assert any(f"MODEL_ID {OPUS_4_1!r} is Claude Opus 4.1, which Amazon Bedrock retires on 2027-01-08" in w for w in warnings)
+    assert any("MAX_TOKENS_CAP=40000 is above Claude Opus 4.1's largest answer" in w for w in warnings)
+    assert not any("Claude Sonnet 5's largest answer" in w for w in warnings)
+
+
+def test_the_dashboard_prices_the_default_model_and_synth_says_when_others_cost_differently():
+    settings = load_settings({}, {"MODEL_ID": f"us.anthropic.claude-sonnet-5,us.anthropic.claude-opus-4-7,{NOT_IN_TABLE}"})
+    assert (token_prices(settings).input_usd_per_mtok, token_prices(settings).output_usd_per_mtok) == (2.0, 10.0)
+    [spread] = [w for w in model_warnings(settings, date(2026, 11, 26)) if "cost line" in w]
+    assert "us.anthropic.claude-opus-4-7 ($5 / $25)" in spread and f"{NOT_IN_TABLE} (price unknown)" in spread
+    assert "PRICE_INPUT_USD_PER_MTOK" in spread
+    # the same prices, or prices the user chose: nothing to say
+    same = load_settings({}, {"MODEL_ID": "us.anthropic.claude-sonnet-5,global.anthropic.claude-sonnet-5"})
+    chosen = load_settings({}, {"MODEL_ID": "us.anthropic.claude-sonnet-5,us.anthropic.claude-opus-4-7",
+                                "PRICE_INPUT_USD_PER_MTOK": "3", "PRICE_OUTPUT_USD_PER_MTOK": "15"})
+    assert not [w for s in (same, chosen) for w in model_warnings(s, date(2026, 11, 26)) if "cost line" in w]
 
 
 def test_a_cap_above_the_models_largest_answer_gets_a_warning():

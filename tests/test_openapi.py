@@ -24,7 +24,7 @@ def build(auth: str = "api_key", cors: str = "", routes: tuple[openapi.Route, ..
         title="demo",
         auth=auth,
         cors_allow_origin=cors,
-        request_schemas={MODEL_NAME: request_schema(prompt_max_chars=100, max_tokens_cap=10, model=model)},
+        request_schemas={MODEL_NAME: request_schema(prompt_max_chars=100, max_tokens_cap=10, models=[model])},
         integration=openapi.lambda_integration(URI, openapi.integration_timeout_ms(60)),
         routes=routes,
     )

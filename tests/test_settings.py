@@ -40,12 +40,12 @@ def test_logs_are_kept_a_year_by_default_every_log_group_with_them():
 
 
 def test_environment_wins_over_context_which_wins_over_default():
-    context = {"model_id": "eu.anthropic.claude-sonnet-5", "lambda_memory_mb": 1024}
+    context = {"model_ids": ["eu.anthropic.claude-sonnet-5"], "lambda_memory_mb": 1024}
     environ = {"MODEL_ID": "anthropic.claude-3-5-sonnet-20241022-v2:0"}
 
     settings = load_settings(context, environ)
 
-    assert settings.model_id == "anthropic.claude-3-5-sonnet-20241022-v2:0"  # environment
+    assert settings.model_ids == ("anthropic.claude-3-5-sonnet-20241022-v2:0",)  # environment
     assert settings.lambda_memory_mb == 1024  # context
     assert settings.stage_name == "v1"  # default
 
@@ -70,6 +70,14 @@ def test_booleans_accept_the_usual_spellings(text, expected):
         ("ENVIRONMENT", "", None),  # empty is unset: default, no error
         ("AWS_REGION", "mars-1", "an AWS Region code"),
         ("MODEL_ID", "claude", "a Bedrock model id"),
+        ("MODEL_ID", "us.anthropic.claude-sonnet-5,claude", "'claude' is not one"),
+        ("MODEL_ID", "us.anthropic.claude-sonnet-5,,anthropic.claude-sonnet-4-6", "one entry between the commas is empty"),
+        ("MODEL_ID", "us.anthropic.claude-sonnet-5,us.anthropic.claude-sonnet-5", "'us.anthropic.claude-sonnet-5' is listed twice"),
+        ("GUARDRAIL_ID", "MyGuardrail", "a guardrail id (lowercase letters and digits) or a guardrail ARN"),
+        ("GUARDRAIL_ID", "arn:aws:bedrock:us-east-1:123456789012:agent/abc123", "a guardrail ARN"),
+        ("GUARDRAIL_VERSION", "v1", "a guardrail version number (1-99999999) or DRAFT"),
+        ("GUARDRAIL_VERSION", "draft", "or DRAFT"),
+        ("GUARDRAIL_STREAM_MODE", "later", "one of sync, async"),
         ("LAMBDA_MEMORY_MB", "64", "a number from 128 to 10240"),
         ("LAMBDA_MEMORY_MB", "lots", "a whole number"),
         ("LAMBDA_TIMEOUT_SECONDS", "901", "a number from 3 to 900"),
@@ -95,6 +103,32 @@ def test_each_invalid_value_names_the_setting_the_value_and_what_is_allowed(vari
     message = str(raised.value)
     assert "\n" not in message
     assert variable in message and value in message and allowed in message
+
+
+def test_model_id_takes_a_list_the_first_being_the_default():
+    settings = load_settings({}, {"MODEL_ID": " us.anthropic.claude-sonnet-5 , anthropic.claude-haiku-4-5-20251001-v1:0"})
+    assert settings.model_ids == ("us.anthropic.claude-sonnet-5", "anthropic.claude-haiku-4-5-20251001-v1:0")
+    assert settings.model_id == "us.anthropic.claude-sonnet-5"
+    # cdktf.json context: a list, or the same comma-separated string
+    assert load_settings({"model_ids": ["eu.anthropic.claude-sonnet-5", "anthropic.claude-sonnet-4-6"]}, {}).model_ids == (
+        "eu.anthropic.claude-sonnet-5", "anthropic.claude-sonnet-4-6")
+    assert load_settings({"model_ids": "eu.anthropic.claude-sonnet-5"}, {}).model_ids == ("eu.anthropic.claude-sonnet-5",)
+    with pytest.raises(SettingsError, match=r"MODEL_ID \(model_ids\) = 7: expected a comma-separated string or a list of strings"):
+        load_settings({"model_ids": 7}, {})
+
+
+def test_a_guardrail_needs_its_version_and_its_settings_need_a_guardrail():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({}, {"GUARDRAIL_ID": "abc123"})
+    assert str(raised.value).startswith("invalid setting GUARDRAIL_VERSION (guardrail_version) = '': GUARDRAIL_ID 'abc123'")
+    assert "DRAFT" in str(raised.value)
+    for variable, value in (("GUARDRAIL_VERSION", "3"), ("GUARDRAIL_STREAM_MODE", "async")):
+        with pytest.raises(SettingsError, match=f"invalid setting {variable} .* no guardrail to apply it to: set GUARDRAIL_ID"):
+            load_settings({}, {variable: value})
+    arn = "arn:aws:bedrock:eu-west-1:123456789012:guardrail/abc123"
+    for identifier, version in (("abc123", "DRAFT"), ("abc123", "12"), (arn, "1")):
+        settings = load_settings({}, {"GUARDRAIL_ID": identifier, "GUARDRAIL_VERSION": version})
+        assert (settings.guardrail_id, settings.guardrail_version, settings.guardrail_stream_mode) == (identifier, version, "sync")
 
 
 def test_default_max_tokens_may_not_exceed_the_cap():

@@ -11,10 +11,10 @@ import pytest
 from cdktf import Testing
 from openapi_spec_validator import validate
 
-from constructs_lib.aws import AwsProvider, LambdaFunction, LambdaLayerVersion
+from constructs_lib.aws import AwsProvider, DataAwsIamPolicyDocument, LambdaFunction, LambdaLayerVersion
 from constructs_lib.settings import Settings, load_settings
 from main import build_app, print_warnings
-from tests.conftest import PROJECT_DIR, build_stack, resources_of
+from tests.conftest import PROJECT_DIR, build_stack, data_sources_of, resources_of
 
 OUTPUTS = {"api_endpoint", "lambda_function_name", "lambda_function_arn", "lambda_role_arn", "log_group_name", "api_key"}
 
@@ -60,6 +60,42 @@ def test_function_gets_the_role_the_handler_settings_and_its_three_layers():
         "AWSLambdaPowertoolsPythonV3-python313-arm64:27",
         f"${{{LambdaLayerVersion.TF_RESOURCE_TYPE}.{layer_id}.arn}}",
     ]
+
+
+def test_several_models_and_a_guardrail_reach_the_function_its_role_and_the_request_model():
+    # GIVEN a profile first (the default), a plain id second, and a guardrail
+    settings = load_settings({}, {
+        "MODEL_ID": "us.anthropic.claude-sonnet-5,anthropic.claude-haiku-4-5-20251001-v1:0",
+        "GUARDRAIL_ID": "gr4abc", "GUARDRAIL_VERSION": "3", "GUARDRAIL_STREAM_MODE": "async",
+    })
+    stack = build_stack(settings)
+    synthesized = Testing.synth(stack)
+    # THEN the function is told the list and the guardrail
+    [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
+    variables = function["environment"]["variables"]
+    assert variables["MODEL_ID"] == "us.anthropic.claude-sonnet-5,anthropic.claude-haiku-4-5-20251001-v1:0"
+    assert (variables["GUARDRAIL_ID"], variables["GUARDRAIL_VERSION"], variables["GUARDRAIL_STREAM_MODE"]) == ("gr4abc", "3", "async")
+    # its role may invoke both models and apply that guardrail, in the stack's partition, Region and account
+    statements = {statement["sid"]: statement for document in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
+                  for statement in document["statement"] if "sid" in statement}
+    partition, account = "${data.aws_partition.partition.partition}", "${data.aws_caller_identity.account.account_id}"
+    assert statements["InvokeConfiguredModels"]["resources"] == [
+        f"arn:{partition}:bedrock:us-east-1:{account}:inference-profile/us.anthropic.claude-sonnet-5",
+        f"arn:{partition}:bedrock:us-east-1::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0",
+    ]
+    assert statements["ApplyConfiguredGuardrail"]["resources"] == [f"arn:{partition}:bedrock:us-east-1:{account}:guardrail/gr4abc"]
+    # and the request model takes `model`, and a temperature (Claude Haiku 4.5 takes one; Sonnet 5 none)
+    properties = stack.api.openapi_document["components"]["schemas"]["InferenceRequest"]["properties"]
+    assert properties["model"] == {"anyOf": [{"type": "string"}, {"enum": [None]}]}
+    assert properties["temperature"] != {"enum": [None]}
+
+
+def test_without_a_guardrail_the_function_gets_empty_guardrail_variables_and_the_role_no_guardrail():
+    synthesized = Testing.synth(build_stack())
+    [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
+    variables = function["environment"]["variables"]
+    assert (variables["GUARDRAIL_ID"], variables["GUARDRAIL_VERSION"], variables["GUARDRAIL_STREAM_MODE"]) == ("", "", "sync")
+    assert "bedrock:ApplyGuardrail" not in synthesized
 
 
 def test_public_layers_can_be_overridden():

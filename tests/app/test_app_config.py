@@ -29,7 +29,7 @@ from constructs_lib.stack import handler_environment
 
 # How the function reads each variable it is given, as the stack writes it (a string).
 FUNCTION_READS = {
-    "MODEL_ID": lambda s: s.model_id,
+    "MODEL_ID": lambda s: ",".join(s.model_ids),
     "MAX_TOKENS_DEFAULT": lambda s: str(s.max_tokens_default),
     "MAX_TOKENS_CAP": lambda s: str(s.max_tokens_cap),
     "PROMPT_MAX_CHARS": lambda s: str(s.prompt_max_chars),
@@ -41,6 +41,9 @@ FUNCTION_READS = {
     "BEDROCK_MAX_ATTEMPTS": lambda s: str(s.budget.attempts),
     "LAMBDA_TIMEOUT_SECONDS": lambda s: str(s.lambda_timeout),
     "EFFORT": lambda s: s.effort,
+    "GUARDRAIL_ID": lambda s: s.guardrail.identifier if s.guardrail else "",
+    "GUARDRAIL_VERSION": lambda s: s.guardrail.version if s.guardrail else "",
+    "GUARDRAIL_STREAM_MODE": lambda s: s.guardrail.stream_mode if s.guardrail else "sync",  # no guardrail: unused
 }
 
 
@@ -193,8 +196,8 @@ def test_environment_strings_become_typed_settings():
 class RecordingEnviron(dict):
     """An environment that remembers every variable read from it."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, **values: str) -> None:
+        super().__init__(values)
         self.read: set[str] = set()
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -203,7 +206,7 @@ class RecordingEnviron(dict):
 
 
 def test_the_stack_sets_every_variable_the_function_reads():
-    environ = RecordingEnviron()
+    environ = RecordingEnviron(GUARDRAIL_ID="abc123")  # the guardrail's other variables are read only with one
     load_settings(environ)
     assert environ.read == set(FUNCTION_READS)
     assert environ.read <= set(handler_environment(StackSettings()))  # so no function default applies silently
@@ -257,11 +260,17 @@ def accepted_interval(item: dataclasses.Field, limit: int = 10**12) -> tuple[int
 
 # Values of the stack's text and boolean settings that its checks accept (checked below).
 OTHER_VALUES = {
-    "model_id": ["eu.anthropic.claude-haiku-5", "anthropic.claude-3-5-sonnet-20240620-v1:0"],
+    "model_ids": [("eu.anthropic.claude-haiku-5",), ("us.anthropic.claude-sonnet-5", "anthropic.claude-3-5-sonnet-20240620-v1:0")],
     "cors_allow_origin": ["*", "https://app.example.com", "http://localhost:3000"],
     "log_content": [True, False],
     "effort": ["low", "max", "default"],
 }
+# Values that only go together: a guardrail needs its version, and its stream mode a guardrail.
+TOGETHER = [
+    {"guardrail_id": "abc123", "guardrail_version": "DRAFT"},
+    {"guardrail_id": "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123", "guardrail_version": "12",
+     "guardrail_stream_mode": "async"},
+]
 
 
 def stack_settings_at_the_edges() -> Iterator[StackSettings]:
@@ -278,14 +287,17 @@ def stack_settings_at_the_edges() -> Iterator[StackSettings]:
              "max_tokens_default": edges["max_tokens_default"][0], "bedrock_max_attempts": edges["bedrock_max_attempts"][0],
              "bedrock_connect_timeout_seconds": edges["bedrock_connect_timeout_seconds"][0],
              "bedrock_read_timeout_seconds": edges["bedrock_read_timeout_seconds"][0]}
-    candidates = [(name, value) for name, (low, high) in edges.items() for value in (low, high)]
+    candidates = [{name: value} for name, (low, high) in edges.items() for value in (low, high)]
     for name, values in OTHER_VALUES.items():
         assert all(accepts(stack_field(name), value) for value in values), name
-        candidates += [(name, value) for value in values]
-    for name, value in candidates:
+        candidates += [{name: value} for value in values]
+    for values in TOGETHER:
+        assert all(accepts(stack_field(name), value) for name, value in values.items()), values
+        candidates += [values]
+    for values in candidates:
         for base in ({}, roomy):
             try:
-                yield StackSettings(**{**base, name: value})
+                yield StackSettings(**{**base, **values})
                 break
             except SettingsError:
                 continue
