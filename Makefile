@@ -104,11 +104,11 @@ $(BANDIT_READY): tools/bandit-requirements.txt
 test: setup browser $(CHECKOV_READY) $(BANDIT_READY) $(LAYER_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov and bandit gates, the playground in headless Chromium)
 	$(PY) -m pytest
 
-# checkov on the synthesized stack, bandit on the Python code (function/ and constructs_lib/ with
+# checkov on the synthesized stack, bandit on the Python code (function/, authorizer/ and constructs_lib/ with
 # every test, scripts/ with the skips its config justifies): 0 findings each.
 scan: synth $(CHECKOV_READY) $(BANDIT_READY)  ## security gates: checkov on the synthesized stack, bandit on the Python code (0 findings)
 	.venv-checkov/bin/checkov --config-file .checkov.yaml -f cdktf.out/stacks/$(STACK)/cdk.tf.json
-	.venv-bandit/bin/bandit --quiet -c .bandit.yaml -r function constructs_lib && echo "bandit: no findings in function/ constructs_lib/"
+	.venv-bandit/bin/bandit --quiet -c .bandit.yaml -r function authorizer constructs_lib && echo "bandit: no findings in function/ authorizer/ constructs_lib/"
 	.venv-bandit/bin/bandit --quiet -c .bandit-scripts.yaml -r scripts && echo "bandit: no findings in scripts/"
 
 bench: setup $(LAYER_READY)  ## print the benchmark figures (synth; the app: ready to serve, first byte, relay, concurrency; zip size)
@@ -142,9 +142,9 @@ endpoint:  ## print the deployed api_endpoint (from outputs.json, written by dep
 	$(NEED_STACK)
 	$(STACK_OUTPUT) api_endpoint
 
-api-key:  ## print the deployed API key (AUTH=api_key; from outputs.json, which is git-ignored)
+api-key:  ## print the deployed API key (AUTH=api_key; KEY=<name>: that API_KEY_NAMES key; from outputs.json, which is git-ignored)
 	$(NEED_STACK)
-	$(STACK_OUTPUT) api_key
+	$(STACK_OUTPUT) $(if $(KEY),api_keys $(KEY),api_key)
 
 destroy: setup $(LAYER_READY)  ## destroy the stack (asks first unless AUTO_APPROVE=1)
 	$(NEED_STACK)

@@ -33,6 +33,7 @@ from constructs_lib.aws import (
     LambdaPermission,
 )
 from constructs_lib.request_schema import MODEL_NAME
+from constructs_lib.settings import DEFAULT_API_KEY_NAME
 
 # One JSON object per request in the access log: who, what, how it ended, how long it took.
 ACCESS_LOG_FORMAT = json.dumps({
@@ -57,6 +58,7 @@ ACCESS_LOG_FORMAT = json.dumps({
 # Stand-ins for what only Terraform knows, in the document synth writes for client generators.
 UNKNOWN_PARTITION = "<partition>"
 UNKNOWN_FUNCTION_ARN = "<lambda_function_arn>"
+UNKNOWN_AUTHORIZER_ARN = "<authorizer_function_arn>"
 
 
 def access_log_group_name(api_name: str) -> str:
@@ -81,6 +83,7 @@ class AccessControl:
     rate_limit: int  # steady requests per second (stage and usage plan)
     burst_limit: int
     daily_quota: int  # requests per day per API key
+    key_names: tuple[str, ...] = (DEFAULT_API_KEY_NAME,)  # one API key each, all on the one usage plan
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,14 @@ class LambdaBackend:
         return openapi.streaming_invocation_uri(self.partition, self.region, self.function_arn)
 
 
+@dataclass(frozen=True)
+class KeyAuthorizerFunction:
+    """The key authorizer API Gateway calls before every request when AUTH=api_key (authorizer.py)."""
+
+    function_name: str
+    function_arn: str
+
+
 def api_document(
     backend: LambdaBackend,
     *,
@@ -117,8 +128,10 @@ def api_document(
     cors_allow_origin: str,
     request_schema: dict,
     routes: tuple[openapi.Route, ...] = openapi.ROUTES,
+    authorizer_arn: str | None = None,
 ) -> dict:
-    """The API's OpenAPI document, every route integrated with ``backend``."""
+    """The API's OpenAPI document, every route integrated with ``backend`` (and, with
+    AUTH=api_key, guarded by the key authorizer whose function is ``authorizer_arn``)."""
     return openapi.document(
         title=title,
         auth=auth,
@@ -128,24 +141,30 @@ def api_document(
             backend.invocation_uri, openapi.integration_timeout_ms(backend.timeout_seconds),
         ),
         routes=routes,
+        authorizer_uri=(openapi.authorizer_invocation_uri(backend.partition, backend.region, authorizer_arn)
+                        if authorizer_arn else None),
     )
 
 
 class InferenceApi(Construct):
-    """``POST /<stage>/invoke`` → Lambda, answers streamed, guarded at the edge.
+    """``POST /<stage>/invoke``, ``POST /<stage>/v1/chat/completions`` and ``GET /<stage>/v1/models``
+    → Lambda, answers streamed, guarded at the edge.
 
     - One OpenAPI 3.0 document is the API's ``body`` (constructs_lib/openapi.py): routes, the
-      request validator and JSON Schema model, API key / SigV4 security, the CORS preflight,
-      gateway responses in the function's error shape, and a STREAM Lambda integration whose
-      timeout covers the function's.
-    - Auth: an API key bound to the stage by a usage plan (throttle + daily quota), SigV4
-      (AWS_IAM), or nothing (only when asked for). With ``playground``, the playground page's
-      three ``GET`` routes are public; the page calls ``/invoke`` with the key typed into it.
+      request validator and JSON Schema model (``/invoke``), key authorizer / SigV4 security, the
+      CORS preflight, gateway responses in one error shape for /invoke and OpenAI clients, and a
+      STREAM Lambda integration whose timeout covers the function's.
+    - Auth: API keys (``x-api-key`` or ``Authorization: Bearer``, found by the key authorizer),
+      one per ``key_names`` entry, all bound to the stage by one usage plan (throttle + daily
+      quota per key); SigV4 (AWS_IAM); or nothing (only when asked for). With ``playground``,
+      the playground page's three ``GET`` routes are public; the page calls ``/invoke`` with the
+      key typed into it.
     - Stage throttling, JSON access logs, execution logs at ERROR with metrics, X-Ray.
     - The deployment is replaced whenever the document changes (its fingerprint and the
       integration URI in ``triggers``), created before the old one is destroyed so the stage
       always points at a live deployment.
-    - Each Lambda permission names this API, this stage and one method on one path.
+    - Each Lambda permission names this API, this stage and one method on one path; the key
+      authorizer's names this API's authorizers.
 
     ``openapi_document`` is the document with placeholders where only Terraform knows the value
     (the function ARN, the partition): what synth writes for client generators.
@@ -164,20 +183,25 @@ class InferenceApi(Construct):
         logging: ApiLogging,
         cors_allow_origin: str = "",
         playground: bool = False,
+        authorizer: KeyAuthorizerFunction | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        if (access.auth == "api_key") != (authorizer is not None):
+            raise ValueError("the key authorizer is needed with auth 'api_key', and only then")
         routes = openapi.api_routes(playground=playground)
         contract = {"title": api_name, "auth": access.auth, "cors_allow_origin": cors_allow_origin,
                     "request_schema": request_schema, "routes": routes}
         self.openapi_document = api_document(
             replace(backend, function_arn=UNKNOWN_FUNCTION_ARN, partition=UNKNOWN_PARTITION), **contract,
+            authorizer_arn=UNKNOWN_AUTHORIZER_ARN if authorizer else None,
         )
         self.rest_api = ApiGatewayRestApi(
             self, "rest_api",
             name=api_name,
             description=openapi.DESCRIPTION,
             # The function ARN and partition inside are Terraform references, resolved at apply.
-            body=json.dumps(api_document(backend, **contract), separators=(",", ":")),
+            body=json.dumps(api_document(backend, **contract, authorizer_arn=authorizer.function_arn if authorizer else None),
+                            separators=(",", ":")),
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
             # A replacement API comes up before the old one goes, as the deployment does.
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
@@ -190,6 +214,7 @@ class InferenceApi(Construct):
             triggers={
                 "document": _digest(self.openapi_document),
                 "integration_uri": backend.invocation_uri,
+                **({"authorizer_arn": authorizer.function_arn} if authorizer else {}),
             },
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
@@ -207,7 +232,9 @@ class InferenceApi(Construct):
                 throttling_burst_limit=access.burst_limit,
             ),
         )
-        self.api_key = self._api_key(api_name, access) if access.auth == "api_key" else None
+        self.api_keys = self._api_keys(api_name, access) if access.auth == "api_key" else {}
+        self.api_key = next(iter(self.api_keys.values()), None)  # the first: what `make api-key` prints
+        self.authorizer_permission = self._permit_authorizer(authorizer.function_name) if authorizer else None
         self.permissions = [
             self._permit(route.http_method, route.path, backend.function_name, stage_name) for route in routes
         ] + [
@@ -217,6 +244,21 @@ class InferenceApi(Construct):
         self.endpoint_url = f"{self.stage.invoke_url}{openapi.INVOKE.path}"
         page = openapi.PLAYGROUND_ROUTES[0].path
         self.playground_url = f"{self.stage.invoke_url}{page}" if playground else None
+        # What OpenAI clients take as base_url: they append /chat/completions and /models.
+        self.openai_base_url = f"{self.stage.invoke_url}{openapi.OPENAI_BASE_PATH}"
+
+    def _permit_authorizer(self, function_name: str) -> LambdaPermission:
+        """Let this API's authorizers, and nothing else, invoke the key authorizer. The authorizer's
+        id is made when API Gateway imports the document, so the ARN names all of this API's
+        authorizers (``<execution arn>/authorizers/<id>``); the document declares only this one."""
+        return LambdaPermission(
+            self, "permission_authorizer",
+            statement_id="AllowApiGatewayKeyAuthorizer",
+            action="lambda:InvokeFunction",
+            function_name=function_name,
+            principal="apigateway.amazonaws.com",
+            source_arn=f"{self.rest_api.execution_arn}/authorizers/*",
+        )
 
     def _permit(self, http_method: str, path: str, function_name: str, stage_name: str) -> LambdaPermission:
         """Let this API invoke the function for one stage, one method and one path, nothing else."""
@@ -263,9 +305,13 @@ class InferenceApi(Construct):
             depends_on=ordered_after,
         )
 
-    def _api_key(self, api_name: str, access: AccessControl) -> ApiGatewayApiKey:
-        """An API key bound to this stage by a usage plan with throttling and a daily quota."""
-        api_key = ApiGatewayApiKey(self, "api_key", name=f"{api_name}-key", enabled=True)
+    def _api_keys(self, api_name: str, access: AccessControl) -> dict[str, ApiGatewayApiKey]:
+        """One API key per name, all bound to this stage by one usage plan with throttling and a
+        daily quota, which API Gateway applies to each key on its own.
+
+        The key named ``key`` (the default) keeps the construct id it had when it was the only
+        one, so adding names never replaces it (a replaced key has a new value).
+        """
         self.usage_plan = ApiGatewayUsagePlan(
             self, "usage_plan",
             name=f"{api_name}-plan",
@@ -275,7 +321,12 @@ class InferenceApi(Construct):
             ),
             quota_settings=ApiGatewayUsagePlanQuotaSettings(limit=access.daily_quota, period="DAY"),
         )
-        ApiGatewayUsagePlanKey(
-            self, "usage_plan_key", key_id=api_key.id, key_type="API_KEY", usage_plan_id=self.usage_plan.id,
-        )
-        return api_key
+        keys = {}
+        for name in access.key_names:
+            suffix = "" if name == DEFAULT_API_KEY_NAME else f"_{name}"
+            keys[name] = ApiGatewayApiKey(self, f"api_key{suffix}", name=f"{api_name}-{name}", enabled=True)
+            ApiGatewayUsagePlanKey(
+                self, f"usage_plan_key{suffix}",
+                key_id=keys[name].id, key_type="API_KEY", usage_plan_id=self.usage_plan.id,
+            )
+        return keys

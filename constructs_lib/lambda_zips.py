@@ -1,11 +1,12 @@
 """How the function's code and its third-party packages become the zips Lambda runs.
 
-Two archives, each written byte for byte the same from the same input (sorted names, one
+Three archives, each written byte for byte the same from the same input (sorted names, one
 fixed timestamp, explicit Unix modes), so a hash changes only when what Lambda runs does:
 
 - the function zip: ``function/``'s Python files, the playground page's files (HTML, CSS,
   JavaScript) and ``run.sh``, the handler Lambda execs (mode 0755, LF line endings), written at
   synth by the construct;
+- the authorizer zip: ``authorizer/``'s Python files, written at synth the same way;
 - the layer zip: the ``layer`` packages of Pipfile.lock (pinned and hash-locked) installed for
   Lambda's Python 3.13 on arm64 under ``python/``, written by ``make layer``
   (scripts/build_layer.py) with a stamp saying what it was built from. Synth refuses a layer
@@ -30,6 +31,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = PROJECT_DIR / "function"
 BUILD_DIR = PROJECT_DIR / ".build"
 FUNCTION_ZIP = BUILD_DIR / "function.zip"
+AUTHORIZER_DIR = PROJECT_DIR / "authorizer"  # the key authorizer (AUTH=api_key): its own small function
+AUTHORIZER_ZIP = BUILD_DIR / "authorizer.zip"
 LOCK_FILE = PROJECT_DIR / "Pipfile.lock"
 LOCK_SECTION = "layer"  # Pipfile's [layer] category
 LAYER_DIR = BUILD_DIR / "layer"  # holds python/, the folder Lambda unpacks to /opt/python
@@ -89,23 +92,32 @@ def write_zip(entries: Mapping[str, tuple[bytes, int]], target: Path) -> Archive
 # --- the function zip ------------------------------------------------------------------------
 
 def function_entries(source: Path = FUNCTION_DIR) -> dict[str, tuple[bytes, int]]:
-    """``function/``'s code as zip entries: its Python files, run.sh and the page's files, nothing else.
+    """``function/``'s code as zip entries: its Python files, run.sh and the page's files, nothing else."""
+    script = source / ENTRY_SCRIPT
+    if not script.is_file():
+        raise FileNotFoundError(f"{script} is missing: Lambda runs it as the function's handler")
+    page = {
+        path.name: (_with_lf(path.read_bytes()), FILE_MODE)
+        for path in sorted(source.iterdir())
+        if path.suffix in PAGE_SUFFIXES and path.is_file()
+    }
+    return {ENTRY_SCRIPT: (_with_lf(script.read_bytes()), EXECUTABLE_MODE), **python_entries(source), **page}
+
+
+def python_entries(source: Path) -> dict[str, tuple[bytes, int]]:
+    """A folder's Python files as zip entries.
 
     Tests, caches and notes stay out. Line endings become LF (a Windows checkout may have CRLF,
     which ``/bin/sh`` cannot run, and the same code then zips to the same bytes everywhere).
     """
-    script = source / ENTRY_SCRIPT
-    if not script.is_file():
-        raise FileNotFoundError(f"{script} is missing: Lambda runs it as the function's handler")
-    entries = {ENTRY_SCRIPT: (_with_lf(script.read_bytes()), EXECUTABLE_MODE)}
+    entries = {}
     for path in sorted(source.rglob("*.py")):
         relative = path.relative_to(source)
         if "__pycache__" in relative.parts or path.name.startswith("test_") or path.name == "conftest.py":
             continue
         entries[relative.as_posix()] = (_with_lf(path.read_bytes()), FILE_MODE)
-    for path in sorted(source.iterdir()):
-        if path.suffix in PAGE_SUFFIXES and path.is_file():
-            entries[path.name] = (_with_lf(path.read_bytes()), FILE_MODE)
+    if not entries:
+        raise FileNotFoundError(f"{source} has no Python files to zip")
     return entries
 
 
@@ -116,6 +128,11 @@ def _with_lf(content: bytes) -> bytes:
 def build_function_zip(source: Path = FUNCTION_DIR, target: Path = FUNCTION_ZIP) -> Archive:
     """Zip the function's code (``function_entries``) at ``target``."""
     return write_zip(function_entries(source), target)
+
+
+def build_authorizer_zip(source: Path = AUTHORIZER_DIR, target: Path = AUTHORIZER_ZIP) -> Archive:
+    """Zip the key authorizer's code (``python_entries``) at ``target``."""
+    return write_zip(python_entries(source), target)
 
 
 # --- the layer zip ---------------------------------------------------------------------------

@@ -50,10 +50,12 @@ class MonitoredNames:
     """the handler's POWERTOOLS_METRICS_NAMESPACE"""
     metrics_service: str
     """the handler's POWERTOOLS_SERVICE_NAME, Powertools' default ``service`` dimension"""
+    authorizer_function_name: str | None = None
+    """the key authorizer (AUTH=api_key), watched like the function; None: there is none"""
 
 
 class Monitoring(Construct):
-    """Six alarms, an optional SNS topic with an email subscription, and one dashboard.
+    """Six alarms (eight with the key authorizer), an optional SNS topic with an email subscription, and one dashboard.
 
     Alarms treat missing data as fine: no traffic is not an incident. With ``alarm_email``
     empty no topic is created and the alarms only change state (visible in the console and
@@ -164,6 +166,28 @@ class Monitoring(Construct):
                 period=ONE_DAY, evaluation_periods=1,
             ),
         }
+        if watched.authorizer_function_name:
+            authorizer = {"FunctionName": watched.authorizer_function_name}
+            self.alarms["authorizer_errors"] = alarm(
+                "authorizer_errors",
+                "The key authorizer crashed or timed out, so callers got 500 'authorizer_failed' instead of "
+                "an answer: search its log group for a traceback or 'Task timed out'.",
+                namespace="AWS/Lambda", metric_name="Errors", dimensions=authorizer,
+                statistic="Sum",
+                threshold=thresholds.lambda_errors,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                period=FIVE_MINUTES, evaluation_periods=1,
+            )
+            self.alarms["authorizer_throttles"] = alarm(
+                "authorizer_throttles",
+                "Lambda refused to run the key authorizer (its reserved concurrency, RESERVED_CONCURRENCY, is "
+                "reached), so callers got 500 'authorizer_failed': raise it, or lower THROTTLE_RATE_LIMIT.",
+                namespace="AWS/Lambda", metric_name="Throttles", dimensions=authorizer,
+                statistic="Sum",
+                threshold=thresholds.lambda_throttles,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                period=FIVE_MINUTES, evaluation_periods=1,
+            )
 
         self.dashboard = CloudwatchDashboard(
             self, "dashboard",

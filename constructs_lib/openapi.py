@@ -1,8 +1,8 @@
 """The REST API as one OpenAPI 3.0 document, built from the settings by one function per concern.
 
 API Gateway imports the document (``aws_api_gateway_rest_api.body``) and builds the resources,
-methods, Lambda integrations, request validator, request model, API key / SigV4 requirements and
-gateway responses from it. Synth also writes it to a file for client generators
+methods, Lambda integrations, request validator, request model, the key authorizer / SigV4
+requirements and gateway responses from it. Synth also writes it to a file for client generators
 (``write_document``). The document is data, never a template string.
 
 Why one document: AWS provider 5.x has no ``response_transfer_mode`` on
@@ -40,20 +40,61 @@ INIT_PHASE_SECONDS = 10
 
 VALIDATOR = "body-and-parameters"
 
-# Errors API Gateway answers itself (bad body, missing key, throttled, ...) in the function's
-# error shape, so callers parse one format whoever refused them.
-GATEWAY_ERROR_TEMPLATES = {
-    # messageString is already a quoted JSON string; validationErrorString is not escaped (it
-    # quotes field names), so it would break the JSON and is left out.
-    "BAD_REQUEST_BODY": '{"error": {"code": "invalid_body", "message": $context.error.messageString}, "request_id": "$context.requestId"}',
-    "DEFAULT_4XX": '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}, "request_id": "$context.requestId"}',
-    "DEFAULT_5XX": '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}, "request_id": "$context.requestId"}',
+
+
+@dataclass(frozen=True)
+class GatewayError:
+    """How one of API Gateway's own refusals reads (API Gateway developer guide, "Gateway response
+    types for API Gateway"), in the error shape of the function and of OpenAI's API."""
+
+    code: str  # stable, like the function's codes (function/errors.py)
+    type: str  # OpenAI's error type
+    message: str | None = None  # None: API Gateway's own text ($context.error.messageString)
+    status: str | None = None  # None: API Gateway's default status for the type
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+# OpenAI's error object is {"message", "type", "param", "code"} (the openai SDK reads the three
+# last from the body's "error", openai/_exceptions.py APIError; the SDK's realtime_error.py gives
+# "invalid_request_error" and "server_error" as types). The SDK picks its exception by status
+# alone (_client.py _make_status_error: 401 AuthenticationError, 403 PermissionDeniedError, 404
+# NotFoundError, 429 RateLimitError, >= 500 InternalServerError), so the types only inform.
+# A spent quota is OpenAI's "insufficient_quota" type, and x-should-retry: false, which the SDK
+# obeys before any status rule (_base_client.py _should_retry): retrying cannot help until the
+# quota resets. Throttling asks for a retry after 1 s: usage plan and stage rates are per second.
+GATEWAY_ERRORS: dict[str, GatewayError] = {
+    "BAD_REQUEST_BODY": GatewayError("invalid_body", "invalid_request_error"),
+    "REQUEST_TOO_LARGE": GatewayError("body_too_large", "invalid_request_error"),
+    "UNAUTHORIZED": GatewayError("unauthorized", "authentication_error"),
+    "INVALID_API_KEY": GatewayError("invalid_api_key", "authentication_error", "the API key is not one of this API's keys"),
+    "WAF_FILTERED": GatewayError("waf_blocked", "permission_error"),
+    "THROTTLED": GatewayError("rate_limit_exceeded", "rate_limit_error", headers=(("Retry-After", "1"),)),
+    "QUOTA_EXCEEDED": GatewayError(
+        "api_key_quota_exceeded", "insufficient_quota", "this API key's daily request quota is used up",
+        headers=(("x-should-retry", "false"),),
+    ),
+    "DEFAULT_4XX": GatewayError("$context.error.responseType", "invalid_request_error"),
+    "DEFAULT_5XX": GatewayError("$context.error.responseType", "server_error"),
 }
+# With the key authorizer (AUTH=api_key), its Deny is ACCESS_DENIED: no key was presented, a
+# 401 (authorizer/api_keys.py). Without SigV4 in play, MISSING_AUTHENTICATION_TOKEN means only
+# "no such route or method" (its description in the guide), which is a 404 to any client.
+KEY_AUTHORIZER_ERRORS: dict[str, GatewayError] = {
+    "ACCESS_DENIED": GatewayError(
+        "missing_api_key", "authentication_error",
+        "send the API key as 'Authorization: Bearer <key>' or in the x-api-key header", status="401",
+    ),
+    "AUTHORIZER_FAILURE": GatewayError("authorizer_failed", "server_error"),
+    "AUTHORIZER_CONFIGURATION_ERROR": GatewayError("authorizer_failed", "server_error"),
+}
+NO_SUCH_ROUTE = GatewayError("not_found", "invalid_request_error", "no such route or method", status="404")
 
 # The statuses a caller can get, all with the error body (README "Errors").
 ERROR_STATUSES = {
     "400": "Invalid request (the `code` names the problem)",
-    "403": "Missing or invalid API key or signature, or refused by WAF",
+    "401": "No API key presented (AUTH=api_key)",
+    "403": "Invalid API key or signature, or refused by WAF",
+    "404": "No such route, or a model this deployment does not serve",
     "413": "Body or text too large",
     "415": "Content-Type is not application/json",
     "429": "Throttled, or the usage plan's quota is used up",
@@ -89,7 +130,17 @@ INVOKE = Route(
     response_model="InferenceResponse",
     streams=True,
 )
-ROUTES: tuple[Route, ...] = (INVOKE,)
+# OpenAI's API: clients take the URL up to here as their base_url and append the rest. The app
+# validates these bodies itself (OpenAI clients send many fields),
+# so API Gateway gets no request model for them.
+OPENAI_BASE_PATH = "/v1"
+CHAT_COMPLETIONS = Route(
+    f"{OPENAI_BASE_PATH}/chat/completions", "post",
+    "OpenAI-compatible chat completion: a `chat.completion`, or `chat.completion.chunk` events when `stream` is true.",
+    streams=True,
+)
+MODELS = Route(f"{OPENAI_BASE_PATH}/models", "get", "OpenAI-compatible list of the models this deployment serves.")
+ROUTES: tuple[Route, ...] = (INVOKE, CHAT_COMPLETIONS, MODELS)
 # With PLAYGROUND on: the page and its two files (function/playground.py serves them at these
 # paths). Public, so a browser can load the page before it has the key; the page then calls
 # /invoke on the same stage with the key the person types in.
@@ -142,35 +193,76 @@ def lambda_integration(uri: str, timeout_ms: int) -> dict:
 
 # --- who may call ---------------------------------------------------------------------------
 
-# AUTH → its security scheme, in API Gateway's OpenAPI forms: "Configure a method to use API keys
-# with an OpenAPI definition" (an ``apiKey`` scheme named x-api-key) and the
-# ``x-amazon-apigateway-authtype`` property (``awsSigv4`` on an ``apiKey`` scheme over the
-# Authorization header means AWS_IAM).
-SECURITY_SCHEMES: dict[str, dict] = {
-    "api_key": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}},
-    "iam": {"sigv4": {
-        "type": "apiKey", "name": "Authorization", "in": "header",
-        "x-amazon-apigateway-authtype": "awsSigv4",
-    }},
-    "none": {},
+def authorizer_invocation_uri(partition: str, region: str, function_arn: str) -> str:
+    """API Gateway's URI for a Lambda authorizer: Lambda's (buffered) Invoke, API version
+    2015-03-31 (the ``authorizerUri`` of ``x-amazon-apigateway-authorizer``)."""
+    return f"arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+
+def key_authorizer(authorizer_uri: str) -> dict:
+    """The Lambda REQUEST authorizer that finds the key in ``x-api-key`` or ``Authorization: Bearer``.
+
+    ``x-amazon-apigateway-authtype: custom`` with ``x-amazon-apigateway-authorizer`` of type
+    ``request`` (API Gateway's OpenAPI extensions). Caching is off and there is no identity
+    source, on purpose. The API reference (Authorizer ``identitySource``) says the identity
+    sources "will be used to derive the authorization caching key and to perform runtime
+    validation of the REQUEST authorizer by verifying all of the identity-related request
+    parameters are present, not null and non-empty ... otherwise, it returns a 401 Unauthorized
+    response without calling the Lambda function", and that for a REQUEST authorizer "when the
+    authorization caching is not enabled, this property is optional". A caller sends one header
+    or the other, never necessarily both: any identity source would refuse half of them, and a
+    cache keyed on anything less than the key would serve one caller's key to another. With TTL
+    0 the authorizer runs on every request (milliseconds, on a 128 MB function) and API Gateway
+    meters exactly the key of that request.
+    """
+    return {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "description": "The API key as 'Authorization: Bearer <key>' (what OpenAI clients send) or in the x-api-key header.",
+        "x-amazon-apigateway-authtype": "custom",
+        "x-amazon-apigateway-authorizer": {
+            "type": "request",
+            "authorizerUri": authorizer_uri,
+            "authorizerResultTtlInSeconds": 0,
+        },
+    }
+
+
+# API Gateway's OpenAPI forms: "Configure a method to use API keys with an OpenAPI definition" (an
+# ``apiKey`` scheme named x-api-key marks the method as requiring a key, so the usage plan meters
+# it) and the ``x-amazon-apigateway-authtype`` property (``awsSigv4`` on an ``apiKey`` scheme over
+# the Authorization header means AWS_IAM). With AUTH=api_key an operation requires both the key
+# and the key authorizer (one requirement object: AND); the key itself comes from the authorizer.
+API_KEY_SCHEME = {"type": "apiKey", "name": "x-api-key", "in": "header"}
+SIGV4_SCHEME = {
+    "type": "apiKey", "name": "Authorization", "in": "header",
+    "x-amazon-apigateway-authtype": "awsSigv4",
 }
+AUTHS = ("api_key", "iam", "none")
 
 
-def security_schemes(auth: str) -> dict:
-    """The scheme AUTH names; an unknown AUTH is an error, never an open API."""
-    if auth not in SECURITY_SCHEMES:
-        raise ValueError(f"unknown auth {auth!r}: expected one of {', '.join(SECURITY_SCHEMES)}")
-    return SECURITY_SCHEMES[auth]
+def security_schemes(auth: str, authorizer_uri: str | None = None) -> dict:
+    """The schemes AUTH needs; an unknown AUTH is an error, never an open API."""
+    if auth not in AUTHS:
+        raise ValueError(f"unknown auth {auth!r}: expected one of {', '.join(AUTHS)}")
+    if auth == "api_key":
+        if not authorizer_uri:
+            raise ValueError("auth 'api_key' needs the key authorizer's URI")
+        return {"api_key": API_KEY_SCHEME, "key_authorizer": key_authorizer(authorizer_uri)}
+    return {"sigv4": SIGV4_SCHEME} if auth == "iam" else {}
 
 
 def security_requirement(auth: str) -> list[dict]:
     """The operation-level requirement (API Gateway ignores a document-level ``security``)."""
-    return [{name: []} for name in security_schemes(auth)]
+    names = {"api_key": ["api_key", "key_authorizer"], "iam": ["sigv4"], "none": []}[auth]
+    return [{name: [] for name in names}] if names else []
 
 
 def api_key_source(auth: str) -> dict:
-    """Usage plans meter the key in the ``X-API-Key`` header (x-amazon-apigateway-api-key-source)."""
-    return {"x-amazon-apigateway-api-key-source": "HEADER"} if auth == "api_key" else {}
+    """Usage plans meter the key the authorizer returns (x-amazon-apigateway-api-key-source:
+    AUTHORIZER, its ``usageIdentifierKey``), not only the X-API-Key header."""
+    return {"x-amazon-apigateway-api-key-source": "AUTHORIZER"} if auth == "api_key" else {}
 
 
 # --- what reaches the function --------------------------------------------------------------
@@ -186,15 +278,42 @@ def request_body(model: str) -> dict:
     return {"required": True, "content": {"application/json": {"schema": _ref(model)}}}
 
 
-def gateway_responses(cors_allow_origin: str) -> dict:
-    """API Gateway's own refusals in the function's error shape; with CORS on, a browser may
-    read them too (``x-amazon-apigateway-gateway-responses``)."""
+def gateway_errors(auth: str) -> dict[str, GatewayError]:
+    """The refusals this AUTH can meet, each with its code, type, status and headers."""
+    errors = dict(GATEWAY_ERRORS)
+    if auth == "api_key":
+        errors.update(KEY_AUTHORIZER_ERRORS)
+    if auth != "iam":
+        errors["MISSING_AUTHENTICATION_TOKEN"] = NO_SUCH_ROUTE
+    return errors
+
+
+def error_template(error: GatewayError) -> str:
+    """``{"error": {"message", "type", "param", "code"}, "request_id"}`` as a gateway response
+    template. ``messageString`` arrives already quoted (a JSON string); ``validationErrorString``
+    does not (it quotes field names), so it would break the JSON and is left out."""
+    placeholder = "MESSAGE_FROM_API_GATEWAY"
+    body = {
+        "error": {"message": error.message or placeholder, "type": error.type, "param": None, "code": error.code},
+        "request_id": "$context.requestId",
+    }
+    return json.dumps(body).replace(f'"{placeholder}"', "$context.error.messageString")
+
+
+def gateway_responses(cors_allow_origin: str, auth: str) -> dict:
+    """API Gateway's own refusals in the one error shape (``x-amazon-apigateway-gateway-responses``);
+    with CORS on, a browser may read them too."""
     responses = {}
-    for kind, template in GATEWAY_ERROR_TEMPLATES.items():
-        response: dict = {"responseTemplates": {"application/json": template}}
+    for kind, error in gateway_errors(auth).items():
+        response: dict = {"responseTemplates": {"application/json": error_template(error)}}
+        if error.status:
+            response["statusCode"] = error.status
+        headers = dict(error.headers)
         if cors_allow_origin:
+            headers["Access-Control-Allow-Origin"] = cors_allow_origin
+        if headers:
             response["responseParameters"] = {
-                "gatewayresponse.header.Access-Control-Allow-Origin": f"'{cors_allow_origin}'",
+                f"gatewayresponse.header.{name}": f"'{value}'" for name, value in headers.items()
             }
         responses[kind] = response
     return {"x-amazon-apigateway-gateway-responses": responses}
@@ -271,7 +390,12 @@ def response_schemas() -> dict:
             "request_id": {"type": "string"},
         }},
         "Error": {"type": "object", "properties": {
-            "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
+            "error": {"type": "object", "properties": {
+                "message": {"type": "string"},
+                "type": {"type": "string"},
+                "param": {"type": "string"},  # null unless a field is at fault
+                "code": {"type": "string"},
+            }},
             "request_id": {"type": "string"},
         }},
     }
@@ -285,11 +409,13 @@ def document(
     request_schemas: dict[str, dict],
     integration: dict,
     routes: Iterable[Route] = ROUTES,
+    authorizer_uri: str | None = None,
 ) -> dict:
-    """The whole REST API; every Lambda route shares ``integration``."""
+    """The whole REST API; every Lambda route shares ``integration``, and with AUTH=api_key the
+    key authorizer at ``authorizer_uri``."""
     routes = tuple(routes)
     components: dict = {"schemas": {**request_schemas, **response_schemas()}}
-    schemes = security_schemes(auth)
+    schemes = security_schemes(auth, authorizer_uri)
     if schemes:
         components["securitySchemes"] = schemes
     return {
@@ -299,7 +425,7 @@ def document(
         "components": components,
         **api_key_source(auth),
         **request_validators(),
-        **gateway_responses(cors_allow_origin),
+        **gateway_responses(cors_allow_origin, auth),
     }
 
 

@@ -39,6 +39,11 @@ SLOW_OUTPUT_TOKENS_PER_SECOND = 30
 # 128k tokens): no max_tokens above it can be useful.
 LARGEST_MAX_OUTPUT_TOKENS = 128_000
 
+# The one API key a stack has unless API_KEY_NAMES says otherwise: named <prefix>-<env>-key as
+# before several keys existed, so an upgraded stack keeps its key.
+DEFAULT_API_KEY_NAME = "key"
+API_KEY_NAME = r"[a-z0-9][a-z0-9-]{0,31}"
+
 # A Lambda layer version ARN, as the layer settings accept it.
 LAYER_VERSION_ARN = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+"
 
@@ -154,7 +159,7 @@ class Settings:
     # --- security: who may call, how often, and what is recorded (README "Security") ---
     auth: str = setting(
         "api_key", env="AUTH",
-        help="Who may POST: `api_key` (x-api-key header, usage plan), `iam` (SigV4-signed requests) or `none` (public; synth warns).",
+        help="Who may call: `api_key` (an API key as `Authorization: Bearer` or `x-api-key`, usage plan), `iam` (SigV4-signed requests) or `none` (public; synth warns).",
         check=one_of("api_key", "iam", "none"),
     )
     playground: bool = setting(
@@ -175,6 +180,11 @@ class Settings:
         1000, env="API_KEY_DAILY_QUOTA",
         help="Requests per day the API key may make (usage plan quota; `auth=api_key` only).",
         check=between(1, 10_000_000),
+    )
+    api_key_names: str = setting(
+        DEFAULT_API_KEY_NAME, env="API_KEY_NAMES",
+        help="Comma-separated names of the API keys to create (`auth=api_key`), one per caller or team, all on the one usage plan: each key gets the throttle and the daily quota on its own.",
+        check=matches(f"{API_KEY_NAME}(,{API_KEY_NAME})*", "comma-separated names of 1-32 lowercase letters, digits or '-' (no spaces), such as web,batch"),
     )
     reserved_concurrency: str = setting(
         "30", env="RESERVED_CONCURRENCY",
@@ -341,6 +351,12 @@ class Settings:
         self._check_together()
 
     def _check_together(self) -> None:
+        repeated = sorted({name for name in self.key_names if self.key_names.count(name) > 1})
+        if repeated:
+            raise SettingsError(
+                f"invalid setting API_KEY_NAMES (api_key_names) = {self.api_key_names!r}: "
+                f"each name once ({', '.join(repeated)} is repeated)"
+            )
         if self.max_tokens_default > self.max_tokens_cap:
             raise SettingsError(
                 f"invalid setting MAX_TOKENS_DEFAULT (max_tokens_default) = {self.max_tokens_default}: "
@@ -419,6 +435,11 @@ class Settings:
     def resource_name(self) -> str:
         """``<name_prefix>-<environment>``: the name (or name prefix) of every resource."""
         return f"{self.name_prefix}-{self.environment}"
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        """API_KEY_NAMES as a tuple, in the order given (the first is `make api-key`'s)."""
+        return tuple(self.api_key_names.split(","))
 
     @property
     def reserved_concurrency_limit(self) -> int | None:

@@ -10,11 +10,13 @@ from datetime import datetime, timezone
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
+from constructs_lib import authorizer as key_authorizer
 from constructs_lib import waf
 from constructs_lib.api_gateway import (
     AccessControl,
     ApiLogging,
     InferenceApi,
+    KeyAuthorizerFunction,
     LambdaBackend,
     access_log_group_name,
     execution_log_group_name,
@@ -85,6 +87,18 @@ class BedrockInferenceStack(TerraformStack):
             reserved_concurrency=settings.reserved_concurrency_limit,
             kms_key_arn=kms_key_arn,
         )
+        authorizer = (
+            key_authorizer.KeyAuthorizer(
+                self, "authorizer",
+                name=name,
+                log_group_arn=f"arn:{partition}:logs:{settings.region}:{account_id}:log-group:"
+                              f"{log_group_name(key_authorizer.function_name(name))}",
+                log_retention_days=settings.log_retention_days,
+                reserved_concurrency=settings.reserved_concurrency_limit,
+                kms_key_arn=kms_key_arn,
+            )
+            if settings.auth == "api_key" else None
+        )
         account_logging = (
             ApiGatewayAccountLogging(self, "api_gateway_account", role_name=f"{name}-apigw-logs", partition=partition)
             if settings.api_gateway_account_role else None
@@ -109,6 +123,7 @@ class BedrockInferenceStack(TerraformStack):
                 rate_limit=settings.throttle_rate_limit,
                 burst_limit=settings.throttle_burst_limit,
                 daily_quota=settings.api_key_daily_quota,
+                key_names=settings.key_names,
             ),
             logging=ApiLogging(
                 retention_days=settings.log_retention_days,
@@ -117,6 +132,8 @@ class BedrockInferenceStack(TerraformStack):
             ),
             cors_allow_origin=settings.cors_allow_origin,
             playground=settings.playground,
+            authorizer=(KeyAuthorizerFunction(authorizer.function.function_name, authorizer.function.arn)
+                        if authorizer else None),
         )
         self.api = api  # main.py writes its OpenAPI document beside the synthesized stack
         if settings.waf_enabled:
@@ -139,6 +156,7 @@ class BedrockInferenceStack(TerraformStack):
                 function_name=function.function.function_name,
                 metrics_namespace=METRICS_NAMESPACE,
                 metrics_service=settings.resource_name,
+                authorizer_function_name=authorizer.function.function_name if authorizer else None,
             ),
             thresholds=AlarmThresholds(
                 api_5xx_percent=settings.alarm_api_5xx_percent,
@@ -155,6 +173,8 @@ class BedrockInferenceStack(TerraformStack):
 
         TerraformOutput(self, "api_endpoint", value=api.endpoint_url,
                         description="URL to POST {\"prompt\": \"...\"} to")
+        TerraformOutput(self, "openai_base_url", value=api.openai_base_url,
+                        description="base_url for OpenAI clients (/chat/completions, /models)")
         TerraformOutput(self, "lambda_function_name", value=function.function.function_name)
         TerraformOutput(self, "lambda_function_arn", value=function.function.arn)
         TerraformOutput(self, "lambda_role_arn", value=iam.role.arn)
@@ -164,7 +184,11 @@ class BedrockInferenceStack(TerraformStack):
                             description="The playground page: open it in a browser")
         if api.api_key is not None:
             TerraformOutput(self, "api_key", value=api.api_key.value, sensitive=True,
-                            description="Send as the x-api-key header")
+                            description="The first API_KEY_NAMES key: send as Authorization: Bearer <key> or x-api-key")
+            TerraformOutput(self, "api_keys", value={name: key.value for name, key in api.api_keys.items()},
+                            sensitive=True, description="Every API key by its API_KEY_NAMES name")
+        if authorizer is not None:
+            TerraformOutput(self, "authorizer_function_name", value=authorizer.function.function_name)
 
     def _log_kms_key(self, settings: Settings, name: str, partition: str, account_id: str) -> str | None:
         """The key for log groups and function settings: created, given, or none (LOG_KMS_KEY)."""
@@ -178,6 +202,7 @@ class BedrockInferenceStack(TerraformStack):
             alias=name,
             log_group_arns=[
                 log_groups + log_group_name(name),
+                log_groups + log_group_name(key_authorizer.function_name(name)),
                 log_groups + access_log_group_name(name),
                 log_groups + execution_log_group_name("*", settings.stage_name),  # the API id is not known yet
                 log_groups + waf.log_group_name(name),

@@ -1,8 +1,9 @@
 """Print one output of a deployed stack from outputs.json (written by `make deploy`).
 
-    python scripts/stack_output.py OUTPUTS_FILE STACK NAME
+    python scripts/stack_output.py OUTPUTS_FILE STACK NAME [MEMBER]
 
-Used by `make endpoint` and `make api-key`; says plainly what is missing instead of a trace.
+Used by `make endpoint` and `make api-key` (`make api-key KEY=web`: the member `web` of the map
+output `api_keys`); says plainly what is missing instead of a trace.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 
-def stack_output(outputs_file: Path, stack: str, name: str) -> str:
+def stack_output(outputs_file: Path, stack: str, name: str, member: str | None = None) -> str:
     if not outputs_file.is_file():
         raise LookupError(f"{outputs_file} does not exist: run `make deploy` first")
     stacks = json.loads(outputs_file.read_text())
@@ -20,15 +21,21 @@ def stack_output(outputs_file: Path, stack: str, name: str) -> str:
         raise LookupError(f"{outputs_file} has no stack {stack!r} (it has: {', '.join(stacks) or 'none'})")
     if name not in stacks[stack]:
         raise LookupError(f"stack {stack!r} has no output {name!r} (it has: {', '.join(stacks[stack])})")
-    return str(stacks[stack][name])
+    value = stacks[stack][name]
+    if member is None:
+        return str(value)
+    if not isinstance(value, dict) or member not in value:
+        known = ", ".join(value) if isinstance(value, dict) else "it is not a map"
+        raise LookupError(f"output {name!r} of stack {stack!r} has no {member!r} (it has: {known})")
+    return str(value[member])
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 4:
+    if len(argv) not in (4, 5):
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     try:
-        print(stack_output(Path(argv[1]), argv[2], argv[3]))
+        print(stack_output(Path(argv[1]), argv[2], argv[3], *argv[4:]))
     except (LookupError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

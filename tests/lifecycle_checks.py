@@ -104,7 +104,7 @@ def _check_function(found: dict, v: Values) -> None:
     assert config["MemorySize"] == v["memory_size"]
     assert config["Role"] == v["role"]
     assert config.get("Environment", {}).get("Variables", {}) == block(v, "environment").get("variables", {})
-    assert [layer["Arn"] for layer in config.get("Layers", [])] == v["layers"]
+    assert [layer["Arn"] for layer in config.get("Layers", [])] == (v["layers"] or [])  # state: null when none
     if v.get("kms_key_arn"):
         assert config.get("KMSKeyArn") == v["kms_key_arn"]
     if v.get("reserved_concurrent_executions", -1) >= 0:

@@ -13,12 +13,21 @@ import pytest
 from cdktf import Testing
 
 from constructs_lib import openapi
-from constructs_lib.api_gateway import AccessControl, ApiLogging, InferenceApi, LambdaBackend
-from constructs_lib.aws import ApiGatewayDeployment, ApiGatewayRestApi, ApiGatewayStage, LambdaPermission
+from constructs_lib.api_gateway import AccessControl, ApiLogging, InferenceApi, KeyAuthorizerFunction, LambdaBackend
+from constructs_lib.aws import (
+    ApiGatewayApiKey,
+    ApiGatewayDeployment,
+    ApiGatewayRestApi,
+    ApiGatewayStage,
+    ApiGatewayUsagePlan,
+    ApiGatewayUsagePlanKey,
+    LambdaPermission,
+)
 from constructs_lib.request_schema import request_schema
 from tests.conftest import resources_of, synth_construct
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:demo"
+AUTHORIZER = KeyAuthorizerFunction("demo-authorizer", "arn:aws:lambda:us-east-1:123456789012:function:demo-authorizer")
 STREAMING_URI = (
     "arn:aws:apigateway:us-east-1:lambda:path/2021-11-15/functions/"
     f"{FUNCTION_ARN}/response-streaming-invocations"
@@ -26,17 +35,29 @@ STREAMING_URI = (
 
 
 def synth_api(auth: str = "api_key", cors: str = "", timeout_seconds: int = 28, prompt_max_chars: int = 100,
-              rate_limit: int = 5, playground: bool = False) -> str:
+              rate_limit: int = 5, playground: bool = False, key_names: tuple[str, ...] = ("key",)) -> str:
     return synth_construct(lambda stack: InferenceApi(
         stack, "api", api_name="demo", stage_name="v1",
         backend=LambdaBackend(function_name="demo", function_arn=FUNCTION_ARN, timeout_seconds=timeout_seconds,
                               partition="aws", region="us-east-1"),
         request_schema=request_schema(prompt_max_chars=prompt_max_chars, max_tokens_cap=10),
-        access=AccessControl(auth=auth, rate_limit=rate_limit, burst_limit=7, daily_quota=100),
+        access=AccessControl(auth=auth, rate_limit=rate_limit, burst_limit=7, daily_quota=100, key_names=key_names),
         logging=ApiLogging(retention_days=30, kms_key_arn=None),
         cors_allow_origin=cors,
         playground=playground,
+        authorizer=AUTHORIZER if auth == "api_key" else None,
     ))
+
+
+def api_id(synthesized: str) -> str:
+    [found] = json.loads(synthesized)["resource"][ApiGatewayRestApi.TF_RESOURCE_TYPE]
+    return found
+
+
+def permitted(synthesized: str, function_name: str = "demo") -> set[str]:
+    """The source ARNs (after the API's execution ARN) that may invoke ``function_name``."""
+    return {p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)
+            if p["function_name"] == function_name}
 
 
 def body_of(synthesized: str) -> dict:
@@ -53,14 +74,15 @@ def trigger_of(synthesized: str) -> dict:
     return deployment["triggers"]
 
 
-def test_a_regional_rest_api_whose_body_is_the_openapi_document_with_post_invoke():
+def test_a_regional_rest_api_whose_body_is_the_openapi_document_with_invoke_and_the_openai_routes():
     synthesized = synth_api()
     assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayRestApi.TF_RESOURCE_TYPE, {
         "name": "demo", "endpoint_configuration": {"types": ["REGIONAL"]},
     })
     document = body_of(synthesized)
     assert document["openapi"].startswith("3.0") and document["info"]["title"] == "demo"
-    assert [(path, method) for path, method, _ in operations(document)] == [("/invoke", "post")]
+    assert [(path, method) for path, method, _ in operations(document)] == [
+        ("/invoke", "post"), ("/v1/chat/completions", "post"), ("/v1/models", "get")]
     # The document replaces the separate resources; none of them is declared any more.
     declared = set(json.loads(synthesized)["resource"])
     assert not declared & {"aws_api_gateway_resource", "aws_api_gateway_method", "aws_api_gateway_integration",
@@ -87,8 +109,9 @@ def test_the_streaming_uri_follows_the_partition():
 
 @pytest.mark.parametrize("timeout_seconds", [28, 300, 890, 900])
 def test_the_integration_timeout_covers_the_function_timeout_within_the_15_minute_cap(timeout_seconds):
-    [(_, _, op)] = operations(body_of(synth_api(timeout_seconds=timeout_seconds)))
-    waited = op["x-amazon-apigateway-integration"]["timeoutInMillis"]
+    waits = {op["x-amazon-apigateway-integration"]["timeoutInMillis"]
+             for _, _, op in operations(body_of(synth_api(timeout_seconds=timeout_seconds)))}
+    [waited] = waits
     assert timeout_seconds * 1000 <= waited <= 15 * 60 * 1000
     # A cold start's Init phase (up to 10 s) comes before the function timeout starts.
     assert waited == min((timeout_seconds + 10) * 1000, 900_000)
@@ -119,20 +142,77 @@ def test_the_deployment_is_replaced_when_the_document_changes_and_only_then():
     assert trigger_of(synth_api(cors="*"))["document"] != triggers["document"]
 
 
-def test_only_this_apis_stage_and_post_invoke_may_invoke_the_function():
+def test_only_this_apis_stage_and_its_routes_may_invoke_the_function():
     synthesized = synth_api()
-    [permission] = resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)
-    [api_id] = json.loads(synthesized)["resource"][ApiGatewayRestApi.TF_RESOURCE_TYPE]
-    assert permission["principal"] == "apigateway.amazonaws.com"
-    assert permission["action"] == "lambda:InvokeFunction"
-    assert permission["source_arn"] == f"${{aws_api_gateway_rest_api.{api_id}.execution_arn}}/v1/POST/invoke"
+    permissions = [p for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE) if p["function_name"] == "demo"]
+    assert {(p["principal"], p["action"]) for p in permissions} == {("apigateway.amazonaws.com", "lambda:InvokeFunction")}
+    assert {p["source_arn"] for p in permissions} == {
+        f"${{aws_api_gateway_rest_api.{api_id(synthesized)}.execution_arn}}/v1/{method}{path}"
+        for method, path in [("POST", "/invoke"), ("POST", "/v1/chat/completions"), ("GET", "/v1/models")]
+    }
+
+
+def test_only_this_apis_authorizers_may_invoke_the_key_authorizer():
+    synthesized = synth_api()
+    [permission] = [p for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)
+                    if p["function_name"] == "demo-authorizer"]
+    assert (permission["principal"], permission["action"]) == ("apigateway.amazonaws.com", "lambda:InvokeFunction")
+    assert permission["source_arn"] == f"${{aws_api_gateway_rest_api.{api_id(synthesized)}.execution_arn}}/authorizers/*"
+
+
+@pytest.mark.parametrize("auth", ["iam", "none"])
+def test_without_api_keys_there_is_no_authorizer_permission_and_no_key(auth):
+    synthesized = synth_api(auth=auth)
+    assert permitted(synthesized, "demo-authorizer") == set()
+    assert resources_of(synthesized, ApiGatewayApiKey.TF_RESOURCE_TYPE) == []
+
+
+def test_the_key_authorizer_comes_with_api_key_auth_and_only_with_it():
+    def build(auth: str, authorizer: KeyAuthorizerFunction | None):
+        return lambda stack: InferenceApi(
+            stack, "api", api_name="demo", stage_name="v1",
+            backend=LambdaBackend("demo", FUNCTION_ARN, 28, "aws", "us-east-1"),
+            request_schema=request_schema(prompt_max_chars=100, max_tokens_cap=10),
+            access=AccessControl(auth=auth, rate_limit=5, burst_limit=7, daily_quota=100),
+            logging=ApiLogging(retention_days=30, kms_key_arn=None),
+            authorizer=authorizer,
+        )
+    with pytest.raises(ValueError, match="the key authorizer is needed with auth 'api_key', and only then"):
+        synth_construct(build("api_key", None))
+    with pytest.raises(ValueError, match="the key authorizer is needed with auth 'api_key', and only then"):
+        synth_construct(build("iam", AUTHORIZER))
+
+
+def test_the_document_calls_the_key_authorizer_by_its_function_and_the_api_takes_keys_from_it():
+    synthesized = synth_api()
+    document = body_of(synthesized)
+    authorizer = document["components"]["securitySchemes"]["key_authorizer"]["x-amazon-apigateway-authorizer"]
+    assert authorizer["authorizerUri"] == (
+        f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{AUTHORIZER.function_arn}/invocations")
+    assert document["x-amazon-apigateway-api-key-source"] == "AUTHORIZER"
+    assert trigger_of(synthesized)["authorizer_arn"] == AUTHORIZER.function_arn
+
+
+def test_several_keys_share_the_one_usage_plan_and_the_default_key_keeps_its_name_and_id():
+    synthesized = synth_api(key_names=("key", "web", "batch"))
+    keys = json.loads(synthesized)["resource"][ApiGatewayApiKey.TF_RESOURCE_TYPE]
+    assert sorted(key["name"] for key in keys.values()) == ["demo-batch", "demo-key", "demo-web"]
+    assert all(key["enabled"] for key in keys.values())
+    [plan_id] = json.loads(synthesized)["resource"][ApiGatewayUsagePlan.TF_RESOURCE_TYPE]
+    bindings = resources_of(synthesized, ApiGatewayUsagePlanKey.TF_RESOURCE_TYPE)
+    assert {b["usage_plan_id"] for b in bindings} == {f"${{aws_api_gateway_usage_plan.{plan_id}.id}}"}
+    assert sorted(b["key_id"] for b in bindings) == sorted(f"${{aws_api_gateway_api_key.{key}.id}}" for key in keys)
+    # the default key's Terraform id is the one it had as the only key: adding names replaces nothing
+    default_only = json.loads(synth_api())["resource"][ApiGatewayApiKey.TF_RESOURCE_TYPE]
+    assert set(default_only) < set(keys)
 
 
 def test_the_playground_adds_a_get_permission_for_each_of_its_files_only():
     synthesized = synth_api(cors="*", playground=True)
     permissions = {p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)}
-    assert permissions == {"/v1/POST/invoke", "/v1/OPTIONS/invoke", "/v1/GET/playground", "/v1/GET/playground/script",
-                           "/v1/GET/playground/style"}
+    without = {p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synth_api(cors="*"), LambdaPermission.TF_RESOURCE_TYPE)}
+    assert permissions - without == {"/v1/GET/playground", "/v1/GET/playground/script", "/v1/GET/playground/style"}
+    assert without >= {"/v1/POST/invoke", "/v1/OPTIONS/invoke"}
     assert "security" not in body_of(synthesized)["paths"]["/playground"]["get"]
 
 
@@ -140,42 +220,26 @@ def test_the_playground_adds_a_get_permission_for_each_of_its_files_only():
 def test_cors_adds_a_credential_free_preflight_to_the_function_and_cors_headers_on_gateway_errors(auth):
     synthesized = synth_api(auth=auth, cors="https://app.example.com")
     document = body_of(synthesized)
-    invoke = document["paths"]["/invoke"]
-    assert set(invoke) == {"post", "options"}
-    assert "security" not in invoke["options"]
-    assert invoke["options"]["x-amazon-apigateway-integration"] == invoke["post"]["x-amazon-apigateway-integration"]
-    permissions = {p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)}
-    assert permissions == {"/v1/POST/invoke", "/v1/OPTIONS/invoke"}
+    for path in ("/invoke", "/v1/chat/completions", "/v1/models"):
+        item = document["paths"][path]
+        [method] = set(item) - {"options"}
+        assert "security" not in item["options"]
+        assert item["options"]["x-amazon-apigateway-integration"] == item[method]["x-amazon-apigateway-integration"]
+    assert permitted(synthesized) == {"/v1/POST/invoke", "/v1/OPTIONS/invoke", "/v1/POST/v1/chat/completions",
+                                      "/v1/OPTIONS/v1/chat/completions", "/v1/GET/v1/models", "/v1/OPTIONS/v1/models"}
     responses = document["x-amazon-apigateway-gateway-responses"]
-    assert set(responses) == set(openapi.GATEWAY_ERROR_TEMPLATES)
+    assert set(responses) == set(openapi.gateway_errors(auth))
     for response in responses.values():
-        assert response["responseParameters"] == {
-            "gatewayresponse.header.Access-Control-Allow-Origin": "'https://app.example.com'"
-        }
+        assert response["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == "'https://app.example.com'"
 
 
-def test_without_cors_only_post_is_routed_and_gateway_errors_carry_no_cors_header():
+def test_without_cors_there_is_no_preflight_and_gateway_errors_carry_no_cors_header():
     document = body_of(synth_api())
     assert list(document["paths"]["/invoke"]) == ["post"]
     responses = document["x-amazon-apigateway-gateway-responses"]
-    assert {kind: r["responseTemplates"]["application/json"] for kind, r in responses.items()} == openapi.GATEWAY_ERROR_TEMPLATES
-    assert all("responseParameters" not in r for r in responses.values())
-
-
-def test_gateway_error_templates_render_the_handlers_error_shape():
-    # What API Gateway substitutes: messageString arrives already quoted, as a JSON string.
-    context = {
-        "$context.error.messageString": '"Invalid request body"',
-        "$context.error.responseType": "BAD_REQUEST_BODY",
-        "$context.requestId": "abc-123",
-    }
-    for kind, template in openapi.GATEWAY_ERROR_TEMPLATES.items():
-        rendered = template
-        for variable, value in context.items():
-            rendered = rendered.replace(variable, value)
-        body = json.loads(rendered)
-        assert set(body) == {"error", "request_id"} and set(body["error"]) == {"code", "message"}, kind
-        assert body["error"]["message"] == "Invalid request body" and body["request_id"] == "abc-123"
+    assert {kind: r["responseTemplates"]["application/json"] for kind, r in responses.items()} == {
+        kind: openapi.error_template(error) for kind, error in openapi.gateway_errors("api_key").items()}
+    assert not [r for r in responses.values() if "Access-Control-Allow-Origin" in json.dumps(r)]
 
 
 def test_post_validates_its_body_against_the_request_model():
@@ -195,8 +259,10 @@ def test_the_published_document_is_the_body_with_placeholders_for_what_only_terr
         request_schema=request_schema(prompt_max_chars=100, max_tokens_cap=10),
         access=AccessControl(auth="api_key", rate_limit=5, burst_limit=7, daily_quota=100),
         logging=ApiLogging(retention_days=30, kms_key_arn=None),
+        authorizer=AUTHORIZER,
     ).openapi_document))
     text = json.dumps(published)
-    assert "<lambda_function_arn>" in text and "<partition>" in text
-    filled = text.replace("<lambda_function_arn>", FUNCTION_ARN).replace("<partition>", "aws")
+    assert "<lambda_function_arn>" in text and "<partition>" in text and "<authorizer_function_arn>" in text
+    filled = (text.replace("<lambda_function_arn>", FUNCTION_ARN).replace("<partition>", "aws")
+              .replace("<authorizer_function_arn>", AUTHORIZER.function_arn))
     assert json.loads(filled) == body_of(synth_api())

@@ -42,7 +42,7 @@ def test_the_stage_is_created_after_the_account_setting_it_is_given_and_only_the
             backend=LambdaBackend(function_name="demo", function_arn="arn:aws:lambda:us-east-1:123456789012:function:demo",
                                   timeout_seconds=60, partition="aws", region="us-east-1"),
             request_schema=request_schema(prompt_max_chars=100, max_tokens_cap=10),
-            access=AccessControl(auth="api_key", rate_limit=1, burst_limit=2, daily_quota=10),
+            access=AccessControl(auth="iam", rate_limit=1, burst_limit=2, daily_quota=10),
             logging=ApiLogging(retention_days=30, kms_key_arn=None, account_setting=account.account if manage else None),
         )
 

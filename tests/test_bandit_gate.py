@@ -1,6 +1,6 @@
-"""The Python code's scanner: bandit finds nothing in function/, constructs_lib/ and scripts/.
+"""The Python code's scanner: bandit finds nothing in function/, authorizer/, constructs_lib/ and scripts/.
 
-function/ (runs in Lambda) and constructs_lib/ (writes the stack) get every bandit test
+function/ and authorizer/ (run in Lambda) and constructs_lib/ (writes the stack) get every bandit test
 (.bandit.yaml); scripts/, developer tools, skip what .bandit-scripts.yaml justifies. A finding
 is reported as ``file:line test id (severity/confidence): text``: fix it, or add a skip with its
 reason to the config and to EXPECTED_SKIPS below.
@@ -20,7 +20,7 @@ from tests.conftest import PROJECT_DIR
 BANDIT = PROJECT_DIR / ".venv-bandit" / "bin" / "bandit"
 # config file → the folders it scans, and the skips it may carry (each justified in the file).
 SCANS = {
-    ".bandit.yaml": (("function", "constructs_lib"), set()),
+    ".bandit.yaml": (("function", "authorizer", "constructs_lib"), set()),
     ".bandit-scripts.yaml": (("scripts",), {"B101", "B105", "B310", "B404", "B603"}),
 }
 

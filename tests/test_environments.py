@@ -72,14 +72,17 @@ def test_dev_and_prod_synthesize_as_two_stacks_with_distinct_names(tmp_path: Pat
     names = {}
     for stack_id, config in synthesized.items():
         resources = config["resource"]
-        [function] = resources["aws_lambda_function"].values()
+        functions = sorted(function["function_name"] for function in resources["aws_lambda_function"].values())
         [dashboard] = resources["aws_cloudwatch_dashboard"].values()
-        names[stack_id] = (function["function_name"], dashboard["dashboard_name"], config["terraform"]["backend"]["s3"]["key"])
-    assert names == {
-        "bedrock-inference-dev": ("bedrock-api-dev", "bedrock-api-dev", "bedrock-inference-dev/terraform.tfstate"),
-        "bedrock-inference-prod": ("bedrock-api-prod", "bedrock-api-prod", "bedrock-inference-prod/terraform.tfstate"),
+        names[stack_id] = (functions, dashboard["dashboard_name"], config["terraform"]["backend"]["s3"]["key"])
+    assert names == {  # the Bedrock function and the key authorizer
+        "bedrock-inference-dev": (["bedrock-api-dev", "bedrock-api-dev-authorizer"], "bedrock-api-dev",
+                                  "bedrock-inference-dev/terraform.tfstate"),
+        "bedrock-inference-prod": (["bedrock-api-prod", "bedrock-api-prod-authorizer"], "bedrock-api-prod",
+                                   "bedrock-inference-prod/terraform.tfstate"),
     }
-    prod_function = next(iter(synthesized["bedrock-inference-prod"]["resource"]["aws_lambda_function"].values()))
+    [prod_function] = [function for function in synthesized["bedrock-inference-prod"]["resource"]["aws_lambda_function"].values()
+                       if function["function_name"] == "bedrock-api-prod"]
     assert prod_function["memory_size"] == 1024
     assert "aws_sns_topic" in synthesized["bedrock-inference-prod"]["resource"]
     assert "aws_sns_topic" not in synthesized["bedrock-inference-dev"]["resource"]

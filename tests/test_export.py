@@ -80,9 +80,10 @@ def test_export_of_the_real_app_validates_with_terraform_alone(tmp_path: Path):
     validate = terraform("validate")
     assert validate.returncode == 0, validate.stdout + validate.stderr
     config = json.loads((exported / "main.tf.json").read_text())
-    # the function's zip and its package layer's zip travel with the configuration
-    [function] = config["resource"]["aws_lambda_function"].values()
+    # the function's zip, the key authorizer's and the package layer's travel with the configuration
+    functions = config["resource"]["aws_lambda_function"].values()
     [layer] = config["resource"]["aws_lambda_layer_version"].values()
-    for zipped in (function["filename"], layer["filename"]):
+    assert len(functions) == 2
+    for zipped in [function["filename"] for function in functions] + [layer["filename"]]:
         assert zipped.startswith("${path.module}/assets/")
         assert (exported / zipped.removeprefix("${path.module}/")).is_file()

@@ -136,8 +136,15 @@ def get_when_ready(url: str, process: subprocess.Popen, log: Path) -> tuple[int,
     pytest.fail(f"run.sh did not answer {url} within {READY_TIMEOUT_SECONDS} s:\n{log.read_text(errors='replace')}")
 
 
+def bedrock_function(synthesized: tuple[Path, dict]) -> tuple[dict, Path]:
+    """The Bedrock function and its zip (the stack's other function is the key authorizer)."""
+    [found] = [(function, code) for function, code in asset(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
+               if function["handler"] == "run.sh"]
+    return found
+
+
 def test_function_zip_holds_run_sh_executable_with_lf_endings_and_only_our_code(synthesized):
-    [(function, code)] = asset(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
+    function, code = bedrock_function(synthesized)
     assert function["handler"] == "run.sh"
     with zipfile.ZipFile(code) as zipped:
         names = zipped.namelist()
@@ -163,7 +170,7 @@ def test_own_layer_zip_holds_the_locked_packages_under_python(synthesized):
 
 def test_run_sh_serves_the_app_from_the_unzipped_assets_and_what_lambda_provides(synthesized, tmp_path: Path):
     # GIVEN the function zip unpacked as the task root, each own layer's python/ beside it
-    [(function, code)] = asset(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
+    function, code = bedrock_function(synthesized)
     task_root = tmp_path / "task"
     unpack(code, task_root)
     layers = []
@@ -205,3 +212,22 @@ def test_run_sh_serves_the_app_from_the_unzipped_assets_and_what_lambda_provides
     json.loads(body)
     # AND the playground page is served from the zip's own files
     assert (page_status, page) == (200, (FUNCTION_DIR / "playground.html").read_bytes())
+
+
+def test_the_key_authorizers_zip_answers_api_gateway_from_its_own_folder_with_no_packages(synthesized, tmp_path: Path):
+    # GIVEN the authorizer's zip unpacked alone, as Lambda's task root (no layers: stdlib only)
+    [(function, code)] = [(f, c) for f, c in asset(synthesized, LambdaFunction.TF_RESOURCE_TYPE) if f["handler"] != "run.sh"]
+    unpack(code, tmp_path / "task")
+    module, handler = function["handler"].split(".")
+    event = {"type": "REQUEST", "methodArn": "arn:aws:execute-api:us-east-1:1:api/v1/GET/v1/models",
+             "headers": {"Authorization": "Bearer " + "k" * 40}}
+    # WHEN a bare interpreter imports the handler from there and calls it, as the runtime would
+    result = subprocess.run(
+        [sys.executable, "-I", "-c",
+         f"import json, sys; sys.path.insert(0, '.'); import {module}; print(json.dumps({module}.{handler}(json.loads(sys.argv[1]), None)))",
+         json.dumps(event)],
+        cwd=tmp_path / "task", capture_output=True, text=True, timeout=60,
+    )
+    # THEN it hands the key back for the usage plan
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["usageIdentifierKey"] == "k" * 40

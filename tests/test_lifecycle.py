@@ -38,6 +38,7 @@ SETTINGS_ENV = {
     "THROTTLE_RATE_LIMIT": "7",
     "THROTTLE_BURST_LIMIT": "14",
     "API_KEY_DAILY_QUOTA": "500",
+    "API_KEY_NAMES": "key,batch",
     "WAF_RATE_LIMIT": "500",
     "ALARM_EMAIL": "oncall@example.com",
     "ALARM_LATENCY_P99_MS": "120000",
@@ -163,7 +164,11 @@ def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str
     assert [layer["Arn"] for layer in function["Layers"]] == [
         stand_ins["WEB_ADAPTER_LAYER_ARN"], stand_ins["POWERTOOLS_LAYER_ARN"], own["LayerVersionArn"]]
     groups = aws.call("logs", "describe_log_groups", logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]
-    assert [g.get("retentionInDays") for g in groups] == [14]
+    assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {
+        f"/aws/lambda/{name}": 14, f"/aws/lambda/{name}-authorizer": 14}
+    # the key authorizer (AUTH=api_key): its own small function
+    authorizer = aws.call("lambda", "get_function_configuration", FunctionName=f"{name}-authorizer")
+    assert (authorizer["Runtime"], authorizer["Handler"], authorizer["Architectures"]) == ("python3.13", "api_keys.handler", ["arm64"])
     [api] = [a for a in aws.call("apigateway", "get_rest_apis")["items"] if a["name"] == name]
     assert aws.call("apigateway", "get_stage", restApiId=api["id"], stageName="ci")
     # POST /invoke streams from this function and waits out its timeout plus a cold start's 10 s.
@@ -175,6 +180,9 @@ def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str
         [plan] = aws.call("apigateway", "get_usage_plans")["items"]
         assert plan["throttle"] == {"burstLimit": 14, "rateLimit": 7}
         assert (plan["quota"]["limit"], plan["quota"]["period"]) == (500, "DAY")
+        # API_KEY_NAMES: one key per name, all on the one plan
+        keys = aws.call("apigateway", "get_usage_plan_keys", usagePlanId=plan["id"])["items"]
+        assert sorted(key["name"] for key in keys) == [f"{name}-batch", f"{name}-key"]
     if "aws_wafv2_web_acl" in types:
         [summary] = aws.call("wafv2", "list_web_acls", Scope="REGIONAL")["WebACLs"]
         acl = aws.call("wafv2", "get_web_acl", Name=summary["Name"], Scope="REGIONAL", Id=summary["Id"])["WebACL"]

@@ -146,7 +146,9 @@ def test_stack_wires_settings_and_the_handlers_metric_names_into_monitoring():
         "PRICE_INPUT_USD_PER_MTOK": "3", "PRICE_OUTPUT_USD_PER_MTOK": "15.5",
     })
     synthesized = synth_stack(settings)
-    [(function_id, function)] = json.loads(synthesized)["resource"][LambdaFunction.TF_RESOURCE_TYPE].items()
+    functions = json.loads(synthesized)["resource"][LambdaFunction.TF_RESOURCE_TYPE]
+    [(function_id, function)] = [(key, f) for key, f in functions.items() if f["function_name"] == "bedrock-api-prod"]
+    [authorizer_id] = [key for key, f in functions.items() if f["function_name"] == "bedrock-api-prod-authorizer"]
     variables = function["environment"]["variables"]
     # The alarms read what the handler is told to write.
     assert Testing.to_have_resource_with_properties(synthesized, CloudwatchMetricAlarm.TF_RESOURCE_TYPE, {
@@ -155,9 +157,30 @@ def test_stack_wires_settings_and_the_handlers_metric_names_into_monitoring():
     })
     assert variables["POWERTOOLS_SERVICE_NAME"] == "bedrock-api-prod"  # environments keep their metrics apart
     lambda_alarms = [a for a in resources_of(synthesized, CloudwatchMetricAlarm.TF_RESOURCE_TYPE) if a["namespace"] == "AWS/Lambda"]
-    assert {a["dimensions"]["FunctionName"] for a in lambda_alarms} == {f"${{{LambdaFunction.TF_RESOURCE_TYPE}.{function_id}.function_name}}"}
+    assert {a["dimensions"]["FunctionName"] for a in lambda_alarms} == {
+        f"${{{LambdaFunction.TF_RESOURCE_TYPE}.{key}.function_name}}" for key in (function_id, authorizer_id)}
     assert Testing.to_have_resource_with_properties(synthesized, SnsTopicSubscription.TF_RESOURCE_TYPE, {"endpoint": "oncall@example.com"})
     assert "(tokens_in * 3 + tokens_out * 15.5) / 1000000" in synthesized.replace("\\", "")
+
+
+def test_the_key_authorizer_has_its_own_error_and_throttle_alarms_at_the_functions_thresholds():
+    watched = MonitoredNames(**{**WATCHED.__dict__, "authorizer_function_name": "bedrock-api-dev-authorizer"})
+    synthesized = synth_construct(lambda stack: Monitoring(
+        stack, "monitoring", name="bedrock-api-dev", region="eu-west-1", watched=watched,
+        thresholds=THRESHOLDS, prices=PRICES,
+    ))
+    authorizer = {"FunctionName": "bedrock-api-dev-authorizer"}
+    assert Testing.to_have_resource_with_properties(synthesized, CloudwatchMetricAlarm.TF_RESOURCE_TYPE, {
+        "alarm_name": "bedrock-api-dev-authorizer-errors", "namespace": "AWS/Lambda", "metric_name": "Errors",
+        "dimensions": authorizer, "statistic": "Sum", "threshold": 2,
+    })
+    assert Testing.to_have_resource_with_properties(synthesized, CloudwatchMetricAlarm.TF_RESOURCE_TYPE, {
+        "alarm_name": "bedrock-api-dev-authorizer-throttles", "namespace": "AWS/Lambda", "metric_name": "Throttles",
+        "dimensions": authorizer, "statistic": "Sum", "threshold": 3,
+    })
+    # without an authorizer (AUTH=iam or none) there is nothing to watch
+    without = resources_of(synth_monitoring(""), CloudwatchMetricAlarm.TF_RESOURCE_TYPE)
+    assert len(without) == 6 and not [a for a in without if a["dimensions"] == authorizer]
 
 
 @pytest.mark.parametrize("variable, value, allowed", [

@@ -16,6 +16,8 @@ from function.models import MODELS, ModelFacts
 from function.playground import ASSETS
 
 URI = openapi.streaming_invocation_uri("aws", "us-east-1", "arn:aws:lambda:us-east-1:123456789012:function:demo")
+AUTHORIZER_URI = openapi.authorizer_invocation_uri(
+    "aws", "us-east-1", "arn:aws:lambda:us-east-1:123456789012:function:demo-authorizer")
 
 
 def build(auth: str = "api_key", cors: str = "", routes: tuple[openapi.Route, ...] = openapi.ROUTES,
@@ -27,6 +29,7 @@ def build(auth: str = "api_key", cors: str = "", routes: tuple[openapi.Route, ..
         request_schemas={MODEL_NAME: request_schema(prompt_max_chars=100, max_tokens_cap=10, models=[model])},
         integration=openapi.lambda_integration(URI, openapi.integration_timeout_ms(60)),
         routes=routes,
+        authorizer_uri=AUTHORIZER_URI if auth == "api_key" else None,
     )
 
 
@@ -76,12 +79,38 @@ def test_the_document_keeps_to_api_gateways_openapi_rules(auth):
     assert not [sorted(unsupported & set(node)) for node in schemas_in(document["components"]) if unsupported & set(node)]
 
 
-def test_api_key_auth_requires_the_x_api_key_header_on_post_and_meters_it_from_the_header():
+def test_api_key_auth_requires_a_key_found_by_the_key_authorizer_on_every_route():
     document = build("api_key", "*")
-    assert document["components"]["securitySchemes"] == {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}
-    assert document["x-amazon-apigateway-api-key-source"] == "HEADER"
-    assert document["paths"]["/invoke"]["post"]["security"] == [{"api_key": []}]
-    assert "security" not in document["paths"]["/invoke"]["options"]
+    schemes = document["components"]["securitySchemes"]
+    # the x-api-key scheme marks each method as needing a key, so the usage plan meters it ...
+    assert schemes["api_key"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
+    # ... and the key comes from the authorizer, which reads x-api-key or Authorization: Bearer
+    assert document["x-amazon-apigateway-api-key-source"] == "AUTHORIZER"
+    authorizer = schemes["key_authorizer"]
+    assert (authorizer["type"], authorizer["in"], authorizer["x-amazon-apigateway-authtype"]) == ("apiKey", "header", "custom")
+    assert authorizer["x-amazon-apigateway-authorizer"] == {
+        "type": "request",
+        "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                         "arn:aws:lambda:us-east-1:123456789012:function:demo-authorizer/invocations",
+        "authorizerResultTtlInSeconds": 0,
+    }
+    for route in openapi.ROUTES:
+        operation = document["paths"][route.path][route.method]
+        assert operation["security"] == [{"api_key": [], "key_authorizer": []}], route.path
+        assert "security" not in document["paths"][route.path]["options"]
+
+
+def test_the_authorizer_is_never_cached_and_needs_no_identity_header():
+    # A cache keyed on less than the key would serve one caller's key to another, and an identity
+    # source header would be a 401 before the authorizer runs for callers who send the other one.
+    authorizer = build("api_key")["components"]["securitySchemes"]["key_authorizer"]["x-amazon-apigateway-authorizer"]
+    assert authorizer["authorizerResultTtlInSeconds"] == 0
+    assert "identitySource" not in authorizer
+
+
+def test_api_key_auth_without_the_authorizer_is_refused():
+    with pytest.raises(ValueError, match="auth 'api_key' needs the key authorizer's URI"):
+        openapi.security_schemes("api_key")
 
 
 def test_iam_auth_requires_a_sigv4_signature_on_post():
@@ -91,6 +120,7 @@ def test_iam_auth_requires_a_sigv4_signature_on_post():
     }}
     assert document["paths"]["/invoke"]["post"]["security"] == [{"sigv4": []}]
     assert "x-amazon-apigateway-api-key-source" not in document
+    assert "key_authorizer" not in document["components"]["securitySchemes"]
     assert "security" not in document["paths"]["/invoke"]["options"]
 
 
@@ -106,25 +136,40 @@ def test_an_unknown_auth_is_refused_rather_than_left_open():
         build("basic")
 
 
+def test_the_openai_routes_are_routed_like_invoke_without_its_request_model():
+    document = build("api_key", "*")
+    validate(document)
+    invoke = document["paths"]["/invoke"]["post"]
+    chat = document["paths"]["/v1/chat/completions"]
+    models = document["paths"]["/v1/models"]
+    assert set(chat) == {"post", "options"} and set(models) == {"get", "options"}
+    for operation in (chat["post"], models["get"]):
+        assert operation["x-amazon-apigateway-integration"] == invoke["x-amazon-apigateway-integration"]
+        assert operation["security"] == invoke["security"]
+        # the app validates OpenAI bodies itself: API Gateway's /invoke model would refuse them
+        assert "requestBody" not in operation and "x-amazon-apigateway-request-validator" not in operation
+    assert set(chat["post"]["responses"]["200"]["content"]) == {"application/json", "text/event-stream"}
+    assert set(models["get"]["responses"]["200"]["content"]) == {"application/json"}
+    assert openapi.preflight_paths(openapi.ROUTES, "*") == ["/invoke", "/v1/chat/completions", "/v1/models"]
+
+
 def test_another_lambda_route_is_one_more_route_with_the_same_integration_security_and_preflight():
-    # GIVEN one more route, as a later OpenAI-compatible API would add
-    models = openapi.Route("/v1/models", "get", "List the models")
-    document = build("iam", "*", openapi.ROUTES + (models,))
+    # GIVEN one more route, as a later API would add
+    embeddings = openapi.Route("/v1/embeddings", "post", "Embed texts")
+    document = build("iam", "*", openapi.ROUTES + (embeddings,))
     # THEN it is routed like /invoke, and the document stays valid
     validate(document)
-    listed = document["paths"]["/v1/models"]
-    assert set(listed) == {"get", "options"}
-    assert listed["get"]["x-amazon-apigateway-integration"] == document["paths"]["/invoke"]["post"]["x-amazon-apigateway-integration"]
-    assert listed["get"]["security"] == [{"sigv4": []}]
-    assert "requestBody" not in listed["get"] and "x-amazon-apigateway-request-validator" not in listed["get"]
-    assert openapi.preflight_paths(openapi.ROUTES + (models,), "*") == ["/invoke", "/v1/models"]
+    added = document["paths"]["/v1/embeddings"]
+    assert set(added) == {"post", "options"}
+    assert added["post"]["x-amazon-apigateway-integration"] == document["paths"]["/invoke"]["post"]["x-amazon-apigateway-integration"]
+    assert added["post"]["security"] == [{"sigv4": []}]
 
 
 def test_the_answer_is_json_or_an_event_stream_and_every_error_has_the_error_shape():
     responses = build()["paths"]["/invoke"]["post"]["responses"]
     assert set(responses["200"]["content"]) == {"application/json", "text/event-stream"}
     errors = {status: r for status, r in responses.items() if status != "200"}
-    assert {"400", "403", "413", "429", "504"} <= set(errors)
+    assert {"400", "401", "403", "404", "413", "429", "504"} <= set(errors)
     assert all(r["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"} for r in errors.values())
 
 
@@ -157,7 +202,7 @@ def test_the_playground_setting_adds_public_get_routes_for_the_page_and_nothing_
     assert list(added["/playground"]["get"]["responses"]["200"]["content"]) == ["text/html"]
     # ... and /invoke is exactly as it was: the key is still required there
     assert with_page["paths"]["/invoke"] == without["paths"]["/invoke"]
-    assert openapi.preflight_paths(openapi.api_routes(playground=True), cors) == (["/invoke"] if cors else [])
+    assert openapi.preflight_paths(openapi.api_routes(playground=True), cors) == openapi.preflight_paths(openapi.ROUTES, cors)
 
 
 def test_the_playground_routes_are_the_paths_the_function_serves_the_page_at():

@@ -55,8 +55,13 @@ def post_invoke(**environ: str) -> dict:
 # --- authentication ---------------------------------------------------------------------------
 
 def test_default_requires_an_api_key_bound_to_the_stage_by_a_throttled_usage_plan_with_a_quota():
-    assert post_invoke()["security"] == [{"api_key": []}]
+    # every route needs a key (so the usage plan meters it), found by the key authorizer
+    for path, item in document()["paths"].items():
+        for method, operation in item.items():
+            if method != "options":
+                assert operation["security"] == [{"api_key": [], "key_authorizer": []}], (path, method)
     assert document()["components"]["securitySchemes"]["api_key"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
+    assert document()["x-amazon-apigateway-api-key-source"] == "AUTHORIZER"
     assert has(ApiGatewayUsagePlan.TF_RESOURCE_TYPE, {
         "throttle_settings": {"rate_limit": 1, "burst_limit": 5},
         "quota_settings": {"limit": 1000, "period": "DAY"},
@@ -79,7 +84,8 @@ def test_iam_auth_requires_sigv4_and_has_no_api_key():
     [scheme] = [document(AUTH="iam")["components"]["securitySchemes"][name] for name in requirement]
     assert scheme["x-amazon-apigateway-authtype"] == "awsSigv4"
     assert resources_of(synth(AUTH="iam"), ApiGatewayUsagePlan.TF_RESOURCE_TYPE) == []
-    assert "api_key" not in json.loads(synth(AUTH="iam"))["output"]
+    assert not {"api_key", "api_keys", "authorizer_function_name"} & set(json.loads(synth(AUTH="iam"))["output"])
+    assert [f["function_name"] for f in resources_of(synth(AUTH="iam"), LambdaFunction.TF_RESOURCE_TYPE)] == ["bedrock-api-dev"]
 
 
 def test_no_auth_only_on_request_and_synth_warns_that_the_endpoint_is_public():
@@ -99,7 +105,7 @@ def unauthenticated(**environ: str) -> list[str]:
 def test_every_route_requires_the_key_by_default_and_the_playground_opens_its_page_only():
     assert unauthenticated() == []
     assert unauthenticated(PLAYGROUND="true") == ["GET /playground", "GET /playground/script", "GET /playground/style"]
-    assert post_invoke(PLAYGROUND="true")["security"] == [{"api_key": []}]
+    assert post_invoke(PLAYGROUND="true")["security"] == post_invoke()["security"] == [{"api_key": [], "key_authorizer": []}]
 
 
 def test_unknown_auth_is_refused():
@@ -195,9 +201,9 @@ def test_waf_rate_limit_is_a_setting():
     assert acl["rule"][0]["statement"]["rate_based_statement"]["limit"] == 120
 
 
-def test_lambda_permission_is_limited_to_the_stage_and_post_method():
-    [permission] = resources_of(synth(), LambdaPermission.TF_RESOURCE_TYPE)
-    assert permission["source_arn"].endswith("/v1/POST/invoke")
+def test_lambda_permissions_are_limited_to_the_stage_and_each_routes_method_and_the_apis_authorizers():
+    arns = sorted(permission["source_arn"].split("}", 1)[1] for permission in resources_of(synth(), LambdaPermission.TF_RESOURCE_TYPE))
+    assert arns == ["/authorizers/*", "/v1/GET/v1/models", "/v1/POST/invoke", "/v1/POST/v1/chat/completions"]
 
 
 # --- logging and tracing ----------------------------------------------------------------------
@@ -241,9 +247,10 @@ def test_a_rotating_kms_key_encrypts_every_log_group_and_the_function_settings_b
     synthesized = synth()
     assert has(KmsKey.TF_RESOURCE_TYPE, {"enable_key_rotation": True})
     groups = resources_of(synthesized, CloudwatchLogGroup.TF_RESOURCE_TYPE)
-    assert len(groups) == 4 and all("kms_key_id" in group for group in groups)
+    # the function's, the authorizer's, the API's access and execution logs, WAF's
+    assert len(groups) == 5 and all("kms_key_id" in group for group in groups)
     assert all(group["kms_key_id"].startswith("${aws_kms_key.") for group in groups)
-    [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
+    [function] = [f for f in resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE) if f["function_name"] == "bedrock-api-dev"]
     assert function["kms_key_arn"].startswith("${aws_kms_key.")
 
 
@@ -264,7 +271,8 @@ def test_the_key_has_its_policy_from_creation_with_no_separate_policy_resource()
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
     [arns] = logs["Condition"]["ArnLike"].values()
     assert list(logs["Condition"]["ArnLike"]) == ["kms:EncryptionContext:aws:logs:arn"]
-    assert len(arns) == 4 and all(":log-group:" in arn for arn in arns)
+    assert len(arns) == 5 and all(":log-group:" in arn for arn in arns)
+    assert any(arn.endswith(":log-group:/aws/lambda/bedrock-api-dev-authorizer") for arn in arns)
 
 
 def test_an_existing_key_can_be_named_and_kms_can_be_turned_off():

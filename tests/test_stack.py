@@ -16,7 +16,14 @@ from constructs_lib.settings import Settings, load_settings
 from main import build_app, print_warnings
 from tests.conftest import PROJECT_DIR, build_stack, data_sources_of, resources_of
 
-OUTPUTS = {"api_endpoint", "lambda_function_name", "lambda_function_arn", "lambda_role_arn", "log_group_name", "api_key"}
+OUTPUTS = {"api_endpoint", "openai_base_url", "lambda_function_name", "lambda_function_arn", "lambda_role_arn",
+           "log_group_name", "api_key", "api_keys", "authorizer_function_name"}
+
+
+def bedrock_function(synthesized: str) -> dict:
+    """The Bedrock function (the other one is the key authorizer)."""
+    [function] = [f for f in resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE) if f["function_name"] == "bedrock-api-dev"]
+    return function
 
 
 def test_provider_uses_the_configured_region_and_default_tags():
@@ -31,6 +38,7 @@ def test_outputs_name_the_endpoint_and_the_function_role_and_log_group():
     outputs = json.loads(Testing.synth(build_stack()))["output"]
     assert set(outputs) == OUTPUTS
     assert outputs["api_endpoint"]["value"].endswith(".invoke_url}/invoke")
+    assert outputs["openai_base_url"]["value"].endswith(".invoke_url}/v1")  # + /chat/completions, /models
     assert outputs["log_group_name"]["value"].startswith("${aws_cloudwatch_log_group.")
 
 
@@ -40,10 +48,17 @@ def test_the_playground_setting_adds_the_pages_url_as_an_output():
     assert outputs["playground_url"]["value"].endswith(".invoke_url}/playground")
 
 
+def test_several_api_keys_are_each_an_output_by_name_beside_the_first_as_api_key():
+    outputs = json.loads(Testing.synth(build_stack(load_settings({}, {"API_KEY_NAMES": "web,batch"}))))["output"]
+    assert outputs["api_keys"]["sensitive"] is True and outputs["api_key"]["sensitive"] is True
+    assert set(outputs["api_keys"]["value"]) == {"web", "batch"}
+    assert outputs["api_key"]["value"] == outputs["api_keys"]["value"]["web"]
+
+
 def test_function_gets_the_role_the_handler_settings_and_its_three_layers():
     settings = load_settings({}, {"MODEL_ID": "eu.anthropic.claude-sonnet-5", "MAX_TOKENS_CAP": "2048"})
     synthesized = Testing.synth(build_stack(settings))
-    [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
+    function = bedrock_function(synthesized)
     variables = function["environment"]["variables"]
     assert function["function_name"] == "bedrock-api-dev"
     assert function["role"].startswith("${aws_iam_role.") and function["role"].endswith(".arn}")
@@ -71,7 +86,7 @@ def test_several_models_and_a_guardrail_reach_the_function_its_role_and_the_requ
     stack = build_stack(settings)
     synthesized = Testing.synth(stack)
     # THEN the function is told the list and the guardrail
-    [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
+    function = bedrock_function(synthesized)
     variables = function["environment"]["variables"]
     assert variables["MODEL_ID"] == "us.anthropic.claude-sonnet-5,anthropic.claude-haiku-4-5-20251001-v1:0"
     assert (variables["GUARDRAIL_ID"], variables["GUARDRAIL_VERSION"], variables["GUARDRAIL_STREAM_MODE"]) == ("gr4abc", "3", "async")
@@ -92,7 +107,7 @@ def test_several_models_and_a_guardrail_reach_the_function_its_role_and_the_requ
 
 def test_without_a_guardrail_the_function_gets_empty_guardrail_variables_and_the_role_no_guardrail():
     synthesized = Testing.synth(build_stack())
-    [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
+    function = bedrock_function(synthesized)
     variables = function["environment"]["variables"]
     assert (variables["GUARDRAIL_ID"], variables["GUARDRAIL_VERSION"], variables["GUARDRAIL_STREAM_MODE"]) == ("", "", "sync")
     assert "bedrock:ApplyGuardrail" not in synthesized
@@ -102,7 +117,7 @@ def test_public_layers_can_be_overridden():
     adapter = "arn:aws:lambda:us-east-1:123456789012:layer:web-adapter-stand-in:1"
     powertools = "arn:aws:lambda:us-east-1:123456789012:layer:powertools-stand-in:1"
     settings = load_settings({}, {"WEB_ADAPTER_LAYER_ARN": adapter, "POWERTOOLS_LAYER_ARN": powertools})
-    [function] = resources_of(Testing.synth(build_stack(settings)), LambdaFunction.TF_RESOURCE_TYPE)
+    function = bedrock_function(Testing.synth(build_stack(settings)))
     assert function["layers"][:2] == [adapter, powertools]
 
 

@@ -26,3 +26,11 @@ def test_missing_pieces_are_named(tmp_path, content, stack, name, reason):
         outputs.write_text(json.dumps(content))
     with pytest.raises(LookupError, match=reason.replace("(", r"\(").replace(")", r"\)")):
         stack_output(outputs, stack, name)
+
+
+def test_one_key_of_several_is_read_by_its_name(tmp_path):
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"bedrock-inference": {"api_keys": {"web": "k1", "batch": "k2"}}}))
+    assert stack_output(outputs, "bedrock-inference", "api_keys", "batch") == "k2"
+    with pytest.raises(LookupError, match=r"output 'api_keys' of stack 'bedrock-inference' has no 'mobile' \(it has: web, batch\)"):
+        stack_output(outputs, "bedrock-inference", "api_keys", "mobile")
