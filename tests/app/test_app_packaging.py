@@ -149,7 +149,8 @@ def test_the_app_imports_with_the_default_environment(interpreter):
     assert (facts["service"], facts["region"]) == ("bedrock-runtime", "us-east-1")
     assert facts["timeouts"] == [defaults.budget.connect, defaults.budget.read]
     assert facts["retries"] == {"mode": "standard", "total_max_attempts": defaults.budget.attempts}
-    assert facts["routes"] == [["/", ["GET", "HEAD"]], ["/invoke", ["POST"]]]  # no preflight without CORS
+    assert facts["routes"] == [["/", ["GET", "HEAD"]], ["/invoke", ["POST"]], ["/v1/chat/completions", ["POST"]],
+                               ["/v1/models", ["GET", "HEAD"]]]  # no preflight without CORS
     assert "setting corrected" not in done.stdout
 
 
