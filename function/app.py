@@ -253,6 +253,8 @@ async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
             if events:
                 last_write = time.monotonic()
                 yield replies.sse_bytes(events)
+                if isinstance(batch[-1], (Done, Failed)):
+                    return  # the last event is out: a client may hang up now (the SDK does at [DONE])
                 await asyncio.sleep(COALESCE_SECONDS)
     except asyncio.CancelledError:  # the client went away (the server saw the connection close)
         record.abandoned()

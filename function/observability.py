@@ -88,7 +88,10 @@ class RequestRecord:
         metrics.flush_metrics()
 
     def abandoned(self) -> None:
-        """The caller went away mid-answer: the Bedrock stream was closed, nothing more is sent."""
+        """The caller went away mid-answer: the Bedrock stream was closed, nothing more is sent.
+        After the answer's outcome is written, a hang-up is no news: nothing more is logged."""
+        if "status" in self.log:
+            return
         self.log.update(status=499, abandoned=True)
         logger.info("request abandoned by the client", extra=self._finish())
 
