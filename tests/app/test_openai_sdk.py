@@ -380,3 +380,21 @@ def test_the_cors_preflight_answers_for_chat_completions(serve, stand_in):
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "https://app.example"
     assert "Authorization" in response.headers["access-control-allow-headers"]
+
+
+# --- the request's log line -------------------------------------------------------------------
+
+def test_the_log_line_counts_text_and_tool_calls_and_never_holds_image_bytes(client_with, stand_in, logs):
+    client = client_with(Settings(model_ids=(MODEL,), log_content=True))
+    stand_in.script(Script(text=[], tool_calls=[ToolCall("get_weather", ['{"city": "Oslo"}'])]))
+    url = "data:image/png;base64," + base64.b64encode(PNG).decode()
+
+    response = client.post("/v1/chat/completions", json={"model": MODEL, "tools": [WEATHER_TOOL], "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "Weather here?"}, {"type": "image_url", "image_url": {"url": url}}]}]})
+
+    assert response.status_code == 200
+    [record] = [r for r in logs.records if r.get("message") == "request answered"]
+    assert (record["prompt_chars"], record["tools"], record["tool_calls"]) == (len("Weather here?"), 1, 1)
+    assert record["messages"] == [{"role": "user", "content": [
+        {"text": "Weather here?"}, {"image": {"format": "png", "bytes": len(PNG)}}]}]
+    assert base64.b64encode(PNG).decode() not in logs.text
