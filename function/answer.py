@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Union
 
-from bedrock import ReasoningDelta, Stopped, TextDelta, Usage
+from bedrock import ReasoningDelta, Stopped, TextDelta, ToolUseInput, ToolUseStart, Usage
 from errors import ApiError
 from relay import Ended, Failed, Item, Opened, Relay
 
@@ -32,7 +32,7 @@ class Done:
 
 
 Final = Union[Done, Failed]
-Out = Union[TextDelta, ReasoningDelta, Done, Failed]
+Out = Union[TextDelta, ReasoningDelta, ToolUseStart, ToolUseInput, Done, Failed]
 
 
 class Answer:
@@ -91,7 +91,7 @@ class Answer:
                         if self.first_text_at is None:
                             self.first_text_at = time.monotonic()
                         out.append(item)
-                    elif isinstance(item, ReasoningDelta):
+                    elif isinstance(item, (ReasoningDelta, ToolUseStart, ToolUseInput)):
                         out.append(item)
                     elif isinstance(item, Stopped):
                         stop_reason = item.stop_reason
@@ -113,11 +113,30 @@ class Answer:
         self._relay.close()
 
 
-async def gather(answer: Answer) -> tuple[str, str, Final]:
-    """The whole answer at once (the JSON mode): its text, its reasoning and its final item.
-    Reasoning, which a thinking model writes first, is never part of the text."""
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call the model made, whole: its input is the JSON text its fragments join to."""
+
+    tool_use_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """A whole answer (the JSON mode): text, reasoning (never part of the text), tool calls, end."""
+
+    text: str
+    reasoning: str
+    tool_calls: tuple[ToolCall, ...]
+    final: Final
+
+
+async def gather(answer: Answer) -> Gathered:
+    """The whole answer at once, from the same stream a streamed answer reads."""
     text: list[str] = []
     reasoning: list[str] = []
+    calls: dict[int, tuple[ToolUseStart, list[str]]] = {}  # by content block, in the order they began
     final: Final = Done("unknown", None)
     async for batch in answer.batches():
         for item in batch:
@@ -125,6 +144,12 @@ async def gather(answer: Answer) -> tuple[str, str, Final]:
                 text.append(item.text)
             elif isinstance(item, ReasoningDelta):
                 reasoning.append(item.text)
+            elif isinstance(item, ToolUseStart):
+                calls[item.block] = (item, [])
+            elif isinstance(item, ToolUseInput):
+                if item.block in calls:
+                    calls[item.block][1].append(item.fragment)
             else:
                 final = item
-    return "".join(text), "".join(reasoning), final
+    tool_calls = tuple(ToolCall(start.tool_use_id, start.name, "".join(parts)) for start, parts in calls.values())
+    return Gathered("".join(text), "".join(reasoning), tool_calls, final)

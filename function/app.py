@@ -8,22 +8,26 @@ milliseconds). Without them, ids are generated and the deadline is LAMBDA_TIMEOU
 
 Created once per process, at import: the settings, the Bedrock client, and ``app``, built by
 ``create_app`` from both (tests build their own with their own settings and client). The routes:
-``GET /`` (readiness: answers without calling Bedrock), ``POST /invoke``, ``OPTIONS
-/invoke`` when CORS_ALLOW_ORIGIN is set, and ``GET /playground``, a page to try ``/invoke`` in a
-browser (playground.py). Data flows one way: route → request.py → answer.py
-(Bedrock) → replies.py.
+``GET /`` (readiness: answers without calling Bedrock), ``POST /invoke``, OpenAI's ``POST
+/v1/chat/completions`` and ``GET /v1/models``, ``OPTIONS`` for both POSTs when
+CORS_ALLOW_ORIGIN is set, and ``GET /playground``, a page to try ``/invoke`` in a browser
+(playground.py). Data flows one way: route → its wire format's parser (request.py,
+openai_request.py) → answer.py (Bedrock) → its wire format's writer (replies.py,
+openai_replies.py). Both formats share everything between: the refusals before Bedrock, the
+deadline, the stream loop and the request's log line and metrics.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -33,14 +37,17 @@ from starlette.routing import Match, Route
 
 import bedrock
 import capabilities
+import openai_replies
 import playground
 import replies
 from answer import Answer, Done, gather
-from bedrock import ReasoningDelta, TextDelta
+from bedrock import ReasoningDelta, TextDelta, ToolUseInput, ToolUseStart
 from config import STREAM_IDLE_TIMEOUT_SECONDS, Settings, load_settings
 from errors import ApiError
+from inference import InferenceRequest
 from models import EFFORT_LEVELS
 from observability import RequestRecord, logger
+from openai_request import parse_chat_request
 from relay import Failed
 from request import parse_request
 
@@ -119,66 +126,137 @@ async def invoke(request: Request) -> Response:
         parsed = parse_request(body, request.headers.get("content-type"), settings)
         if isinstance(parsed, ApiError):
             return _refuse(parsed, record, invocation, settings)
-        record.received(parsed)
         model = parsed.model or settings.model_id
-        refused = capabilities.refusal(parsed, model)
-        if refused is not None:
-            return _refuse(refused, record, invocation, settings)
-        arguments = {
-            **bedrock.converse_arguments(parsed, model, settings.guardrail),
-            **capabilities.model_arguments(parsed, model, settings.effort),
-        }
-        deadline = invocation.deadline
-        if not parsed.stream:  # nothing is sent until the answer is complete: mind the idle timeout
-            deadline = min(deadline, invocation.started + STREAM_IDLE_TIMEOUT_SECONDS - DEADLINE_MARGIN_SECONDS)
-        opened = await Answer.open(request.app.state.bedrock, arguments, model, deadline)
+        opened = await _open(request, parsed, model, record, invocation)
         if isinstance(opened, ApiError):
             return _refuse(opened, record, invocation, settings)
         if parsed.stream:
+            writer = replies.InvokeStream(model, invocation.request_id, parsed.include_reasoning)
             headers = {**replies.SSE_HEADERS, **replies.cors_headers(settings.cors_allow_origin)}
-            events = _events(opened, record, invocation, settings, model, parsed.include_reasoning)
-            return StreamingResponse(events, headers=headers)
-        text, reasoning, final = await gather(opened)
+            return StreamingResponse(_events(opened, record, invocation, writer), headers=headers)
+        gathered = await gather(opened)
     except Exception:  # noqa: BLE001 - the trace goes to the logs, never to the caller
         logger.exception("unexpected failure", extra={"request_id": invocation.request_id})
         return _refuse(ApiError("internal_error"), record, invocation, settings)
+    final = gathered.final
     if isinstance(final, Failed):
         return _refuse(final.error, record, invocation, settings)
-    record.answered(text, final, opened.bedrock_ms, opened.first_text_ms)
-    body = replies.answer_body(text, model, final, invocation.request_id)
+    record.answered(gathered.text, final, opened.bedrock_ms, opened.first_text_ms)
+    body = replies.answer_body(gathered.text, model, final, invocation.request_id)
     if parsed.include_reasoning:
-        body["reasoning"] = reasoning
+        body["reasoning"] = gathered.reasoning
     return _json(200, body, replies.cors_headers(settings.cors_allow_origin))
 
 
-async def _events(answer: Answer, record: RequestRecord, invocation: Invocation, settings: Settings, model: str,
-                  include_reasoning: bool) -> AsyncIterator[bytes]:
-    """The SSE body: deltas as they come, then ``done`` or ``error``, never a silent cut.
-    With ``include_reasoning``, the model's reasoning comes first as ``reasoning`` events."""
+async def chat_completions(request: Request) -> Response:
+    """``POST /v1/chat/completions``: OpenAI's chat completions, on the same path as ``/invoke``."""
+    settings: Settings = request.app.state.settings
+    invocation = Invocation.from_headers(request.headers, settings)
+    record = RequestRecord(invocation.request_id, invocation.function_request_id, settings)
+    try:
+        body = await _read_body(request, settings.body_max_bytes)
+        parsed = parse_chat_request(body, request.headers.get("content-type"), settings)
+        if isinstance(parsed, ApiError):
+            return _refuse_openai(parsed, record, invocation, settings)
+        chat = parsed.request
+        model = chat.model or settings.model_id
+        opened = await _open(request, chat, model, record, invocation)
+        if isinstance(opened, ApiError):
+            if opened.param == "effort":  # capabilities names /invoke's field; this one is OpenAI's
+                opened = dataclasses.replace(opened, param="reasoning_effort")
+            return _refuse_openai(opened, record, invocation, settings)
+        if chat.stream:
+            writer = openai_replies.ChunkStream(model, invocation.request_id, chat.include_reasoning,
+                                                parsed.include_usage)
+            headers = {**replies.SSE_HEADERS, **_openai_headers(settings, invocation)}
+            return StreamingResponse(_events(opened, record, invocation, writer), headers=headers)
+        gathered = await gather(opened)
+    except Exception:  # noqa: BLE001 - the trace goes to the logs, never to the caller
+        logger.exception("unexpected failure", extra={"request_id": invocation.request_id})
+        return _refuse_openai(ApiError("internal_error"), record, invocation, settings)
+    final = gathered.final
+    if isinstance(final, Failed):
+        return _refuse_openai(final.error, record, invocation, settings)
+    record.answered(gathered.text, final, opened.bedrock_ms, opened.first_text_ms, len(gathered.tool_calls))
+    answer = openai_replies.completion_body(gathered, final, model, invocation.request_id, chat.include_reasoning)
+    return _json(200, answer, _openai_headers(settings, invocation))
+
+
+async def list_models(request: Request) -> Response:
+    """``GET /v1/models``: the models this deployment serves, the default first. No Bedrock call."""
+    settings: Settings = request.app.state.settings
+    invocation = Invocation.from_headers(request.headers, settings)
+    body = openai_replies.models_body(settings.model_ids, request.app.state.started)
+    return _json(200, body, _openai_headers(settings, invocation))
+
+
+async def _open(request: Request, parsed: InferenceRequest, model: str, record: RequestRecord,
+                invocation: Invocation) -> Answer | ApiError:
+    """Refuse what the model would refuse, then start the ConverseStream call against the deadline."""
+    settings: Settings = request.app.state.settings
+    record.received(parsed)
+    refused = capabilities.refusal(parsed, model)
+    if refused is not None:
+        return refused
+    arguments = {
+        **bedrock.converse_arguments(parsed, model, settings.guardrail),
+        **capabilities.model_arguments(parsed, model, settings.effort),
+    }
+    deadline = invocation.deadline
+    if not parsed.stream:  # nothing is sent until the answer is complete: mind the idle timeout
+        deadline = min(deadline, invocation.started + STREAM_IDLE_TIMEOUT_SECONDS - DEADLINE_MARGIN_SECONDS)
+    return await Answer.open(request.app.state.bedrock, arguments, model, deadline)
+
+
+class StreamWriter(Protocol):
+    """A wire format's stream: each method returns the SSE text to send ("" for nothing)."""
+
+    def opening(self) -> str: ...  # once the model has started, before anything it writes
+    def text(self, text: str) -> str: ...
+    def reasoning(self, text: str) -> str: ...
+    def tool_start(self, start: ToolUseStart) -> str: ...
+    def tool_input(self, piece: ToolUseInput) -> str: ...
+    def done(self, done: Done) -> str: ...  # the last event(s) of a complete answer
+    def error(self, error: ApiError) -> str: ...  # the last event of a failed one
+
+
+async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
+                  writer: StreamWriter) -> AsyncIterator[bytes]:
+    """The SSE body in ``writer``'s format: deltas as they come, then its end or its error,
+    never a silent cut; a comment while the model only thinks, and deltas that arrive together
+    sent in one write."""
     text: list[str] = []
+    tool_calls = 0
     last_write = time.monotonic()
-    chunk: list[str] = []  # this batch's events, not sent yet
+    chunk: list[str] = [writer.opening()]  # this batch's events, not sent yet
     try:
         async for batch in answer.batches():
             for item in batch:
                 if isinstance(item, TextDelta):
                     text.append(item.text)
-                    chunk.append(replies.sse_delta(item.text))
+                    chunk.append(writer.text(item.text))
                 elif isinstance(item, ReasoningDelta):
-                    if include_reasoning:
-                        chunk.append(replies.sse_delta(item.text, "reasoning"))
+                    chunk.append(writer.reasoning(item.text))
+                elif isinstance(item, ToolUseStart):
+                    tool_calls += 1
+                    chunk.append(writer.tool_start(item))
+                elif isinstance(item, ToolUseInput):
+                    chunk.append(writer.tool_input(item))
                 elif isinstance(item, Done):
-                    record.answered("".join(text), item, answer.bedrock_ms, answer.first_text_ms)
-                    chunk.append(replies.sse_event("done", replies.done_body(model, item, invocation.request_id)))
+                    record.answered("".join(text), item, answer.bedrock_ms, answer.first_text_ms, tool_calls)
+                    chunk.append(writer.done(item))
                 elif isinstance(item, Failed):
                     record.failed(item.error, after_first_byte=True)
-                    chunk.append(replies.sse_event("error", replies.error_body(item.error, invocation.request_id)))
-            if not chunk and time.monotonic() - last_write >= HEARTBEAT_SECONDS:
-                chunk.append(": the model is thinking\n\n")  # an SSE comment: clients skip it
-            if chunk:
+                    chunk.append(writer.error(item.error))
+            events = "".join(chunk)
+            if not events and time.monotonic() - last_write >= HEARTBEAT_SECONDS:
+                events = ": the model is thinking\n\n"  # an SSE comment: clients skip it
+            chunk = []
+            if events:
                 last_write = time.monotonic()
-                yield replies.sse_bytes("".join(chunk))
-                chunk = []
+                yield replies.sse_bytes(events)
+                if isinstance(batch[-1], (Done, Failed)):
+                    return  # the last event is out: a client may hang up now (the SDK does at [DONE])
                 await asyncio.sleep(COALESCE_SECONDS)
     except asyncio.CancelledError:  # the client went away (the server saw the connection close)
         record.abandoned()
@@ -188,8 +266,7 @@ async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
         error = ApiError("internal_error")
         record.failed(error, after_first_byte=True)
         # The deltas gathered before the failure still go out, ahead of the error.
-        error_event = replies.sse_event("error", replies.error_body(error, invocation.request_id))
-        yield replies.sse_bytes("".join(chunk) + error_event)
+        yield replies.sse_bytes("".join(chunk) + writer.error(error))
     finally:
         answer.close()  # also when the client went away (the task is cancelled here)
 
@@ -213,8 +290,22 @@ def _refuse(error: ApiError, record: RequestRecord, invocation: Invocation, sett
     return _json(error.status, replies.error_body(error, invocation.request_id), headers)
 
 
+def _refuse_openai(error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings,
+                   headers: Mapping[str, str] | None = None) -> Response:
+    """``_refuse`` in OpenAI's error shape, with the headers its SDK reads."""
+    record.failed(error)
+    headers = {**replies.error_headers(error, settings.cors_allow_origin), **_openai_headers(settings, invocation),
+               **openai_replies.error_headers(error), **(headers or {})}
+    return _json(error.status, openai_replies.error_body(error), headers)
+
+
+def _openai_headers(settings: Settings, invocation: Invocation) -> dict[str, str]:
+    """The CORS headers, and ``x-request-id``: the SDK shows it as ``_request_id``."""
+    return {**replies.cors_headers(settings.cors_allow_origin), "x-request-id": invocation.request_id}
+
+
 async def preflight(request: Request) -> Response:
-    """A browser's CORS preflight for ``POST /invoke`` (routed only when CORS_ALLOW_ORIGIN is set)."""
+    """A browser's CORS preflight for a POST route (routed only when CORS_ALLOW_ORIGIN is set)."""
     return Response(status_code=204, headers=replies.preflight_headers(request.app.state.settings.cors_allow_origin))
 
 
@@ -224,11 +315,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     settings: Settings = request.app.state.settings
     invocation = Invocation.from_headers(request.headers, settings)
     record = RequestRecord(invocation.request_id, invocation.function_request_id, settings)
+    openai = request.url.path == "/v1" or request.url.path.startswith("/v1/")
+    refuse = _refuse_openai if openai else _refuse
     if status == 405:
         allowed = _allowed_methods(request)
         error = ApiError("method_not_allowed", f"method {request.method[:16]!r} is not allowed; use {allowed}")
-        return _refuse(error, record, invocation, settings, {"Allow": allowed})
-    return _refuse(ApiError("not_found" if status == 404 else "internal_error"), record, invocation, settings)
+        return refuse(error, record, invocation, settings, {"Allow": allowed})
+    if status == 404:
+        detail = "no such path: POST /v1/chat/completions or GET /v1/models" if openai else None
+        return refuse(ApiError("not_found", detail), record, invocation, settings)
+    return refuse(ApiError("internal_error"), record, invocation, settings)
 
 
 def _allowed_methods(request: Request) -> str:
@@ -247,15 +343,22 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
 
 def create_app(settings: Settings, client: Any) -> Starlette:
     """The web app answering with ``settings`` through the bedrock-runtime ``client``."""
-    routes = [Route("/", ready, methods=["GET"]), Route("/invoke", invoke, methods=["POST"]), *playground.routes()]
+    routes = [
+        Route("/", ready, methods=["GET"]),
+        Route("/invoke", invoke, methods=["POST"]),
+        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/v1/models", list_models, methods=["GET"]),
+        *playground.routes(),
+    ]
     if settings.cors_allow_origin:
-        routes.append(Route("/invoke", preflight, methods=["OPTIONS"]))
+        routes += [Route(path, preflight, methods=["OPTIONS"]) for path in ("/invoke", "/v1/chat/completions")]
     web_app = Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
     # /invoke/ is not /invoke: a 404 in our error shape, not a redirect without a body (API
     # Gateway routes no such path either).
     web_app.router.redirect_slashes = False
     web_app.state.settings = settings
     web_app.state.bedrock = client
+    web_app.state.started = int(time.time())  # the models list's "created": when this app began serving
     return web_app
 
 

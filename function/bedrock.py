@@ -26,7 +26,7 @@ from urllib3.exceptions import ReadTimeoutError as StreamReadTimeout
 
 from config import Budget, Guardrail
 from errors import ApiError
-from request import InferenceRequest
+from inference import InferenceRequest, blocks
 
 # Bedrock's error code → ours. Before the stream, codes come as "ThrottlingException"; events
 # in the stream name the member instead ("throttlingException"), so both are compared with
@@ -83,6 +83,23 @@ class ReasoningDelta:
 
 
 @dataclass(frozen=True)
+class ToolUseStart:
+    """The model begins a tool call (contentBlockStart with ``start.toolUse``): its id and tool."""
+
+    block: int  # the content block's index: the call's input fragments name the same one
+    tool_use_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ToolUseInput:
+    """A piece of a tool call's input: JSON text, whole only once every piece has arrived."""
+
+    block: int
+    fragment: str
+
+
+@dataclass(frozen=True)
 class Stopped:
     """The model finished writing (messageStop)."""
 
@@ -97,7 +114,7 @@ class Usage:
     output_tokens: int
 
 
-StreamEvent = Union[TextDelta, ReasoningDelta, Stopped, Usage]
+StreamEvent = Union[TextDelta, ReasoningDelta, ToolUseStart, ToolUseInput, Stopped, Usage]
 
 
 def make_client(budget: Budget, **kwargs: Any) -> Any:
@@ -127,11 +144,13 @@ def converse_arguments(request: InferenceRequest, model_id: str, guardrail: Guar
         inference["stopSequences"] = list(request.stop_sequences)
     arguments: dict[str, Any] = {
         "modelId": model_id,
-        "messages": [{"role": m["role"], "content": [{"text": m["content"]}]} for m in request.messages],
+        "messages": [{"role": m["role"], "content": blocks(m["content"])} for m in request.messages],
         "inferenceConfig": inference,
     }
     if request.system is not None:
         arguments["system"] = [{"text": request.system}]
+    if request.tool_config is not None:
+        arguments["toolConfig"] = request.tool_config
     if guardrail is not None:
         arguments["guardrailConfig"] = guardrail.converse_config()
     return arguments
@@ -139,7 +158,8 @@ def converse_arguments(request: InferenceRequest, model_id: str, guardrail: Guar
 
 def translate(event: dict[str, Any]) -> StreamEvent | None:
     """One ConverseStream event → ours, or None for the events that carry nothing we pass on
-    (messageStart, contentBlockStart/Stop, reasoning signatures)."""
+    (messageStart, contentBlockStop, reasoning signatures). Member names: botocore's
+    bedrock-runtime model, ``ConverseStreamOutput``."""
     if "contentBlockDelta" in event:
         delta = event["contentBlockDelta"].get("delta", {})
         if "text" in delta:
@@ -147,7 +167,14 @@ def translate(event: dict[str, Any]) -> StreamEvent | None:
         reasoning = delta.get("reasoningContent", {})
         if "text" in reasoning:
             return ReasoningDelta(reasoning["text"])
+        if "toolUse" in delta:
+            return ToolUseInput(event["contentBlockDelta"].get("contentBlockIndex", 0), delta["toolUse"].get("input", ""))
         return None
+    if "contentBlockStart" in event:
+        tool = event["contentBlockStart"].get("start", {}).get("toolUse")
+        if tool is None:
+            return None
+        return ToolUseStart(event["contentBlockStart"].get("contentBlockIndex", 0), tool["toolUseId"], tool["name"])
     if "messageStop" in event:
         return Stopped(event["messageStop"].get("stopReason", "unknown"))
     if "metadata" in event:

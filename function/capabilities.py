@@ -18,7 +18,7 @@ from typing import Any
 
 from errors import ApiError
 from models import ModelFacts, facts_for, resolve_effort
-from request import InferenceRequest
+from inference import InferenceRequest
 
 PARAMETERS = ("temperature", "top_p")  # the sampling parameters this API takes
 
@@ -75,4 +75,4 @@ def model_arguments(request: InferenceRequest, model_id: str, effort_setting: st
 
 
 def _refuse(parameter: str, message: str) -> ApiError:
-    return ApiError("unsupported_parameter", message, internal=f"refused before Bedrock: {parameter}")
+    return ApiError("unsupported_parameter", message, internal=f"refused before Bedrock: {parameter}", param=parameter)

@@ -36,6 +36,7 @@ ERRORS: dict[str, ErrorSpec] = {
     "text_too_long": ErrorSpec(413, "a text field is too long"),
     "model_not_found": ErrorSpec(404, "this deployment does not serve that model"),
     "unsupported_parameter": ErrorSpec(400, "the configured model does not accept this parameter"),
+    "unsupported_field": ErrorSpec(400, "this API cannot honour this field"),
     # --- Bedrock's answer ---
     "input_rejected": ErrorSpec(400, "the model rejected the input", "info"),
     "throttled": ErrorSpec(429, "too many requests to the model; retry later", "warning", 2),
@@ -58,6 +59,7 @@ class ApiError:
     code: str
     detail: str | None = None
     internal: str | None = None  # for the logs only: never sent to the caller
+    param: str | None = None  # the request field at fault, when one is (OpenAI's error names it)
 
     @property
     def spec(self) -> ErrorSpec:

@@ -22,7 +22,7 @@ from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from answer import Done
 from config import Settings
 from errors import ApiError
-from request import InferenceRequest
+from inference import InferenceRequest, loggable, text_chars
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "bedrock-inference"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "BedrockInferenceApi"
@@ -45,9 +45,11 @@ class RequestRecord:
         self.request = request
         self.log["model"] = request.model or self.settings.model_id
         self.log["stream"] = request.stream
-        self.log["prompt_chars"] = sum(len(m["content"]) for m in request.messages)
+        self.log["prompt_chars"] = text_chars(request.messages)
+        if request.tool_config is not None:
+            self.log["tools"] = len(request.tool_config["tools"])
         if self.settings.log_content:
-            self.log["messages"] = list(request.messages)
+            self.log["messages"] = loggable(request.messages)
             self.log["system"] = request.system
 
     def failed(self, error: ApiError, *, after_first_byte: bool = False) -> None:
@@ -63,8 +65,11 @@ class RequestRecord:
         metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
         metrics.flush_metrics()
 
-    def answered(self, text: str, done: Done, bedrock_ms: float, first_text_ms: float | None) -> None:
+    def answered(self, text: str, done: Done, bedrock_ms: float, first_text_ms: float | None,
+                 tool_calls: int = 0) -> None:
         usage = done.usage
+        if tool_calls:
+            self.log["tool_calls"] = tool_calls
         self.log.update(
             status=200, stop_reason=done.stop_reason, bedrock_latency_ms=round(bedrock_ms, 1),
             first_token_ms=None if first_text_ms is None else round(first_text_ms, 1),
@@ -83,7 +88,10 @@ class RequestRecord:
         metrics.flush_metrics()
 
     def abandoned(self) -> None:
-        """The caller went away mid-answer: the Bedrock stream was closed, nothing more is sent."""
+        """The caller went away mid-answer: the Bedrock stream was closed, nothing more is sent.
+        After the answer's outcome is written, a hang-up is no news: nothing more is logged."""
+        if "status" in self.log:
+            return
         self.log.update(status=499, abandoned=True)
         logger.info("request abandoned by the client", extra=self._finish())
 

@@ -24,6 +24,7 @@ from json.encoder import encode_basestring  # C: a str as a JSON string literal,
 from typing import Any
 
 from answer import Done
+from bedrock import ToolUseInput, ToolUseStart
 from errors import ApiError
 
 SSE_HEADERS = {
@@ -108,3 +109,35 @@ def dumps(body: dict[str, Any]) -> str:
     except UnicodeEncodeError:  # a lone surrogate from the model or the caller: escape it
         text = json.dumps(body, separators=(",", ":"))
     return text
+
+
+class InvokeStream:
+    """The stream writer of ``/invoke`` (see app.py's ``StreamWriter``): delta events, reasoning
+    events when asked, then ``done`` or ``error``. ``/invoke`` offers no tools, so a tool call
+    cannot happen here and would be written as nothing."""
+
+    def __init__(self, model: str, request_id: str, include_reasoning: bool) -> None:
+        self.model = model
+        self.request_id = request_id
+        self.include_reasoning = include_reasoning
+
+    def opening(self) -> str:
+        return ""
+
+    def text(self, text: str) -> str:
+        return sse_delta(text)
+
+    def reasoning(self, text: str) -> str:
+        return sse_delta(text, "reasoning") if self.include_reasoning else ""
+
+    def tool_start(self, start: ToolUseStart) -> str:
+        return ""
+
+    def tool_input(self, piece: ToolUseInput) -> str:
+        return ""
+
+    def done(self, done: Done) -> str:
+        return sse_event("done", done_body(self.model, done, self.request_id))
+
+    def error(self, error: ApiError) -> str:
+        return sse_event("error", error_body(error, self.request_id))

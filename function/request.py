@@ -8,134 +8,32 @@ or parsed.
 
 from __future__ import annotations
 
-import json
-import math
-import re
-from dataclasses import dataclass
-from typing import Any, Literal, TypedDict
+from typing import Any
 
+import json_body
 from config import Settings
 from errors import ApiError
+from inference import InferenceRequest, Message
+from json_body import NOT_TEXT as _NOT_TEXT
+from json_body import Refused as _Refused
+from json_body import json_type as _json_type
+from json_body import quoted as _name
 from models import EFFORT_LEVELS  # which of them a model accepts is its row's business
 
-
-class Message(TypedDict):
-    role: Literal["user", "assistant"]
-    content: str
-
-
-@dataclass(frozen=True)
-class InferenceRequest:
-    """What the caller asked for, validated; ``None`` means "not given, use the model's default"."""
-
-    messages: tuple[Message, ...]
-    max_tokens: int
-    system: str | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    stop_sequences: tuple[str, ...] | None = None
-    stream: bool = False  # answer as server-sent events, written as the model writes
-    include_reasoning: bool = False  # also return the model's reasoning (never inside the answer)
-    effort: str | None = None  # how hard the model may think; None: the EFFORT setting
-    model: str | None = None  # one of the deployment's MODEL_ID list; None: its first
-
+__all__ = ["FIELDS", "InferenceRequest", "Message", "parse_request"]
 
 FIELDS = ("prompt", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences", "stream",
           "include_reasoning", "effort", "model")
 
 MAX_STOP_SEQUENCES = 4
-MAX_INTEGER_DIGITS = 20  # far beyond any range here; stops 10**4000-digit numbers early
-
-# Tab, line feed and carriage return are ordinary text. Other C0 controls (NUL included), DEL
-# and lone surrogates (which "\ud800" escapes can smuggle into JSON) are not text at all.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
-class _Refused(Exception):
-    """Internal short-cut out of nested checks; always turned into an ``ApiError`` below."""
-
-    def __init__(self, code: str, detail: str | None = None) -> None:
-        super().__init__(code)
-        self.error = ApiError(code, detail)
 
 
 def parse_request(body: bytes, content_type: str | None, settings: Settings) -> InferenceRequest | ApiError:
     """The POST body (as received, already size-checked by the caller) → a request or its 4xx."""
     try:
-        _check_content_type(content_type)
-        return _to_request(_load_json(_decode(body, settings.body_max_bytes)), settings)
+        return _to_request(json_body.load(body, content_type, settings.body_max_bytes), settings)
     except _Refused as refused:
         return refused.error
-
-
-def _check_content_type(value: str | None) -> None:
-    if value is None:
-        raise _Refused("unsupported_media_type", "Content-Type is missing; send application/json")
-    media_type, *params = value.split(";")
-    if media_type.strip().lower() != "application/json":
-        raise _Refused("unsupported_media_type", f"Content-Type {media_type.strip()[:64]!r} is not application/json")
-    for param in params:
-        key, _, val = param.partition("=")
-        if key.strip().lower() == "charset" and val.strip().strip('"').lower() not in ("utf-8", "utf8"):
-            raise _Refused("unsupported_media_type", "only charset=utf-8 is accepted")
-
-
-def _decode(body: bytes, max_bytes: int) -> str:
-    if not body:
-        raise _Refused("missing_body")
-    if len(body) > max_bytes:
-        raise _Refused("body_too_large", f"the body exceeds {max_bytes} bytes")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise _Refused("invalid_encoding", f"the body is not valid UTF-8 (byte {error.start})") from None
-    if not text.strip():
-        raise _Refused("missing_body")
-    return text
-
-
-def _load_json(text: str) -> Any:
-    try:
-        return json.loads(
-            text,
-            parse_constant=_refuse_constant,
-            parse_float=_finite_float,
-            parse_int=_bounded_int,
-            object_pairs_hook=_unique_keys,
-        )
-    except _Refused:
-        raise
-    except RecursionError:
-        raise _Refused("invalid_json", "the JSON is nested too deeply") from None
-    except ValueError as error:  # json.JSONDecodeError is a ValueError
-        position = f" at character {error.pos}" if isinstance(error, json.JSONDecodeError) else ""
-        raise _Refused("invalid_json", f"the body is not valid JSON{position}") from None
-
-
-def _refuse_constant(name: str) -> Any:
-    raise _Refused("invalid_json", f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _Refused("invalid_json", f"the number {text[:32]} is out of range")
-    return value
-
-
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
-        raise _Refused("invalid_json", f"the number {text[:32]}... is out of range")
-    return int(text)
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise _Refused("invalid_json", f"the field {_name(duplicate)} appears more than once")
-    return result
 
 
 def _to_request(data: Any, settings: Settings) -> InferenceRequest:
@@ -248,13 +146,3 @@ def _stop_sequences(value: Any) -> tuple[str, ...]:
         if not isinstance(item, str) or not item.strip() or _NOT_TEXT.search(item):
             raise _Refused("invalid_field", f"'stop_sequences[{index}]' must be a non-blank string of text")
     return tuple(value)
-
-
-def _json_type(value: Any) -> str:
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
-    return names.get(type(value), "a number")
-
-
-def _name(key: str) -> str:
-    """A caller-supplied field name, quoted and cut short, safe to echo in a message."""
-    return ascii(key[:40])

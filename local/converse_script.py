@@ -5,7 +5,9 @@ person sees with ``make serve --offline``); ``plan()`` turns it and the request 
 event-stream messages to send, in order, each with the pause before it. The order is the one
 Bedrock sends for Claude: ``messageStart``; reasoning deltas, their signature and
 ``contentBlockStop`` when the model thinks; the text deltas and their ``contentBlockStop``;
-``messageStop``; ``metadata`` (usage and latency). Member and field names come from the
+each tool call as a block of its own (``contentBlockStart`` with its id and name, its input
+JSON in ``toolUse`` delta fragments, ``contentBlockStop``); ``messageStop``; ``metadata``
+(usage and latency). Member and field names come from the
 bedrock-runtime service model (botocore/data/bedrock-runtime/2023-09-30/service-2.json,
 ``ConverseStreamOutput``).
 """
@@ -36,6 +38,25 @@ STREAM_EXCEPTIONS = frozenset({
 })
 
 
+TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")  # ToolName in the service model
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call the scripted model makes: its input JSON is sent in these fragments."""
+
+    name: str
+    input: Sequence[str] = ("{}",)
+    tool_use_id: str = ""  # "": tooluse_<n>, n counting the script's calls from 0
+
+    def __post_init__(self) -> None:
+        if not TOOL_NAME.fullmatch(self.name):
+            raise ValueError(f"ToolCall.name {self.name!r} is not 1 to 64 letters, digits, _ or -")
+        if isinstance(self.input, str | bytes) or not all(isinstance(piece, str) for piece in self.input):
+            raise TypeError("ToolCall.input is a list of str fragments of the input JSON, not one string")
+        object.__setattr__(self, "input", tuple(self.input))
+
+
 @dataclass(frozen=True)
 class Script:
     """One ConverseStream answer. Every field has a default: ``Script()`` is the labelled summary.
@@ -47,6 +68,7 @@ class Script:
     text: Sequence[str] | None = None  # the text deltas; None: the labelled summary of the request
     count: int = 0  # instead of text: this many generated one-word deltas ("t0 ", "t1 ", ...)
     reasoning: Sequence[str] = ()  # reasoning deltas, sent first in a content block of their own
+    tool_calls: Sequence[ToolCall] = ()  # after the text, each in a block of its own (stop reason: tool_use)
     signature: str = "stand-in-signature"  # the reasoning block's closing signature delta ("": none)
     redacted_reasoning: bytes = b""  # sent as a redactedContent delta in the reasoning block
     stop_reason: str | None = None  # None: end_turn (the summary: max_tokens / stop_sequence as it applies)
@@ -74,6 +96,9 @@ class Script:
         elif self.text is not None:
             object.__setattr__(self, "text", tuple(self.text))
         object.__setattr__(self, "reasoning", tuple(self.reasoning))
+        if not all(isinstance(call, ToolCall) for call in self.tool_calls):
+            raise TypeError("Script.tool_calls must hold ToolCall items")
+        object.__setattr__(self, "tool_calls", tuple(self.tool_calls))
         if self.stop_reason is not None and self.stop_reason not in STOP_REASONS:
             raise ValueError(f"Script.stop_reason {self.stop_reason!r} is not one of {sorted(STOP_REASONS)}")
         if self.usage is not None and (len(self.usage) != 2 or min(self.usage) < 0):
@@ -159,6 +184,8 @@ def plan(script: Script, request: Mapping[str, Any], model_id: str) -> Plan:
         encoded = [_delta(script._text_index, {"text": delta}) for delta in deltas]
     else:
         encoded, default_stop = list(script._encoded_text or ()), "end_turn"
+    if script.tool_calls:
+        default_stop = "tool_use"
     frames = [encode_event("messageStart", {"role": "assistant"})]
     frames += _reasoning_block(script)
     pauses: dict[int, float] = {}  # index in frames → extra seconds before it
@@ -174,8 +201,10 @@ def plan(script: Script, request: Mapping[str, Any], model_id: str) -> Plan:
         if sent < len(encoded):
             frames.append(encoded[sent])
     frames.append(encode_event("contentBlockStop", {"contentBlockIndex": script._text_index}))
+    frames += _tool_blocks(script)
     frames.append(encode_event("messageStop", {"stopReason": script.stop_reason or default_stop}))
-    input_tokens, output_tokens = script.usage or (_word_count(request), len(encoded) + len(script.reasoning))
+    fragments = sum(len(call.input) for call in script.tool_calls)
+    input_tokens, output_tokens = script.usage or (_word_count(request), len(encoded) + len(script.reasoning) + fragments)
     latency = script.delay_first + script.delay_between * len(frames) + sum(pauses.values())  # metadata's wait included
     frames.append(encode_event("metadata", {
         "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens},
@@ -203,13 +232,30 @@ def _reasoning_block(script: Script) -> list[bytes]:
     ]
 
 
+def _tool_blocks(script: Script) -> list[bytes]:
+    """Claude's tool calls on ConverseStream: one block each, after the text block."""
+    frames = []
+    for number, call in enumerate(script.tool_calls):
+        index = script._text_index + 1 + number
+        start = {"toolUse": {"toolUseId": call.tool_use_id or f"tooluse_{number}", "name": call.name}}
+        frames.append(encode_event("contentBlockStart", {"contentBlockIndex": index, "start": start}))
+        frames += [_delta(index, {"toolUse": {"input": piece}}) for piece in call.input]
+        frames.append(encode_event("contentBlockStop", {"contentBlockIndex": index}))
+    return frames
+
+
 def _delta(index: int, delta: Mapping[str, Any]) -> bytes:
     return encode_event("contentBlockDelta", {"contentBlockIndex": index, "delta": delta})
 
 
 def _texts(request: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    messages = request.get("messages", [])
-    texts = [block.get("text", "") for m in messages for block in m.get("content", [])]
+    """The text of the messages (text blocks, and the text of tool results) and of the system
+    prompt; images, tool calls and other blocks have none."""
+    texts = []
+    for message in request.get("messages", []):
+        for block in message.get("content", []):
+            inner = block.get("toolResult", {}).get("content", [block])
+            texts += [piece["text"] for piece in inner if "text" in piece]
     return texts, [block.get("text", "") for block in request.get("system", [])]
 
 

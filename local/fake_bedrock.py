@@ -9,7 +9,7 @@ one HTTP chunk per event, written as it happens; refusals are rest-json errors (
 deterministic summary of the request that says it is not Bedrock's.
 
 For tests and benchmarks, ``script()`` queues one ``Script`` per call (local/converse_script.py):
-text and reasoning deltas, pauses, HTTP errors, mid-stream exception events, a dropped connection.
+text and reasoning deltas, tool calls, pauses, HTTP errors, mid-stream exception events, a dropped connection.
 Every call is recorded (``calls``) with how its answer ended, including a client that went away
 before the end (``wait_for_disconnect``).
 """
@@ -30,9 +30,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from local.converse_script import LABEL, Plan, Script, plan
+from local.converse_script import LABEL, Plan, Script, ToolCall, plan
 
-__all__ = ["LABEL", "STAND_IN_MODEL_ID", "Call", "FakeBedrock", "Script"]
+__all__ = ["LABEL", "STAND_IN_MODEL_ID", "Call", "FakeBedrock", "Script", "ToolCall"]
 
 STAND_IN_MODEL_ID = "local.stand-in-not-bedrock"
 _ROUTE = re.compile(r"^/model/(?P<model>[^/]+)/converse-stream$")

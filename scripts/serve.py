@@ -13,6 +13,7 @@ Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -115,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"Model: Amazon Bedrock {app.SETTINGS.model_id} in {app.BEDROCK.meta.region_name} (billed to your AWS account)")
         print(f"Listening on {url}/invoke  (Ctrl-C to stop)")
+        print(f"       {url}/v1/chat/completions and {url}/v1/models  (OpenAI SDKs: base_url {url}/v1)")
         print(f"Page:  {url}/playground  (try it in a browser)")
         print(f"Try:   curl -s {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\"}}'")
+        chat = json.dumps({"model": app.SETTINGS.model_id, "messages": [{"role": "user", "content": "Hello!"}]})
+        print(f"       curl -s {url}/v1/chat/completions -H 'Content-Type: application/json' -d '{chat}'")
         print(f"       curl -N {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\", \"stream\": true}}'",
               flush=True)
         server.run(sockets=[sock])

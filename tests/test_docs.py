@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from models_table import models_table
+from openai_fields_table import openai_fields_table
 from settings_table import settings_table
 from tests.conftest import PROJECT_DIR
 
@@ -20,6 +21,11 @@ def test_readme_settings_table_is_the_generated_one():
 def test_readme_model_table_is_the_generated_one():
     table = README.split("<!-- models-table")[1].split("-->", 1)[1].split("<!-- /models-table -->")[0]
     assert table.strip() == models_table(), "run scripts/models_table.py and paste its table into README.md"
+
+
+def test_readme_openai_fields_table_is_the_generated_one():
+    table = README.split("<!-- openai-fields")[1].split("-->", 1)[1].split("<!-- /openai-fields -->")[0]
+    assert table.strip() == openai_fields_table(), "run scripts/openai_fields_table.py and paste its table into README.md"
 
 
 def test_readme_starts_with_the_two_commands():

@@ -7,6 +7,7 @@ function will see from Bedrock.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import struct
@@ -23,7 +24,7 @@ from botocore.config import Config
 from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
 from botocore.exceptions import ClientError, EventStreamError
 
-from local.converse_script import STOP_REASONS, STREAM_EXCEPTIONS, Script, plan, summary
+from local.converse_script import STOP_REASONS, STREAM_EXCEPTIONS, Script, ToolCall, plan, summary
 from local.eventstream import encode_event, encode_exception, encode_message
 from local.fake_bedrock import FakeBedrock
 
@@ -139,6 +140,7 @@ def test_the_stand_ins_lists_match_the_service_model() -> None:
     ({"fail_before": (200, "X", "x")}, "400-599"),
     ({"fail_before": (429, "X", "x"), "cut_after": 0}, "one way"),
     ({"text": ["a", "b"], "cut_after": 3}, "cut_after=3"),
+    ({"tool_calls": [{"name": "x"}]}, "ToolCall items"),
 ])
 def test_a_script_that_cannot_be_played_is_refused_by_name(fields: dict[str, Any], named: str) -> None:
     with pytest.raises((ValueError, TypeError), match=named):
@@ -218,6 +220,61 @@ def test_reasoning_comes_first_in_its_own_block_then_its_signature(stand_in: Fak
         (1, {"text": "Answer."}),
     ]
     assert [e["contentBlockStop"]["contentBlockIndex"] for e in events if "contentBlockStop" in e] == [0, 1]
+
+
+@pytest.mark.parametrize(("fields", "named"), [
+    ({"name": "has space"}, "ToolCall.name"),
+    ({"name": "x" * 65}, "ToolCall.name"),
+    ({"name": "ok", "input": '{"a": 1}'}, "fragments"),
+])
+def test_a_tool_call_that_bedrock_could_not_send_is_refused_by_name(fields: dict[str, Any], named: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=named):
+        ToolCall(**fields)
+
+
+def test_tool_calls_come_after_the_text_each_in_its_block_with_the_input_in_fragments(
+        stand_in: FakeBedrock, client: Any) -> None:
+    stand_in.script(Script(text=["Let me look."], tool_calls=[
+        ToolCall("get_weather", ['{"city": ', '"Paris"}'], tool_use_id="tooluse_paris"),
+        ToolCall("get_time", ['{"zone": "CET"}']),
+    ]))
+
+    events = stream(client)
+
+    assert texts(events) == ["Let me look."]
+    blocks = [(name, body.get("contentBlockIndex"), body.get("start") or body.get("delta"))
+              for event in events for name, body in event.items() if name.startswith("contentBlock")]
+    assert blocks == [
+        ("contentBlockDelta", 0, {"text": "Let me look."}),
+        ("contentBlockStop", 0, None),
+        ("contentBlockStart", 1, {"toolUse": {"toolUseId": "tooluse_paris", "name": "get_weather"}}),
+        ("contentBlockDelta", 1, {"toolUse": {"input": '{"city": '}}),
+        ("contentBlockDelta", 1, {"toolUse": {"input": '"Paris"}'}}),
+        ("contentBlockStop", 1, None),
+        ("contentBlockStart", 2, {"toolUse": {"toolUseId": "tooluse_1", "name": "get_time"}}),
+        ("contentBlockDelta", 2, {"toolUse": {"input": '{"zone": "CET"}'}}),
+        ("contentBlockStop", 2, None),
+    ]
+    assert {"messageStop": {"stopReason": "tool_use"}} in events
+
+
+def test_a_request_with_images_tools_and_tool_results_is_accepted_and_summarized(
+        stand_in: FakeBedrock, client: Any) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+    messages = [
+        {"role": "user", "content": [{"text": "What is in it?"}, {"image": {"format": "png", "source": {"bytes": png}}}]},
+        {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "look", "input": {}}}]},
+        {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "a red square"}]}}]},
+    ]
+    tools = {"tools": [{"toolSpec": {"name": "look", "inputSchema": {"json": {"type": "object"}}}}]}
+
+    events = stream(client, messages=messages, toolConfig=tools)
+
+    call = stand_in.calls[0]
+    assert call.body["messages"][0]["content"][1]["image"]["source"]["bytes"] == base64.b64encode(png).decode()
+    assert call.body["toolConfig"] == tools
+    summary_text = "".join(texts(events))
+    assert "3 message(s), 26 characters" in summary_text and '"a red square"' in summary_text
 
 
 def test_count_sends_that_many_generated_deltas(stand_in: FakeBedrock, client: Any) -> None:

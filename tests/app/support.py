@@ -51,7 +51,7 @@ from starlette.testclient import TestClient  # noqa: E402
 import app as app_module  # noqa: E402
 import bedrock  # noqa: E402
 from config import Settings  # noqa: E402
-from local.fake_bedrock import FakeBedrock, Script  # noqa: E402, F401 (Script re-exported for the tests)
+from local.fake_bedrock import FakeBedrock, Script, ToolCall  # noqa: E402, F401 (Script, ToolCall re-exported for the tests)
 
 # Hypothesis profiles of the app's property tests, chosen by HYPOTHESIS_PROFILE ("ci" by
 # default): "ci" runs 2,000 examples, derandomized so CI is repeatable; "fuzz" 50,000 random

@@ -152,7 +152,8 @@ def test_the_app_imports_with_the_default_environment(interpreter):
     assert facts["timeouts"] == [defaults.budget.connect, defaults.budget.read]
     assert facts["retries"] == {"mode": "standard", "total_max_attempts": defaults.budget.attempts}
     page = [[asset.path, ["GET", "HEAD"]] for asset in playground.ASSETS]
-    assert facts["routes"] == [["/", ["GET", "HEAD"]], ["/invoke", ["POST"]], *page]  # no preflight without CORS
+    assert facts["routes"] == sorted([["/", ["GET", "HEAD"]], ["/invoke", ["POST"]], ["/v1/chat/completions", ["POST"]],
+                                      ["/v1/models", ["GET", "HEAD"]], *page])  # no preflight without CORS
     assert "setting corrected" not in done.stdout
 
 

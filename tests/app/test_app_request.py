@@ -230,7 +230,7 @@ def test_the_readiness_path_names_its_own_methods_in_a_405(client, stand_in):
     assert stand_in.calls == []
 
 
-@pytest.mark.parametrize("path", ["/v1/invoke", "/INVOKE", "/invoke/", "/invoke/x", "/favicon.ico", "/%00"])
+@pytest.mark.parametrize("path", ["/v2/invoke", "/INVOKE", "/invoke/", "/invoke/x", "/favicon.ico", "/%00"])
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_an_unknown_path_is_a_404_in_our_error_shape(client, stand_in, path, method):
     answer = reply(send(client, method=method, path=path, body=PROMPT))

@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+import openai
 import pytest
 from support import ROOT
 
@@ -106,6 +107,13 @@ def test_the_offline_server_answers_like_the_deployed_api_and_stops_cleanly_on_c
     assert f"Page:  {page}  " in banner
     with urllib.request.urlopen(page, timeout=10) as response:
         assert (response.status, response.headers["Content-Type"]) == (200, "text/html; charset=utf-8")
+    base_url = server.url.removesuffix("/invoke") + "/v1"
+    assert f"{base_url}/chat/completions" in banner and f"{base_url}/models" in banner
+
+    # AND the OpenAI SDK, given only the base URL and any key, gets its answer
+    sdk = openai.OpenAI(base_url=base_url, api_key="local", max_retries=0)
+    completion = sdk.chat.completions.create(model=STAND_IN_MODEL_ID, messages=[{"role": "user", "content": "Hi SDK"}])
+    assert completion.choices[0].message.content.startswith(LABEL) and '"Hi SDK"' in completion.choices[0].message.content
 
     # WHEN a client POSTs a prompt THEN the app answers through the real boto3 client
     status, answer = server.post(json.dumps({"prompt": "Hello from the test", "max_tokens": 100}).encode())
