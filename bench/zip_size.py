@@ -4,11 +4,13 @@ deflated in memory, as the stack packages them.
     .venv/bin/python bench/zip_size.py
 
 Small code deploys and cold-starts faster (Lambda downloads and unpacks it on every cold
-start). Target: <= 40 KB. Exits 1 if missed. (It was 20 KB for the original handler; the web
-app with its streaming relay and the model table (models.py, ~15 KB of rows and sources) is
-about 30 KB, and the playground page (HTML, CSS, JavaScript) brings it to about 35 KB. What a cold start costs is measured where it matters, end to end, by
-bench/ready_to_serve.py; this figure only guards against code that does not belong in the
-zip, such as a vendored library: third-party packages go in the layer.)
+start). Target: <= 64 KB. Exits 1 if missed. The target follows what the zip is for: 20 KB
+for the original handler; 40 KB for the web app with its streaming relay, the model table
+(models.py, ~15 KB of rows and sources) and the playground page (HTML, CSS, JavaScript);
+64 KB since the OpenAI wire format (openai_request.py alone is ~27 KB of field rules and
+their reasons) made it about 52 KB. What a cold start costs is measured where it matters,
+end to end, by bench/ready_to_serve.py; this figure only guards against code that does not
+belong in the zip, such as a vendored library: third-party packages go in the layer.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 FUNCTION_DIR = Path(__file__).resolve().parents[1] / "function"
-LIMIT_BYTES = 40 * 1024
+LIMIT_BYTES = 64 * 1024
 
 
 def main() -> int:
