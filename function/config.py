@@ -2,9 +2,10 @@
 
 ``HandlerSettings`` declares every variable the function reads, once: its name, type, default,
 range or choices, and meaning. The stack (constructs_lib/settings.py) inherits that declaration
-and validates the same values at synth, so in AWS they are sound. The app still never trusts them blindly: a value edited by hand in the console must
-not turn every request into a crash. A bad value falls back to its default, a budget that
-cannot end before the Lambda timeout is clamped, and each correction is kept in
+and validates the same values at synth, so in AWS they are sound. The app still never trusts
+them blindly: a value edited by hand in the console must not turn every request into a crash.
+A value outside its declared range or choices falls back to its default, a budget that cannot
+end before the Lambda timeout is clamped, and each correction is kept in
 ``Settings.corrections`` for the start-up log.
 
 The budget bounds only the wait for Bedrock's *first* answer: the read timeout is the longest
@@ -177,7 +178,6 @@ class HandlerSettings:
         2, env="BEDROCK_MAX_ATTEMPTS", low=1, high=5,
         help="Attempts per request (botocore standard retry mode), the first included.",
     )
-
     lambda_timeout_seconds: int = variable(
         630, env="LAMBDA_TIMEOUT_SECONDS", low=3, high=STREAM_MAX_SECONDS,
         help="Lambda timeout, up to 900 (API Gateway streams for 15 minutes); the default fits a MAX_TOKENS_CAP answer at a slow 30 tokens/s after a retried first attempt (synth warns when the timeout does not).",
@@ -220,14 +220,15 @@ def read_variable(environ: Mapping[str, str], name: str, notes: list[str], *, de
         return default
     if kind is int:
         low, high = item.metadata["low"], item.metadata["high"]
+        number: int | None
         try:
-            value = int(raw, 10)
+            number = int(raw, 10)
         except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
+            number = None
+        if number is None or not low <= number <= high:
             notes.append(f"{env}={raw!r} is not a whole number from {low} to {high}; using {default}")
             return default
-        return value
+        return number
     choices = item.metadata["choices"]
     if not choices:
         return raw
