@@ -5,8 +5,10 @@ variable (the UPPER_SNAKE name in each field's metadata) wins over the same key 
 cdktf.json's ``context`` (the field name), which wins over the default. A bad value fails
 synth with one line naming the setting, the value and what is allowed (``SettingsError``).
 
-The README's settings table is written from the same metadata, so a setting documented
-there is a setting that exists (tests/test_docs.py checks both ways).
+The settings the function reads are declared once, by the function (``HandlerSettings`` in
+function/config.py: variable, default, range or choices, meaning); ``Settings`` inherits them
+and adds the stack's own. The README's settings table is written from the same metadata, so a
+setting documented there is a setting that exists (tests/test_docs.py checks both ways).
 """
 
 from __future__ import annotations
@@ -17,9 +19,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# The function declares its budget arithmetic and the idle limit; the stack checks settings with
-# the same code (infrastructure imports runtime, never the other way).
-from function.config import GUARDRAIL_STREAM_MODES, STREAM_IDLE_TIMEOUT_SECONDS, worst_case_seconds
+# The function declares the settings it reads, its budget arithmetic and the idle limit; the stack
+# inherits that declaration and checks it with the same code (infrastructure imports runtime,
+# never the other way).
+from function.config import (
+    STREAM_IDLE_TIMEOUT_SECONDS,
+    STREAM_MAX_SECONDS,
+    VARIABLES,
+    HandlerSettings,
+    worst_case_seconds,
+)
 from function.models import EFFORT_LEVELS, facts_for
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -28,17 +37,9 @@ LOG_RETENTION_DAYS = (
     2922, 3288, 3653,
 )
 
-# A REST API streams an integration response for up to 15 minutes and ends a stream that has
-# been idle for 5 minutes (regional endpoint): API Gateway developer guide, "Stream the
-# integration response for your proxy integrations".
-STREAM_MAX_SECONDS = 900
 # A deliberately slow writing speed to size the Lambda timeout by (the planning figure of
 # issue 9): models usually write faster, so an answer that fits at this rate fits.
 SLOW_OUTPUT_TOKENS_PER_SECOND = 30
-# The largest max output of any model in function/models.py (Claude Sonnet 5's model card:
-# 128k tokens): no max_tokens above it can be useful.
-LARGEST_MAX_OUTPUT_TOKENS = 128_000
-
 # The one API key a stack has unless API_KEY_NAMES says otherwise: named <prefix>-<env>-key as
 # before several keys existed, so an upgraded stack keeps its key.
 DEFAULT_API_KEY_NAME = "key"
@@ -102,9 +103,38 @@ def model_list(ids: tuple[str, ...]) -> str | None:
     return f"each model once; {repeated!r} is listed twice" if repeated else None
 
 
+# What synth checks of a text setting the function declares, beyond the declaration: its form.
+# The function takes such text as it is (a guardrail id it cannot parse reaches Bedrock and fails
+# there, closed, rather than being dropped), so the check belongs to synth alone.
+HANDLER_FORMATS: dict[str, Check] = {
+    "model_ids": model_list,
+    "guardrail_id": matches(f"|{GUARDRAIL_IDENTIFIER}", "empty, a guardrail id (lowercase letters and digits) or a guardrail ARN"),
+    "guardrail_version": matches(f"|{GUARDRAIL_VERSION}", "empty, a guardrail version number (1-99999999) or DRAFT"),
+    "cors_allow_origin": matches(r"|\*|https?://[A-Za-z0-9.-]+(:\d+)?", "empty, '*' or an origin such as https://app.example.com"),
+}
+
+
+def synth_check(item: dataclasses.Field) -> Check | None:
+    """The check a setting's value must pass at synth: the stack's own (``setting(check=...)``),
+    or for a setting the function declares, its declared range or choices, or its form above.
+    EFFORT also takes the levels of function/models.py, which its declaration cannot import."""
+    if item.name not in VARIABLES:
+        return item.metadata["check"]
+    low, high, choices = item.metadata["low"], item.metadata["high"], item.metadata["choices"]
+    if low is not None:
+        return between(low, high)
+    if choices:
+        return one_of(*choices, *(EFFORT_LEVELS if item.name == "effort" else ()))
+    return HANDLER_FORMATS.get(item.name)
+
+
 @dataclass(frozen=True)
-class Settings:
-    """Everything a user may change about the deployed stack, with a safe default each."""
+class Settings(HandlerSettings):
+    """Everything a user may change about the deployed stack, with a safe default each.
+
+    The settings the function reads are inherited from its declaration (function/config.py's
+    ``HandlerSettings``); those below are the stack's own. ``synth_check`` gives each its check.
+    """
 
     name_prefix: str = setting(
         "bedrock-api", env="NAME_PREFIX",
@@ -121,20 +151,10 @@ class Settings:
         help="AWS Region of the stack (the standard SDK variable).",
         check=matches(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", "an AWS Region code such as us-east-1"),
     )
-    model_ids: tuple[str, ...] = setting(
-        ("us.anthropic.claude-sonnet-5",), env="MODEL_ID",
-        help="Bedrock model id or cross-Region inference profile id, or several separated by commas: the first is the default, a request may name any of them (`model`), and IAM is scoped to exactly these.",
-        check=model_list,
-    )
     lambda_memory_mb: int = setting(
         512, env="LAMBDA_MEMORY_MB",
         help="Lambda memory in MB (also scales its CPU).",
         check=between(128, 10240),
-    )
-    lambda_timeout_seconds: int = setting(
-        630, env="LAMBDA_TIMEOUT_SECONDS",
-        help="Lambda timeout, up to 900 (API Gateway streams for 15 minutes); the default fits a MAX_TOKENS_CAP answer at a slow 30 tokens/s after a retried first attempt (synth warns when the timeout does not).",
-        check=between(3, STREAM_MAX_SECONDS),
     )
     log_retention_days: int = setting(
         365, env="LOG_RETENTION_DAYS",
@@ -209,71 +229,6 @@ class Settings:
         help="KMS key for every log group and the function's environment: `create` a key, `off`, or an existing key ARN.",
         check=matches(r"create|off|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}", "`create`, `off` or a KMS key ARN"),
     )
-    # --- the handler's request contract and time budget (passed as environment variables) ---
-    max_tokens_default: int = setting(
-        6000, env="MAX_TOKENS_DEFAULT",
-        help="`max_tokens` (thinking plus answer) used when a request does not set it; the default leaves room for thinking and still ends a JSON answer inside API Gateway's 5-minute idle limit at a slow 30 tokens/s (README: max_tokens).",
-        check=between(1, LARGEST_MAX_OUTPUT_TOKENS),
-    )
-    max_tokens_cap: int = setting(
-        16000, env="MAX_TOKENS_CAP",
-        help="Largest `max_tokens` a caller may ask for: bounds one answer's time and cost (README: max_tokens).",
-        check=between(1, LARGEST_MAX_OUTPUT_TOKENS),
-    )
-    effort: str = setting(
-        "auto", env="EFFORT",
-        help="How hard the model works on an answer (Bedrock's `outputConfig.effort`): `auto` is `medium` where the model offers effort control and nothing elsewhere; `default` sends none (the model's own, `high` on Claude Sonnet 5); or `low`, `medium`, `high`, `xhigh`, `max` (synth refuses a level no model of MODEL_ID offers). Requests may override it.",
-        check=one_of("auto", "default", *EFFORT_LEVELS),
-    )
-    guardrail_id: str = setting(
-        "", env="GUARDRAIL_ID",
-        help="Bedrock guardrail (its id or ARN) that screens every prompt and answer (`guardrailConfig`); the function may apply this one only (`bedrock:ApplyGuardrail`); empty: no guardrail.",
-        check=matches(f"|{GUARDRAIL_IDENTIFIER}", "empty, a guardrail id (lowercase letters and digits) or a guardrail ARN"),
-    )
-    guardrail_version: str = setting(
-        "", env="GUARDRAIL_VERSION",
-        help="Version of GUARDRAIL_ID to apply, required with it: a version number (fixed), or `DRAFT` (the working copy, which changes whenever the guardrail is edited).",
-        check=matches(f"|{GUARDRAIL_VERSION}", "empty, a guardrail version number (1-99999999) or DRAFT"),
-    )
-    guardrail_stream_mode: str = setting(
-        "sync", env="GUARDRAIL_STREAM_MODE",
-        help="How GUARDRAIL_ID screens a streamed answer: `sync` checks each piece before it is sent, so nothing unscreened reaches the caller; `async` sends at once and screens alongside (a blocked answer is cut off after part of it was sent, and sensitive information is not masked).",
-        check=one_of(*GUARDRAIL_STREAM_MODES),
-    )
-    prompt_max_chars: int = setting(
-        20000, env="PROMPT_MAX_CHARS",
-        help="Longest accepted prompt (and message content), in characters; longer gets 413.",
-        check=between(1, 1_000_000),
-    )
-    body_max_bytes: int = setting(
-        65536, env="BODY_MAX_BYTES",
-        help="Largest accepted request body in bytes; larger gets 413.",
-        check=between(256, 6_000_000),
-    )
-    cors_allow_origin: str = setting(
-        "", env="CORS_ALLOW_ORIGIN",
-        help="Value of Access-Control-Allow-Origin on responses; empty sends no CORS headers.",
-        check=matches(r"|\*|https?://[A-Za-z0-9.-]+(:\d+)?", "empty, '*' or an origin such as https://app.example.com"),
-    )
-    log_content: bool = setting(
-        False, env="LOG_CONTENT",
-        help="Log prompt and completion text (off: logs carry sizes, ids and token counts only).",
-    )
-    bedrock_connect_timeout_seconds: int = setting(
-        2, env="BEDROCK_CONNECT_TIMEOUT_SECONDS",
-        help="Connect timeout of each Bedrock attempt.",
-        check=between(1, 10),
-    )
-    bedrock_read_timeout_seconds: int = setting(
-        30, env="BEDROCK_READ_TIMEOUT_SECONDS",
-        help="Longest silence Bedrock's answer stream may keep, before its first event or between two; the whole budget must fit the Lambda timeout.",
-        check=between(1, STREAM_IDLE_TIMEOUT_SECONDS - 1),
-    )
-    bedrock_max_attempts: int = setting(
-        2, env="BEDROCK_MAX_ATTEMPTS",
-        help="Attempts per request (botocore standard retry mode), the first included.",
-        check=between(1, 5),
-    )
     # --- operations: alarms, dashboard, Terraform state (README "Operate it") ---
     alarm_email: str = setting(
         "", env="ALARM_EMAIL",
@@ -344,7 +299,7 @@ class Settings:
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)
-            check = item.metadata["check"]
+            check = synth_check(item)
             problem = check(value) if check and value is not None else None
             if problem:
                 raise SettingsError(_message(item, value, problem))
@@ -476,8 +431,9 @@ class Settings:
 
 
 def describe() -> Iterator[tuple[str, str, Any, str]]:
-    """(field name, environment variable, default, meaning) for every setting, in order."""
-    for item in dataclasses.fields(Settings):
+    """(field name, environment variable, default, meaning) for every setting: the stack's own
+    first, in order, then those the function reads (which a dataclass puts first, inherited)."""
+    for item in sorted(dataclasses.fields(Settings), key=lambda item: item.name in VARIABLES):
         yield item.name, item.metadata["env"], item.default, item.metadata["help"]
 
 

@@ -34,6 +34,7 @@ from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitorin
 from constructs_lib.request_schema import request_schema
 from constructs_lib.settings import SLOW_OUTPUT_TOKENS_PER_SECOND, Settings
 from constructs_lib.state import configure_state_backend
+from function import config as function_config
 from function.config import STREAM_IDLE_TIMEOUT_SECONDS
 from function.models import facts_for
 
@@ -250,23 +251,10 @@ def synth_warnings(settings: Settings) -> list[str]:
 
 
 def handler_environment(settings: Settings) -> dict[str, str]:
-    """The handler's configuration, as the environment variables function/ reads."""
+    """The handler's configuration: every variable function/ declares (``HandlerSettings``), as
+    it reads them back, and the Powertools names the stack chooses."""
     return {
-        "MODEL_ID": ",".join(settings.model_ids),  # the first is the default
-        "MAX_TOKENS_DEFAULT": str(settings.max_tokens_default),
-        "MAX_TOKENS_CAP": str(settings.max_tokens_cap),
-        "EFFORT": settings.effort,  # as set: the function resolves it for each request's model
-        "GUARDRAIL_ID": settings.guardrail_id,  # empty: no guardrail
-        "GUARDRAIL_VERSION": settings.guardrail_version,
-        "GUARDRAIL_STREAM_MODE": settings.guardrail_stream_mode,
-        "PROMPT_MAX_CHARS": str(settings.prompt_max_chars),
-        "BODY_MAX_BYTES": str(settings.body_max_bytes),
-        "CORS_ALLOW_ORIGIN": settings.cors_allow_origin,
-        "LOG_CONTENT": "true" if settings.log_content else "false",
-        "BEDROCK_CONNECT_TIMEOUT_SECONDS": str(settings.bedrock_connect_timeout_seconds),
-        "BEDROCK_READ_TIMEOUT_SECONDS": str(settings.bedrock_read_timeout_seconds),
-        "BEDROCK_MAX_ATTEMPTS": str(settings.bedrock_max_attempts),
-        "LAMBDA_TIMEOUT_SECONDS": str(settings.lambda_timeout_seconds),
+        **function_config.environment(settings),
         # <prefix>-<environment>: the metrics' `service` dimension, so environments sharing an
         # account and Region keep their metrics (and alarms) apart.
         "POWERTOOLS_SERVICE_NAME": settings.resource_name,

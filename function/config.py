@@ -1,9 +1,11 @@
 """The app's settings, read once from the environment, and its Bedrock time budget.
 
-The stack (constructs_lib/settings.py) validates these values at synth, so in AWS they are
-sound. The app still never trusts them blindly: a value edited by hand in the console must
-not turn every request into a crash. A bad value falls back to its default, a budget that
-cannot end before the Lambda timeout is clamped, and each correction is kept in
+``HandlerSettings`` declares every variable the function reads, once: its name, type, default,
+range or choices, and meaning. The stack (constructs_lib/settings.py) inherits that declaration
+and validates the same values at synth, so in AWS they are sound. The app still never trusts
+them blindly: a value edited by hand in the console must not turn every request into a crash.
+A value outside its declared range or choices falls back to its default, a budget that cannot
+end before the Lambda timeout is clamped, and each correction is kept in
 ``Settings.corrections`` for the start-up log.
 
 The budget bounds only the wait for Bedrock's *first* answer: the read timeout is the longest
@@ -15,10 +17,10 @@ before any output has been sent. How long an answer may run is the deadline's bu
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-LAMBDA_TIMEOUT_SECONDS = 630  # the stack's default; LAMBDA_TIMEOUT_SECONDS overrides it
 # API Gateway ends a regional streamed response after 5 minutes without a byte (API Gateway
 # guide, "Stream the integration response for your proxy integrations"). Nothing reaches the
 # caller before Bedrock's first event, nor before a JSON answer is complete.
@@ -86,24 +88,180 @@ class Guardrail:
                 "streamProcessingMode": self.stream_mode}
 
 
+# --- what the function reads: each setting declared once ---------------------------------------
+
+# A REST API streams an integration response for up to 15 minutes (API Gateway guide, "Stream the
+# integration response for your proxy integrations"): the Lambda timeout needs no more.
+STREAM_MAX_SECONDS = 900
+# The largest max output of any model in models.py (Claude Sonnet 5's model card: 128k tokens):
+# no max_tokens above it can be useful.
+LARGEST_MAX_OUTPUT_TOKENS = 128_000
+
+
+def variable(default: Any, *, env: str, help: str, low: int | None = None, high: int | None = None,
+             choices: tuple[str, ...] = ()) -> Any:
+    """Declare one environment variable the function reads: its default, its meaning, and the
+    whole numbers from ``low`` to ``high`` or the ``choices`` it accepts (text is taken as it is).
+
+    The metadata keys match the stack's ``setting()`` (constructs_lib/settings.py), which checks
+    the same range or choices at synth and writes the README row from ``help``.
+    """
+    return field(default=default, metadata={"env": env, "help": help, "kind": type(default),
+                                            "low": low, "high": high, "choices": choices})
+
+
+@dataclass(frozen=True)
+class HandlerSettings:
+    """Every environment variable the function reads, declared once: one field each, named as
+    its cdktf.json context key. Adding a setting the function reads is one field here.
+
+    The stack's ``Settings`` inherits these fields, so synth checks the same ranges and choices,
+    ``handler_environment`` passes every one to the function, the README table lists it, and the
+    tests try each (tests/app/test_app_config.py). ``load_settings`` reads each the same way.
+    """
+
+    model_ids: tuple[str, ...] = variable(
+        ("us.anthropic.claude-sonnet-5",), env="MODEL_ID",
+        help="Bedrock model id or cross-Region inference profile id, or several separated by commas: the first is the default, a request may name any of them (`model`), and IAM is scoped to exactly these.",
+    )
+    max_tokens_default: int = variable(
+        6000, env="MAX_TOKENS_DEFAULT", low=1, high=LARGEST_MAX_OUTPUT_TOKENS,
+        help="`max_tokens` (thinking plus answer) used when a request does not set it; the default leaves room for thinking and still ends a JSON answer inside API Gateway's 5-minute idle limit at a slow 30 tokens/s (README: max_tokens).",
+    )
+    max_tokens_cap: int = variable(
+        16000, env="MAX_TOKENS_CAP", low=1, high=LARGEST_MAX_OUTPUT_TOKENS,
+        help="Largest `max_tokens` a caller may ask for: bounds one answer's time and cost (README: max_tokens).",
+    )
+    # EFFORT also accepts the levels of models.py, which this module cannot import (the stack
+    # imports it as ``function.config``): app.py passes them to ``load_settings``.
+    effort: str = variable(
+        "auto", env="EFFORT", choices=EFFORT_WORDS,
+        help="How hard the model works on an answer (Bedrock's `outputConfig.effort`): `auto` is `medium` where the model offers effort control and nothing elsewhere; `default` sends none (the model's own, `high` on Claude Sonnet 5); or `low`, `medium`, `high`, `xhigh`, `max` (synth refuses a level no model of MODEL_ID offers). Requests may override it.",
+    )
+    guardrail_id: str = variable(
+        "", env="GUARDRAIL_ID",
+        help="Bedrock guardrail (its id or ARN) that screens every prompt and answer (`guardrailConfig`); the function may apply this one only (`bedrock:ApplyGuardrail`); empty: no guardrail.",
+    )
+    guardrail_version: str = variable(
+        "", env="GUARDRAIL_VERSION",
+        help="Version of GUARDRAIL_ID to apply, required with it: a version number (fixed), or `DRAFT` (the working copy, which changes whenever the guardrail is edited).",
+    )
+    guardrail_stream_mode: str = variable(
+        "sync", env="GUARDRAIL_STREAM_MODE", choices=GUARDRAIL_STREAM_MODES,
+        help="How GUARDRAIL_ID screens a streamed answer: `sync` checks each piece before it is sent, so nothing unscreened reaches the caller; `async` sends at once and screens alongside (a blocked answer is cut off after part of it was sent, and sensitive information is not masked).",
+    )
+    prompt_max_chars: int = variable(
+        20000, env="PROMPT_MAX_CHARS", low=1, high=1_000_000,
+        help="Longest accepted prompt (and message content), in characters; longer gets 413.",
+    )
+    body_max_bytes: int = variable(
+        65536, env="BODY_MAX_BYTES", low=256, high=6_000_000,
+        help="Largest accepted request body in bytes; larger gets 413.",
+    )
+    cors_allow_origin: str = variable(
+        "", env="CORS_ALLOW_ORIGIN",
+        help="Value of Access-Control-Allow-Origin on responses; empty sends no CORS headers.",
+    )
+    log_content: bool = variable(
+        False, env="LOG_CONTENT",
+        help="Log prompt and completion text (off: logs carry sizes, ids and token counts only).",
+    )
+    bedrock_connect_timeout_seconds: int = variable(
+        2, env="BEDROCK_CONNECT_TIMEOUT_SECONDS", low=1, high=10,
+        help="Connect timeout of each Bedrock attempt.",
+    )
+    bedrock_read_timeout_seconds: int = variable(
+        30, env="BEDROCK_READ_TIMEOUT_SECONDS", low=1, high=STREAM_IDLE_TIMEOUT_SECONDS - 1,
+        help="Longest silence Bedrock's answer stream may keep, before its first event or between two; the whole budget must fit the Lambda timeout.",
+    )
+    bedrock_max_attempts: int = variable(
+        2, env="BEDROCK_MAX_ATTEMPTS", low=1, high=5,
+        help="Attempts per request (botocore standard retry mode), the first included.",
+    )
+    lambda_timeout_seconds: int = variable(
+        630, env="LAMBDA_TIMEOUT_SECONDS", low=3, high=STREAM_MAX_SECONDS,
+        help="Lambda timeout, up to 900 (API Gateway streams for 15 minutes); the default fits a MAX_TOKENS_CAP answer at a slow 30 tokens/s after a retried first attempt (synth warns when the timeout does not).",
+    )
+
+
+DECLARED = HandlerSettings()  # every variable at its default
+VARIABLES = {item.name: item for item in dataclasses.fields(HandlerSettings)}
+
+
+def environment(values: HandlerSettings) -> dict[str, str]:
+    """The environment variables that make ``load_settings`` read back these values."""
+    def written(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, tuple):
+            return ",".join(value)
+        return str(value)
+
+    return {item.metadata["env"]: written(getattr(values, name)) for name, item in VARIABLES.items()}
+
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def read_variable(environ: Mapping[str, str], name: str, notes: list[str], *, default: Any = None,
+                  more_choices: tuple[str, ...] | None = ()) -> Any:
+    """One declared variable from ``environ``, typed; unset or blank is its default (or
+    ``default``), and a value outside its range or choices is its default plus a note.
+    ``more_choices`` adds to the row's choices; None accepts any text."""
+    item = VARIABLES[name]
+    env, kind = item.metadata["env"], item.metadata["kind"]
+    default = item.default if default is None else default
+    raw = environ.get(env, "").strip()
+    if kind is tuple:
+        return model_ids(raw) or default
+    if kind is bool:
+        return raw.lower() in _TRUE if raw else default
+    if not raw:
+        return default
+    if kind is int:
+        low, high = item.metadata["low"], item.metadata["high"]
+        number: int | None
+        try:
+            number = int(raw, 10)
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            notes.append(f"{env}={raw!r} is not a whole number from {low} to {high}; using {default}")
+            return default
+        return number
+    choices = item.metadata["choices"]
+    if not choices:
+        return raw
+    value = raw.lower()
+    if more_choices is not None and value not in (*choices, *more_choices):
+        notes.append(f"{env}={value[:40]!r} is not one of {', '.join((*choices, *more_choices))}; using {default}")
+        return default
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything the handler reads from its environment (all strings there), typed."""
+    """Everything the handler reads from its environment, typed and shaped as the app uses it.
+
+    A field named as a ``HandlerSettings`` field is read as declared there and takes its default
+    from there; the budget, the guardrail and the Lambda timeout are assembled from theirs.
+    """
 
     # The models this deployment may call (IAM grants exactly these); the first is the default.
-    model_ids: tuple[str, ...] = ("us.anthropic.claude-sonnet-5",)
-    max_tokens_default: int = 6000
-    max_tokens_cap: int = 16000
+    model_ids: tuple[str, ...] = DECLARED.model_ids
+    max_tokens_default: int = DECLARED.max_tokens_default
+    max_tokens_cap: int = DECLARED.max_tokens_cap
     # EFFORT as set: resolved per model on each request (models.resolve_effort), because a
     # deployment with several models may serve some without effort control.
-    effort: str = "auto"
+    effort: str = DECLARED.effort
     guardrail: Guardrail | None = None
-    prompt_max_chars: int = 20000
-    body_max_bytes: int = 65536
-    cors_allow_origin: str = ""
-    log_content: bool = False
-    budget: Budget = Budget(connect=2, read=30, attempts=2)
-    lambda_timeout: int = LAMBDA_TIMEOUT_SECONDS
+    prompt_max_chars: int = DECLARED.prompt_max_chars
+    body_max_bytes: int = DECLARED.body_max_bytes
+    cors_allow_origin: str = DECLARED.cors_allow_origin
+    log_content: bool = DECLARED.log_content
+    budget: Budget = Budget(connect=DECLARED.bedrock_connect_timeout_seconds,
+                            read=DECLARED.bedrock_read_timeout_seconds, attempts=DECLARED.bedrock_max_attempts)
+    lambda_timeout: int = DECLARED.lambda_timeout_seconds
     corrections: tuple[str, ...] = ()
 
     @property
@@ -117,7 +275,9 @@ class Settings:
         return min(self.lambda_timeout, STREAM_IDLE_TIMEOUT_SECONDS)
 
 
-_DEFAULTS = Settings()
+# Settings fields the app takes exactly as declared; load_settings assembles the others.
+_AS_DECLARED = tuple(item.name for item in dataclasses.fields(Settings)
+                     if item.name in VARIABLES and item.name not in {"max_tokens_cap", "max_tokens_default", "effort"})
 
 
 def load_settings(environ: Mapping[str, str], effort_levels: tuple[str, ...] | None = None) -> Settings:
@@ -128,47 +288,31 @@ def load_settings(environ: Mapping[str, str], effort_levels: tuple[str, ...] | N
     ``function.config``); None accepts any."""
     notes: list[str] = []
 
-    def number(name: str, default: int, low: int, high: int) -> int:
-        raw = environ.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            value = int(raw, 10)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            notes.append(f"{name}={raw!r} is not a whole number from {low} to {high}; using {default}")
-            return default
-        return value
+    def read(name: str, default: Any = None) -> Any:
+        return read_variable(environ, name, notes, default=default)
 
-    cap = number("MAX_TOKENS_CAP", _DEFAULTS.max_tokens_cap, 1, 1_000_000)
-    default_tokens = number("MAX_TOKENS_DEFAULT", min(_DEFAULTS.max_tokens_default, cap), 1, 1_000_000)
+    cap = read("max_tokens_cap")
+    default_tokens = read("max_tokens_default", min(DECLARED.max_tokens_default, cap))
     if default_tokens > cap:
         notes.append(f"MAX_TOKENS_DEFAULT={default_tokens} exceeds MAX_TOKENS_CAP={cap}; using {cap}")
         default_tokens = cap
-    lambda_timeout = number("LAMBDA_TIMEOUT_SECONDS", LAMBDA_TIMEOUT_SECONDS, 3, 900)
+    lambda_timeout = read("lambda_timeout_seconds")
     wanted = Budget(
-        connect=number("BEDROCK_CONNECT_TIMEOUT_SECONDS", _DEFAULTS.budget.connect, 1, 60),
-        read=number("BEDROCK_READ_TIMEOUT_SECONDS", _DEFAULTS.budget.read, 1, 900),
-        attempts=number("BEDROCK_MAX_ATTEMPTS", _DEFAULTS.budget.attempts, 1, 10),
+        connect=read("bedrock_connect_timeout_seconds"),
+        read=read("bedrock_read_timeout_seconds"),
+        attempts=read("bedrock_max_attempts"),
     )
-    effort = environ.get("EFFORT", _DEFAULTS.effort).strip().lower() or "default"  # empty: as before, none
-    if effort_levels is not None and effort not in (*EFFORT_WORDS, *effort_levels):
-        choices = ", ".join((*EFFORT_WORDS, *effort_levels))
-        notes.append(f"EFFORT={effort[:40]!r} is not one of {choices}; using {_DEFAULTS.effort}")
-        effort = _DEFAULTS.effort
+    # Set but empty, EFFORT means `default` (send none), as it did when the stack resolved it.
+    effort = ("default" if environ.get("EFFORT") is not None and not environ["EFFORT"].strip()
+              else read_variable(environ, "effort", notes, more_choices=effort_levels))
     settings = Settings(
-        model_ids=model_ids(environ.get("MODEL_ID", "")) or _DEFAULTS.model_ids,
         max_tokens_default=default_tokens,
         max_tokens_cap=cap,
         effort=effort,
-        guardrail=_guardrail(environ, notes),
-        prompt_max_chars=number("PROMPT_MAX_CHARS", _DEFAULTS.prompt_max_chars, 1, 10_000_000),
-        body_max_bytes=number("BODY_MAX_BYTES", _DEFAULTS.body_max_bytes, 1, 10_000_000),
-        cors_allow_origin=environ.get("CORS_ALLOW_ORIGIN", "").strip(),
-        log_content=environ.get("LOG_CONTENT", "").strip().lower() in {"1", "true", "yes", "on"},
+        guardrail=_guardrail(read, notes),
         budget=wanted,
         lambda_timeout=lambda_timeout,
+        **{name: read(name) for name in _AS_DECLARED},
     )
     fitted = wanted.fit(settings.budget_limit)
     if fitted != wanted:
@@ -187,19 +331,15 @@ def model_ids(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part for part in ids if part))
 
 
-def _guardrail(environ: Mapping[str, str], notes: list[str]) -> Guardrail | None:
+def _guardrail(read: Callable[[str], Any], notes: list[str]) -> Guardrail | None:
     """The guardrail, when GUARDRAIL_ID is set. A bad stream mode falls back to ``sync``, the
     mode that lets nothing unscreened through; a missing version is refused at synth, and
     here means the working draft rather than no guardrail at all."""
-    identifier = environ.get("GUARDRAIL_ID", "").strip()
+    identifier = read("guardrail_id")
     if not identifier:
         return None
-    version = environ.get("GUARDRAIL_VERSION", "").strip()
+    version = read("guardrail_version")
     if not version:
         notes.append("GUARDRAIL_VERSION is not set; using DRAFT")
         version = "DRAFT"
-    mode = environ.get("GUARDRAIL_STREAM_MODE", "").strip().lower() or "sync"
-    if mode not in GUARDRAIL_STREAM_MODES:
-        notes.append(f"GUARDRAIL_STREAM_MODE={mode[:40]!r} is not sync or async; using sync")
-        mode = "sync"
-    return Guardrail(identifier, version, mode)
+    return Guardrail(identifier, version, read("guardrail_stream_mode"))

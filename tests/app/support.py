@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 FUNCTION_DIR = ROOT / "function"
 sys.path[:0] = [p for p in (str(FUNCTION_DIR), str(ROOT)) if p not in sys.path]
 
+from config import VARIABLES  # noqa: E402 (reads no environment: the declaration only)
+
 # Offline and deterministic: fake credentials, a fixed Region, no instance metadata lookups,
 # and the app's own settings at their defaults (a developer's shell must not leak in).
 APP_ENV = (
-    "MODEL_ID", "MAX_TOKENS_DEFAULT", "MAX_TOKENS_CAP", "PROMPT_MAX_CHARS", "BODY_MAX_BYTES",
-    "CORS_ALLOW_ORIGIN", "LOG_CONTENT", "BEDROCK_CONNECT_TIMEOUT_SECONDS",
-    "BEDROCK_READ_TIMEOUT_SECONDS", "BEDROCK_MAX_ATTEMPTS", "LAMBDA_TIMEOUT_SECONDS",
+    *(item.metadata["env"] for item in VARIABLES.values()),
     "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN",
 )
 for _name in APP_ENV:

@@ -11,7 +11,7 @@ reach the function unchanged, and both must do the same arithmetic.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,29 +22,49 @@ from support import JSON, Script, reply, sse_events
 
 import app as app_module
 import bedrock
-from config import STREAM_IDLE_TIMEOUT_SECONDS, Budget, Settings, load_settings, worst_case_seconds
+from config import (
+    STREAM_IDLE_TIMEOUT_SECONDS,
+    VARIABLES,
+    Budget,
+    HandlerSettings,
+    Settings,
+    load_settings,
+    read_variable,
+    worst_case_seconds,
+)
+from constructs_lib.aws import LambdaFunction
 from constructs_lib.settings import Settings as StackSettings
-from constructs_lib.settings import SettingsError
+from constructs_lib.settings import SettingsError, describe, synth_check
 from constructs_lib.stack import handler_environment
+from tests.conftest import resources_of, synth_stack
 
-# How the function reads each variable it is given, as the stack writes it (a string).
-FUNCTION_READS = {
-    "MODEL_ID": lambda s: ",".join(s.model_ids),
-    "MAX_TOKENS_DEFAULT": lambda s: str(s.max_tokens_default),
-    "MAX_TOKENS_CAP": lambda s: str(s.max_tokens_cap),
-    "PROMPT_MAX_CHARS": lambda s: str(s.prompt_max_chars),
-    "BODY_MAX_BYTES": lambda s: str(s.body_max_bytes),
-    "CORS_ALLOW_ORIGIN": lambda s: s.cors_allow_origin,
-    "LOG_CONTENT": lambda s: str(s.log_content).lower(),
+# How the app's Settings exposes each variable it is given, as the stack writes it (a string):
+# a Settings field named as the declared one holds it as declared; these are shaped otherwise.
+SHAPED_READS = {
     "BEDROCK_CONNECT_TIMEOUT_SECONDS": lambda s: str(s.budget.connect),
     "BEDROCK_READ_TIMEOUT_SECONDS": lambda s: str(s.budget.read),
     "BEDROCK_MAX_ATTEMPTS": lambda s: str(s.budget.attempts),
     "LAMBDA_TIMEOUT_SECONDS": lambda s: str(s.lambda_timeout),
-    "EFFORT": lambda s: s.effort,
     "GUARDRAIL_ID": lambda s: s.guardrail.identifier if s.guardrail else "",
     "GUARDRAIL_VERSION": lambda s: s.guardrail.version if s.guardrail else "",
     "GUARDRAIL_STREAM_MODE": lambda s: s.guardrail.stream_mode if s.guardrail else "sync",  # no guardrail: unused
 }
+
+
+def as_written(value: Any) -> str:
+    """A value as the stack writes it into the function's environment."""
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def read_as_declared(name: str) -> Callable[[Settings], str]:
+    return lambda s: as_written(getattr(s, name))
+
+
+# How the function reads each variable it declares (config.HandlerSettings).
+FUNCTION_READS = {item.metadata["env"]: SHAPED_READS.get(item.metadata["env"], read_as_declared(item.name))
+                  for item in dataclasses.fields(HandlerSettings)}
 
 
 def budget_env(connect: int, read: int, attempts: int, lambda_timeout: int | None = None) -> dict[str, str]:
@@ -121,7 +141,13 @@ def test_a_lone_attempt_shrinks_its_connect_timeout_last():
     assert settings.budget.worst_case < 3
 
 
-@given(connect=st.integers(1, 60), read=st.integers(1, 900), attempts=st.integers(1, 10), lambda_timeout=st.integers(3, 900))
+def accepted(name: str) -> st.SearchStrategy[int]:
+    """Every whole number the function accepts for a setting: its declared range."""
+    return st.integers(VARIABLES[name].metadata["low"], VARIABLES[name].metadata["high"])
+
+
+@given(connect=accepted("bedrock_connect_timeout_seconds"), read=accepted("bedrock_read_timeout_seconds"),
+       attempts=accepted("bedrock_max_attempts"), lambda_timeout=accepted("lambda_timeout_seconds"))
 def test_any_budget_ends_before_the_lambda_timeout_and_one_that_fits_is_kept(connect, read, attempts, lambda_timeout):
     settings = load_settings(budget_env(connect, read, attempts, lambda_timeout))
     budget = settings.budget
@@ -212,6 +238,31 @@ def test_the_stack_sets_every_variable_the_function_reads():
     assert environ.read <= set(handler_environment(StackSettings()))  # so no function default applies silently
 
 
+def test_every_declared_variable_reaches_the_synthesized_function_and_reads_back_as_its_default():
+    # GIVEN the Bedrock function of a stack synthesized with every setting at its default
+    [function] = [f for f in resources_of(synth_stack(), LambdaFunction.TF_RESOURCE_TYPE) if f["handler"] == "run.sh"]
+    variables = function["environment"]["variables"]
+    # THEN every variable the function declares is set
+    assert {item.metadata["env"] for item in VARIABLES.values()} - set(variables) == set()
+    # AND the function reads each back as its declared default, with nothing to correct
+    notes: list[str] = []
+    assert {name: read_variable(variables, name, notes) for name in VARIABLES} == dataclasses.asdict(HandlerSettings())
+    assert notes == []
+    assert load_settings(variables) == Settings()
+
+
+def test_the_stacks_setting_for_each_declared_variable_has_its_default_range_and_meaning():
+    described = {name: (env, default, meaning) for name, env, default, meaning in describe()}
+    for name, item in VARIABLES.items():
+        stack = stack_field(name)
+        assert described[name] == (item.metadata["env"], item.default, item.metadata["help"]), name
+        low, high, choices = item.metadata["low"], item.metadata["high"], item.metadata["choices"]
+        if low is not None:
+            assert accepted_interval(stack) == (low, high), name
+        assert all(accepts(stack, choice) for choice in choices), name
+        assert not choices or not accepts(stack, "none-of-these"), name
+
+
 def test_the_same_worst_case_arithmetic_as_the_stack_for_every_value_it_accepts():
     connects, reads, attempts = (accepted_interval(stack_field(name)) for name in
                                  ("bedrock_connect_timeout_seconds", "bedrock_read_timeout_seconds", "bedrock_max_attempts"))
@@ -239,7 +290,7 @@ def stack_field(name: str) -> dataclasses.Field:
 
 
 def accepts(item: dataclasses.Field, value: Any) -> bool:
-    check = item.metadata["check"]
+    check = synth_check(item)
     return check is None or check(value) is None
 
 
@@ -258,11 +309,10 @@ def accepted_interval(item: dataclasses.Field, limit: int = 10**12) -> tuple[int
     return edge(-1), edge(+1)
 
 
-# Values of the stack's text and boolean settings that its checks accept (checked below).
+# Values of the stack's text settings that its checks accept (checked below); a boolean takes both.
 OTHER_VALUES = {
     "model_ids": [("eu.anthropic.claude-haiku-5",), ("us.anthropic.claude-sonnet-5", "anthropic.claude-3-5-sonnet-20240620-v1:0")],
     "cors_allow_origin": ["*", "https://app.example.com", "http://localhost:3000"],
-    "log_content": [True, False],
     "effort": ["low", "max", "default"],
 }
 # Values that only go together: a guardrail needs its version, and its stream mode a guardrail.
@@ -288,7 +338,8 @@ def stack_settings_at_the_edges() -> Iterator[StackSettings]:
              "bedrock_connect_timeout_seconds": edges["bedrock_connect_timeout_seconds"][0],
              "bedrock_read_timeout_seconds": edges["bedrock_read_timeout_seconds"][0]}
     candidates = [{name: value} for name, (low, high) in edges.items() for value in (low, high)]
-    for name, values in OTHER_VALUES.items():
+    booleans = {item.name: [True, False] for item in fields if type(item.default) is bool}
+    for name, values in {**booleans, **OTHER_VALUES}.items():
         assert all(accepts(stack_field(name), value) for value in values), name
         candidates += [{name: value} for value in values]
     for values in TOGETHER:
