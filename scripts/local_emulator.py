@@ -16,8 +16,8 @@ Each run has its own work directory holding a cdktf.json whose app is the projec
 ``main.py``: cdktf's local backend writes ``terraform.<stack>.tfstate`` into the app's working
 directory, so emulator state never mixes with the state of a real ``make deploy``.
 
-    .venv/bin/python scripts/local_emulator.py up      # make local
-    .venv/bin/python scripts/local_emulator.py down    # make local-down
+    .venv/bin/python -m scripts.local_emulator up      # make local
+    .venv/bin/python -m scripts.local_emulator down    # make local-down
 """
 
 from __future__ import annotations
@@ -180,7 +180,6 @@ def stop_moto(server: MotoServer, timeout: float = 10) -> None:
 
 def stack_region(environ: dict[str, str] | os._Environ = os.environ) -> str:
     """The stack's Region as the app will read it (settings: environment, cdktf.json, default)."""
-    sys.path.insert(0, str(PROJECT_DIR))
     from main import read_settings
 
     return read_settings(environ).region
@@ -208,8 +207,7 @@ def child_environment(server: MotoServer, stand_in_layers: dict[str, str],
         "FORCE_COLOR": "0",
     })
     if not Path(env.get("TF_CLI_CONFIG_FILE", "")).is_file():
-        sys.path.insert(0, str(PROJECT_DIR / "scripts"))
-        import terraform_cli_config
+        from scripts import terraform_cli_config
 
         env["TF_CLI_CONFIG_FILE"] = str(terraform_cli_config.write_config())
     return env

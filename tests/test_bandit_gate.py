@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_DIR
+from tests.support import PROJECT_DIR
 
 BANDIT = PROJECT_DIR / ".venv-bandit" / "bin" / "bandit"
 # config file → the folders it scans, and the skips it may carry (each justified in the file).

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import local_emulator  # scripts/, on sys.path through tests/conftest.py
 import pytest
 from constructs_lib.emulator import SERVICES, provider_overrides
 from constructs_lib.settings import describe
-from tests.conftest import synth_stack
+from scripts import local_emulator
+from tests.support.stack import synth_stack
 
 EMULATOR = "http://127.0.0.1:5999"
 FLAGS = {"skip_credentials_validation", "skip_metadata_api_check", "skip_requesting_account_id",

@@ -15,12 +15,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-import local_emulator as emulator  # scripts/, on sys.path through tests/conftest.py
 import pytest
 
 pytest.register_assert_rewrite("tests.lifecycle_checks")  # its asserts explain themselves too
 
 from main import read_settings  # noqa: E402
+from scripts import local_emulator as emulator  # noqa: E402
 from tests.lifecycle_checks import KINDS, Clients, Missing  # noqa: E402
 
 pytestmark = pytest.mark.slow

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import JSON, Script, reply, sse_events
+from tests.support.app import JSON, Script, reply, sse_events
 
 import app as app_module
 import bedrock

@@ -10,7 +10,7 @@ from __future__ import annotations
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
-from support import JSON, Script, reply, sse_events
+from tests.support.app import JSON, Script, reply, sse_events
 
 import bedrock
 import capabilities

@@ -1,4 +1,4 @@
-"""Helpers of the app tests: the offline environment, the stand-in model, the app over HTTP.
+"""Helpers of the app tests (tests/app/): the offline environment, the stand-in model, the app over HTTP.
 
 The app runs in-process (Starlette's TestClient, over httpx) or on a real uvicorn server on a
 free loopback port, and talks through a real ``bedrock-runtime`` client to the local
@@ -12,17 +12,11 @@ from __future__ import annotations
 import io
 import json
 import os
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-ROOT = Path(__file__).resolve().parents[2]
-FUNCTION_DIR = ROOT / "function"
-sys.path[:0] = [p for p in (str(FUNCTION_DIR), str(ROOT)) if p not in sys.path]
 
 # Offline and deterministic: fake credentials, a fixed Region, no instance metadata lookups,
 # and the app's own settings at their defaults (a developer's shell must not leak in).
