@@ -82,7 +82,7 @@ layer: $(LAYER_READY)  ## build the function's package layer (.build/layer.zip) 
 
 # The settings and the layer stamp are checked before the cdktf CLI starts: it would show a bad
 # setting's one line twice behind `[ERROR] default -`, and a warning as if it were an error.
-# The app it then runs (here or through scripts/local_emulator.py) skips the warnings already
+# The app it then runs (here or through local/emulator/) skips the warnings already
 # printed (SETTINGS_CHECKED, main.py).
 CHECK_SETTINGS = $(PY) main.py --check
 CDKTF = SETTINGS_CHECKED=1 cdktf
@@ -107,11 +107,11 @@ test: setup browser $(CHECKOV_READY) $(BANDIT_READY) $(LAYER_READY)  ## run the 
 	$(PY) -m pytest
 
 # checkov on the synthesized stack, bandit on the Python code (function/, authorizer/ and constructs_lib/ with
-# every test, scripts/ with the skips its config justifies): 0 findings each.
+# every test, scripts/ and local/ with the skips their config justifies): 0 findings each.
 scan: synth $(CHECKOV_READY) $(BANDIT_READY)  ## security gates: checkov on the synthesized stack, bandit on the Python code (0 findings)
 	.venv-checkov/bin/checkov --config-file .checkov.yaml -f cdktf.out/stacks/$(STACK)/cdk.tf.json
 	.venv-bandit/bin/bandit --quiet -c .bandit.yaml -r function authorizer constructs_lib && echo "bandit: no findings in function/ authorizer/ constructs_lib/"
-	.venv-bandit/bin/bandit --quiet -c .bandit-scripts.yaml -r scripts && echo "bandit: no findings in scripts/"
+	.venv-bandit/bin/bandit --quiet -c .bandit-scripts.yaml -r scripts local && echo "bandit: no findings in scripts/ local/"
 
 bench: setup $(LAYER_READY)  ## print the benchmark figures (synth; the app: ready to serve, first byte, relay, concurrency; zip size)
 	@status=0; for bench in synth_speed ready_to_serve first_byte relay concurrency zip_size; do \
@@ -161,11 +161,11 @@ serve: setup  ## serve the function's web app on http://127.0.0.1:3000, the play
 # State lives in .local/ (git-ignored); both targets are safe to run twice.
 local: setup $(LAYER_READY)  ## deploy the stack to moto, an AWS emulator on 127.0.0.1 (no AWS account; the code does not run)
 	@$(CHECK_SETTINGS)
-	SETTINGS_CHECKED=1 $(PY) -m scripts.local_emulator up
+	SETTINGS_CHECKED=1 $(PY) -m local.emulator up
 
 local-down: setup  ## destroy the stack deployed by `make local` and stop moto
 	@$(CHECK_SETTINGS)
-	SETTINGS_CHECKED=1 $(PY) -m scripts.local_emulator down
+	SETTINGS_CHECKED=1 $(PY) -m local.emulator down
 
 export: setup $(LAYER_READY)  ## write dist/terraform/<stack>/: plain Terraform JSON + function and layer zips, applied without cdktf
 	$(PY) -m scripts.export

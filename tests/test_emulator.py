@@ -7,7 +7,7 @@ import json
 import pytest
 from constructs_lib.emulator import SERVICES, provider_overrides
 from constructs_lib.settings import describe
-from scripts import local_emulator
+from local.emulator.environment import STAND_IN_LAYERS
 from tests.support.stack import synth_stack
 
 EMULATOR = "http://127.0.0.1:5999"
@@ -53,4 +53,4 @@ def test_every_public_layer_setting_gets_a_stand_in_in_the_emulator():
     # moto attaches only its own account's layers: a public layer without a stand-in fails `make local`.
     layer_settings = {env for _, env, _, _ in describe() if env.endswith("_LAYER_ARN")}
     assert layer_settings == {"WEB_ADAPTER_LAYER_ARN", "POWERTOOLS_LAYER_ARN"}
-    assert set(local_emulator.STAND_IN_LAYERS) == layer_settings
+    assert set(STAND_IN_LAYERS) == layer_settings
