@@ -37,7 +37,9 @@ os.environ.update({
     "POWERTOOLS_METRICS_NAMESPACE": "BedrockInferenceApi",
 })
 
+import botocore.session  # noqa: E402
 import uvicorn  # noqa: E402
+from botocore.validate import ParamValidator  # noqa: E402
 from hypothesis import HealthCheck  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
@@ -162,3 +164,15 @@ def captured_logs() -> Iterator[LogCapture]:
         yield capture
     finally:
         logger.registered_handler.setStream(previous)
+
+
+def converse_stream_shape() -> Any:
+    """botocore's own input shape of ConverseStream, as the SDK validates requests against it."""
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    return model.operation_model("ConverseStream").input_shape
+
+
+def valid_for_botocore(arguments: dict) -> None:
+    """Fails unless botocore's own service model accepts ``arguments`` for ConverseStream."""
+    report = ParamValidator().validate(arguments, converse_stream_shape())
+    assert not report.has_errors(), report.generate_report()
