@@ -23,6 +23,8 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraformrc.generated
 export CHECKPOINT_DISABLE := 1
 
 VENV := .venv
+# Scripts and benchmarks run as modules from here (`-m scripts.doctor`), so the project root is
+# on the import path without any set-up of their own.
 PY := $(VENV)/bin/python
 # Stamps live inside what they stand for, so deleting .venv or node_modules re-installs it.
 PY_READY := $(VENV)/.synced
@@ -40,7 +42,7 @@ help:  ## list the targets
 # The environment is built on PYTHON_BOOTSTRAP itself (3.11, 3.12 or 3.13: Pipfile's [requires]),
 # passed to pipenv by path, so pipenv never goes looking for another version.
 $(PY_READY): Pipfile.lock
-	@$(PYTHON_BOOTSTRAP) scripts/check_python.py
+	@$(PYTHON_BOOTSTRAP) -m scripts.check_python
 	@$(PYTHON_BOOTSTRAP) -m pipenv --version >/dev/null 2>&1 || $(PYTHON_BOOTSTRAP) -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
 	$(PYTHON_BOOTSTRAP) -m pipenv sync --python "$$($(PYTHON_BOOTSTRAP) -c 'import sys; print(sys.executable)')" \
 		--categories "packages dev-packages layer"
@@ -52,7 +54,7 @@ $(NODE_READY): package-lock.json
 
 # Rewritten every run: cheap, and it follows TF_PROVIDER_MIRROR without a stale file.
 .terraformrc.generated: FORCE
-	@$(PYTHON_BOOTSTRAP) scripts/terraform_cli_config.py $@ >/dev/null
+	@$(PYTHON_BOOTSTRAP) -m scripts.terraform_cli_config $@ >/dev/null
 FORCE:
 
 setup: $(PY_READY) $(NODE_READY) .terraformrc.generated  ## install the Python env, Node tools, Terraform CLI config
@@ -74,13 +76,13 @@ browser:  ## install Chromium and chromedriver for the browser tests (apt-get, o
 # Rebuilt only when Pipfile.lock changes, and then only if its `layer` packages did (the script
 # compares digests). pip reads PIP_INDEX_URL, exported above.
 $(LAYER_READY): Pipfile.lock | $(PY_READY)
-	$(PY) scripts/build_layer.py
+	$(PY) -m scripts.build_layer
 
 layer: $(LAYER_READY)  ## build the function's package layer (.build/layer.zip) from Pipfile.lock's [layer] packages
 
 # The settings and the layer stamp are checked before the cdktf CLI starts: it would show a bad
 # setting's one line twice behind `[ERROR] default -`, and a warning as if it were an error.
-# The app it then runs (here or through scripts/local_emulator.py) skips the warnings already
+# The app it then runs (here or through local/emulator/) skips the warnings already
 # printed (SETTINGS_CHECKED, main.py).
 CHECK_SETTINGS = $(PY) main.py --check
 CDKTF = SETTINGS_CHECKED=1 cdktf
@@ -105,15 +107,15 @@ test: setup browser $(CHECKOV_READY) $(BANDIT_READY) $(LAYER_READY)  ## run the 
 	$(PY) -m pytest
 
 # checkov on the synthesized stack, bandit on the Python code (function/, authorizer/ and constructs_lib/ with
-# every test, scripts/ with the skips its config justifies): 0 findings each.
+# every test, scripts/ and local/ with the skips their config justifies): 0 findings each.
 scan: synth $(CHECKOV_READY) $(BANDIT_READY)  ## security gates: checkov on the synthesized stack, bandit on the Python code (0 findings)
 	.venv-checkov/bin/checkov --config-file .checkov.yaml -f cdktf.out/stacks/$(STACK)/cdk.tf.json
 	.venv-bandit/bin/bandit --quiet -c .bandit.yaml -r function authorizer constructs_lib && echo "bandit: no findings in function/ authorizer/ constructs_lib/"
-	.venv-bandit/bin/bandit --quiet -c .bandit-scripts.yaml -r scripts && echo "bandit: no findings in scripts/"
+	.venv-bandit/bin/bandit --quiet -c .bandit-scripts.yaml -r scripts local && echo "bandit: no findings in scripts/ local/"
 
 bench: setup $(LAYER_READY)  ## print the benchmark figures (synth; the app: ready to serve, first byte, relay, concurrency; zip size)
 	@status=0; for bench in synth_speed ready_to_serve first_byte relay concurrency zip_size; do \
-		$(PY) bench/$$bench.py || status=1; echo; done; exit $$status
+		$(PY) -m bench.$$bench || status=1; echo; done; exit $$status
 
 # --skip-provider-lock: otherwise cdktf runs `terraform providers lock` for several platforms,
 # which needs the registry even when a local mirror serves this one. `terraform init` still
@@ -123,7 +125,7 @@ OUTPUTS_FILE := $(CURDIR)/outputs.json
 
 # Read-only calls to the account with the caller's credentials (scripts/doctor.py); never run
 # by `make test`, whose tests use moto and botocore's Stubber.
-DOCTOR_RUN = $(PY) scripts/doctor.py $(if $(filter 1,$(INVOKE)),--invoke) $(if $(STACK),--stack $(STACK))
+DOCTOR_RUN = $(PY) -m scripts.doctor $(if $(filter 1,$(INVOKE)),--invoke) $(if $(STACK),--stack $(STACK))
 
 doctor: setup  ## read-only preflight of the AWS account: one line per check, each problem with the setting that fixes it (INVOKE=1: one real model call)
 	@$(DOCTOR_RUN)
@@ -134,9 +136,9 @@ deploy: setup $(LAYER_READY)  ## deploy the stack (runs `make doctor` first unle
 	@$(if $(filter 0,$(DOCTOR)),echo "DOCTOR=0: preflight skipped",$(DOCTOR_RUN) \
 		|| { echo "make deploy stopped by the FAIL lines above: fix them, or DOCTOR=0 make deploy to deploy anyway" >&2; exit 1; })
 	$(CDKTF) deploy $(STACK) $(CDKTF_FLAGS) --outputs-file $(OUTPUTS_FILE) --outputs-file-include-sensitive-outputs \
-		|| { $(PYTHON_BOOTSTRAP) scripts/deploy_hints.py; exit 1; }
+		|| { $(PYTHON_BOOTSTRAP) -m scripts.deploy_hints; exit 1; }
 
-STACK_OUTPUT = @$(PYTHON_BOOTSTRAP) scripts/stack_output.py $(OUTPUTS_FILE) $(STACK)
+STACK_OUTPUT = @$(PYTHON_BOOTSTRAP) -m scripts.stack_output $(OUTPUTS_FILE) $(STACK)
 
 endpoint:  ## print the deployed api_endpoint (from outputs.json, written by deploy)
 	$(NEED_STACK)
@@ -151,21 +153,22 @@ destroy: setup $(LAYER_READY)  ## destroy the stack (asks first unless AUTO_APPR
 	@$(CHECK_SETTINGS)
 	$(CDKTF) destroy $(STACK) $(CDKTF_FLAGS)
 
+# function/ on the path: the app's import root, as in Lambda (its modules import each other by name).
 serve: setup  ## serve the function's web app on http://127.0.0.1:3000, the playground page at /playground (OFFLINE=1: local stand-in model, no AWS; HOST=, PORT=)
-	$(PY) scripts/serve.py $(if $(filter 1,$(OFFLINE)),--offline) $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+	PYTHONPATH=function $(PY) -m scripts.serve $(if $(filter 1,$(OFFLINE)),--offline) $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 # moto's AWS emulator on 127.0.0.1, no AWS account: the real cdktf deploy/destroy of the stack.
 # State lives in .local/ (git-ignored); both targets are safe to run twice.
 local: setup $(LAYER_READY)  ## deploy the stack to moto, an AWS emulator on 127.0.0.1 (no AWS account; the code does not run)
 	@$(CHECK_SETTINGS)
-	SETTINGS_CHECKED=1 $(PY) scripts/local_emulator.py up
+	SETTINGS_CHECKED=1 $(PY) -m local.emulator up
 
 local-down: setup  ## destroy the stack deployed by `make local` and stop moto
 	@$(CHECK_SETTINGS)
-	SETTINGS_CHECKED=1 $(PY) scripts/local_emulator.py down
+	SETTINGS_CHECKED=1 $(PY) -m local.emulator down
 
 export: setup $(LAYER_READY)  ## write dist/terraform/<stack>/: plain Terraform JSON + function and layer zips, applied without cdktf
-	$(PY) scripts/export.py
+	$(PY) -m scripts.export
 
 clean:  ## remove generated output (keeps the environments)
 	rm -rf cdktf.out .build dist .pytest_cache

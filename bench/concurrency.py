@@ -1,7 +1,7 @@
 """Concurrency: many slow answers at once through one server process, as `make serve` or a
 container serves them (in Lambda each instance serves one request at a time).
 
-    .venv/bin/python bench/concurrency.py [--runs 3] [--streams 64] [--seconds 2]
+    .venv/bin/python -m bench.concurrency [--runs 3] [--streams 64] [--seconds 2]
 
 The local Bedrock stand-in answers every call with 17 text deltas spread evenly over --seconds
 (`Script(text=..., delay_between=...)`). One uvicorn process serves the app (started by run.sh:
@@ -25,7 +25,7 @@ import sys
 import time
 
 import httpx
-from support import App, SseReader, StandIn, completeness, verdict
+from bench.support import App, SseReader, StandIn, completeness, verdict
 
 MAX_TOTAL_S = 4.0
 ANSWER = [f"word{i} " for i in range(17)]

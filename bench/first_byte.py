@@ -1,6 +1,6 @@
 """Time to first byte: what the app adds before a caller sees the first piece of an answer.
 
-    .venv/bin/python bench/first_byte.py [--requests 200] [--warmup 20]
+    .venv/bin/python -m bench.first_byte [--requests 200] [--warmup 20]
 
 Both sides ask the same local Bedrock stand-in for the same short answer, over loopback HTTP
 with keep-alive, in interleaved pairs:
@@ -24,7 +24,7 @@ import time
 from typing import Any
 
 import httpx
-from support import App, SseReader, StandIn, completeness, converse_arguments, verdict
+from bench.support import App, SseReader, StandIn, completeness, converse_arguments, verdict
 
 MAX_ADDED_MS = 5.0
 PROMPT = "Explain the theory of relativity."

@@ -1,7 +1,7 @@
 """Ready to serve: how long a cold start takes until the app answers, against the least any
 Bedrock function pays.
 
-    .venv/bin/python bench/ready_to_serve.py [--runs 9] [--poll-ms 5]
+    .venv/bin/python -m bench.ready_to_serve [--runs 9] [--poll-ms 5]
 
 Each sample is a fresh process, timed by the wall clock from its start (interpreter start-up
 included on both sides):
@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from support import BASE_ENV, RunSh, free_port, median_ms, stage_function, verdict
+from bench.support import BASE_ENV, RunSh, free_port, median_ms, stage_function, verdict
 
 MAX_RATIO = 1.3
 BASELINE = "import boto3; boto3.client('bedrock-runtime')"

@@ -1,6 +1,6 @@
 """Relay: what the app costs per delta when the model writes as fast as the wire allows.
 
-    .venv/bin/python bench/relay.py [--runs 7] [--deltas 5000]
+    .venv/bin/python -m bench.relay [--runs 7] [--deltas 5000]
 
 The local Bedrock stand-in answers every call with --deltas one-word text deltas and no pause
 (`Script(count=...)`, encoded before serving), in interleaved pairs:
@@ -22,7 +22,7 @@ import time
 from typing import Any
 
 import httpx
-from support import App, StandIn, completeness, converse_arguments, median_ms, read_answer, verdict
+from bench.support import App, StandIn, completeness, converse_arguments, median_ms, read_answer, verdict
 
 MAX_RATIO = 1.5
 PROMPT = "Count."

@@ -23,11 +23,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from local.fake_bedrock import STAND_IN_MODEL_ID
+
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = ROOT / "function"
-sys.path.insert(0, str(ROOT))
-
-from local.fake_bedrock import STAND_IN_MODEL_ID  # noqa: E402
 
 # Lambda's own variables (Region, credentials) and the stack's Powertools names; bytecode is
 # never written, as in Lambda, where /var/task is read-only. PATH starts with this interpreter's

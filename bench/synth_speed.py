@@ -5,7 +5,7 @@ imports only the ones the app uses. This runs both ways in fresh processes, in t
 and prints the median wall time of each, their ratio (target <= 0.25) and the peak memory of
 the synth as written (Python + its Node jsii process; target <= 600 MB).
 
-    .venv/bin/python bench/synth_speed.py [--runs N]
+    .venv/bin/python -m bench.synth_speed [--runs N]
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ app.synth()
 # Runs main.py as cdktf would (cdktf.json's "app"), optionally after the full provider import.
 SYNTH = """
 import runpy, sys
-sys.path.insert(0, {project!r})
 {preimport}
 sys.exit(runpy.run_path({main!r}, run_name="not_main")["main"]())
 """
@@ -71,7 +70,7 @@ def tree_rss_kb(root: int) -> dict[str, int]:
 
 def run_once(full_import: bool, code: str | None = None) -> tuple[float, dict]:
     code = code or SYNTH.format(
-        project=str(PROJECT_DIR), main=str(PROJECT_DIR / "main.py"),
+        main=str(PROJECT_DIR / "main.py"),
         preimport="import cdktf_cdktf_provider_aws" if full_import else "",
     )
     with tempfile.TemporaryDirectory() as outdir:

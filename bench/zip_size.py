@@ -1,7 +1,7 @@
 """Size of the Lambda zip: the files of function/ (our modules, the playground page and run.sh, no __pycache__)
 deflated in memory, as the stack packages them.
 
-    .venv/bin/python bench/zip_size.py
+    .venv/bin/python -m bench.zip_size
 
 Small code deploys and cold-starts faster (Lambda downloads and unpacks it on every cold
 start). Target: <= 64 KB. Exits 1 if missed. The target follows what the zip is for: 20 KB

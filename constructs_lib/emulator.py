@@ -5,6 +5,11 @@ it is set at synth time, the provider gets one endpoint per service the stack us
 as the stack grows) and the flags an emulator needs; when it is unset, the provider
 configuration is exactly what it would be without this module (an empty dict is added).
 
+The emulator itself (moto's process, the tools run against it, `make local`) lives in
+local/emulator/. This part stays with the stack: the stack calls it at every synth, and what
+ships or builds the stack must not import development tools (it gets the stricter bandit scan
+of constructs_lib/, and it is pure: nothing here starts a process or opens a port).
+
 The flags, and why:
 
 - ``skip_credentials_validation`` and ``skip_metadata_api_check``: the provider does not call

@@ -1,7 +1,7 @@
 """Build the function's package layer from Pipfile.lock: `make layer`.
 
-    .venv/bin/python scripts/build_layer.py            # build, or say it is up to date
-    .venv/bin/python scripts/build_layer.py --force    # build even when up to date
+    .venv/bin/python -m scripts.build_layer            # build, or say it is up to date
+    .venv/bin/python -m scripts.build_layer --force    # build even when up to date
 
 Reads the ``layer`` section of Pipfile.lock (exact versions and their sha256 hashes), writes
 them as a requirements file, and has pip install exactly those wheels for Lambda's Python 3.13
@@ -27,9 +27,7 @@ from typing import Any
 
 from packaging.markers import Marker
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from constructs_lib.lambda_zips import (  # noqa: E402
+from constructs_lib.lambda_zips import (
     BUILD_DIR,
     FILE_MODE,
     LAYER_DIR,

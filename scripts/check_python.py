@@ -2,7 +2,7 @@
 
 pipenv itself only warns about a version outside the Pipfile's ``[requires]`` and goes on to
 build an environment the lock may not install into. Run with the interpreter to check
-(`$(PYTHON_BOOTSTRAP) scripts/check_python.py`): it prints nothing when the version is allowed,
+(`$(PYTHON_BOOTSTRAP) -m scripts.check_python`): it prints nothing when the version is allowed,
 else one ``error:`` line, exit 2. The allowed versions are the lock's ``_meta.requires``, copied
 there from the Pipfile by `pipenv lock`.
 """

@@ -1,6 +1,6 @@
 """`make doctor`: a read-only preflight of the AWS account the stack is about to be deployed to.
 
-    python scripts/doctor.py [--invoke] [--stack STACK]
+    .venv/bin/python -m scripts.doctor [--invoke] [--stack STACK]
 
 Reads the same settings as synth (main.py), then asks AWS, with the caller's credentials, about
 everything a first `make deploy` would otherwise find one failed apply at a time: each model, the
@@ -20,19 +20,16 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from constructs_lib.bedrock_arns import is_inference_profile  # noqa: E402
-from constructs_lib.layer_arns import public_layer_arns  # noqa: E402
-from constructs_lib.settings import Settings, SettingsError  # noqa: E402
-from function.models import base_model_id  # noqa: E402
-from main import read_stack_settings  # noqa: E402
+from constructs_lib.bedrock_arns import is_inference_profile
+from constructs_lib.layer_arns import public_layer_arns
+from constructs_lib.settings import Settings, SettingsError
+from function.models import base_model_id
+from main import read_stack_settings
 
 PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
 

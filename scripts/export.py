@@ -1,7 +1,7 @@
 """Export the app as plain Terraform: a way off cdktf, which is archived.
 
-    .venv/bin/python scripts/export.py                # synthesize, then write dist/terraform/<stack>/
-    .venv/bin/python scripts/export.py --from cdktf.out --out /somewhere/else
+    .venv/bin/python -m scripts.export                # synthesize, then write dist/terraform/<stack>/
+    .venv/bin/python -m scripts.export --from cdktf.out --out /somewhere/else
 
 Each stack becomes a directory that `terraform init && terraform apply` runs as it is, with no
 cdktf, Python or Node: ``main.tf.json`` (the synthesized Terraform JSON) and ``assets/`` (the
@@ -30,7 +30,6 @@ DEFAULT_OUT = PROJECT_DIR / "dist" / "terraform"
 CONFIG_NAME = "main.tf.json"
 ASSETS = "assets"
 LOCAL_STATE = "terraform.tfstate"
-sys.path.insert(0, str(PROJECT_DIR))
 
 
 def with_module_relative_assets(node: Any) -> Any:

@@ -1,6 +1,6 @@
 """Print the README's model capability table from function/models.py's rows.
 
-    .venv/bin/python scripts/models_table.py
+    .venv/bin/python -m scripts.models_table
 
 tests/test_docs.py checks that README.md holds exactly this table, so what the README says a
 model refuses, accepts and costs is what the function and the stack act on: change a row, run
@@ -9,12 +9,7 @@ this, paste the table.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from function.models import MODELS, ModelFacts  # noqa: E402
+from function.models import MODELS, ModelFacts
 
 THINKING = {"always": "adaptive, always on", "optional": "adaptive, when asked", "none": "—"}
 

@@ -1,6 +1,6 @@
 """Print the README's table of OpenAI chat completions fields from function/openai_request.py's FIELDS.
 
-    .venv/bin/python scripts/openai_fields_table.py
+    PYTHONPATH=function .venv/bin/python -m scripts.openai_fields_table   # function/: openai_request imports its siblings
 
 tests/test_docs.py checks that README.md holds exactly this table (and tests/test_readme_ko.py
 that README.ko.md lists the same fields, kinds and accepted values), so what the README says
@@ -10,12 +10,8 @@ about a field is what the function does with it: change FIELDS, run this, paste 
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "function")]  # openai_request imports its siblings
-
-from openai_request import FIELDS  # noqa: E402
+from openai_request import FIELDS
 
 
 def accepted(values: tuple) -> str:

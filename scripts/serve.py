@@ -1,7 +1,10 @@
 """Serve the function's web app on this machine, with uvicorn, as run.sh does in Lambda.
 
-    .venv/bin/python scripts/serve.py             # real Amazon Bedrock, your AWS credentials
-    .venv/bin/python scripts/serve.py --offline   # local stand-in model: no AWS account needed
+    PYTHONPATH=function .venv/bin/python -m scripts.serve             # real Amazon Bedrock, your AWS credentials
+    PYTHONPATH=function .venv/bin/python -m scripts.serve --offline   # local stand-in model: no AWS account needed
+
+(`make serve` runs it so.) function/ goes on the import path because it is the app's import root,
+as in Lambda: its modules import each other by their top-level names (``import bedrock``).
 
 The app (function/app.py) is the same one Lambda runs behind the Web Adapter: nothing is
 translated. With --offline its boto3 client is pointed at a local ConverseStream stand-in
@@ -13,6 +16,7 @@ Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import signal
@@ -20,10 +24,9 @@ import socket
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
+from local.fake_bedrock import LABEL, STAND_IN_MODEL_ID, FakeBedrock
 
-from local.fake_bedrock import LABEL, STAND_IN_MODEL_ID, FakeBedrock  # noqa: E402
+FUNCTION_DIR = Path(__file__).resolve().parents[1] / "function"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -47,6 +50,14 @@ def use_stand_in(url: str) -> None:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # any Region: the stand-in ignores it
     for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
         os.environ.pop(name, None)
+
+
+def function_not_importable() -> str | None:
+    """Why function/'s app cannot be imported by its top-level name, or None."""
+    spec = importlib.util.find_spec("app")
+    if spec is None or spec.origin is None or Path(spec.origin).parent != FUNCTION_DIR:
+        return f"{FUNCTION_DIR} is not on the import path: run `make serve`, or PYTHONPATH=function .venv/bin/python -m scripts.serve"
+    return None
 
 
 def real_bedrock_problem() -> str | None:
@@ -77,6 +88,10 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    problem = function_not_importable()
+    if problem:
+        print(f"serve.py: {problem}", file=sys.stderr)
+        return 2
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "bedrock-api-local")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "BedrockInferenceApi")
     if os.environ.get("AWS_REGION") and not os.environ.get("AWS_DEFAULT_REGION"):

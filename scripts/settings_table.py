@@ -1,6 +1,6 @@
 """Print the README's settings table from the settings' own metadata.
 
-    .venv/bin/python scripts/settings_table.py
+    .venv/bin/python -m scripts.settings_table
 
 tests/test_docs.py checks that README.md holds exactly this table, so the docs cannot drift
 from the code: change a setting, run this, paste the table.
@@ -8,12 +8,7 @@ from the code: change a setting, run this, paste the table.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from constructs_lib.settings import describe  # noqa: E402
+from constructs_lib.settings import describe
 
 
 def shown(default: object) -> str:

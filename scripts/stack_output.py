@@ -1,6 +1,6 @@
 """Print one output of a deployed stack from outputs.json (written by `make deploy`).
 
-    python scripts/stack_output.py OUTPUTS_FILE STACK NAME [MEMBER]
+    python3 -m scripts.stack_output OUTPUTS_FILE STACK NAME [MEMBER]
 
 Used by `make endpoint` and `make api-key` (`make api-key KEY=web`: the member `web` of the map
 output `api_keys`); says plainly what is missing instead of a trace.

@@ -8,7 +8,7 @@ provider from the public registry as usual.
 The mirror is ``TF_PROVIDER_MIRROR`` when set (an error if it does not hold the provider),
 otherwise the first of a few usual places (``SEARCH_ROOTS``) that holds it.
 
-    python scripts/terraform_cli_config.py [OUTPUT]    # default: .terraformrc.generated
+    python3 -m scripts.terraform_cli_config [OUTPUT]    # default: .terraformrc.generated
 """
 
 from __future__ import annotations

@@ -1,71 +1,28 @@
-"""Shared test set-up: the tools on PATH, the Terraform CLI config, and ``synth_construct``.
+"""The test session's environment (the tools on PATH, the Terraform CLI config) and shared fixtures.
 
-``synth_construct`` does what cdktf's ``Testing.synth_scope`` does in TypeScript (which does
-not work from Python, hashicorp/terraform-cdk#2871): a stack in ``Testing.app()``, the
-construct built in it, and ``Testing.synth`` of that stack.
+Helpers the tests call live in tests/support/ and are imported by name; imports resolve through
+pytest.ini's ``pythonpath``.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_DIR))
-sys.path.insert(0, str(PROJECT_DIR / "scripts"))
-
-# jsii runs the cdktf core on Node: the project's Node 22 comes first, as in the Makefile.
-os.environ["PATH"] = f"{PROJECT_DIR / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"
-os.environ.setdefault("CHECKPOINT_DISABLE", "1")
-
-import terraform_cli_config  # noqa: E402  (scripts/, put on sys.path above)
-
-if not Path(os.environ.get("TF_CLI_CONFIG_FILE", "")).is_file():
-    os.environ["TF_CLI_CONFIG_FILE"] = str(terraform_cli_config.write_config())
-
-from cdktf import Testing, TerraformStack  # noqa: E402
-
-from constructs_lib.aws import AwsProvider  # noqa: E402
-from constructs_lib.settings import Settings  # noqa: E402
+from constructs_lib.settings import Settings
+from scripts import terraform_cli_config
+from tests.support import PROJECT_DIR
 
 
-def synth_construct(build: Callable[[TerraformStack], object]) -> str:
-    """Synthesize one construct in a fresh test stack; returns Terraform JSON (a string).
-
-    The stack carries an AWS provider, as every stack of this app does, so data sources
-    and resources resolve the same way they do in the real stack.
-    """
-    app = Testing.app()
-    stack = TerraformStack(app, "test")
-    AwsProvider(stack, "aws", region="us-east-1")
-    build(stack)
-    return Testing.synth(stack)
-
-
-def build_stack(settings: Settings | None = None, stack_id: str = "bedrock-inference"):
-    """The app's whole stack, in a fresh ``Testing.app()``, with these settings."""
-    from constructs_lib.stack import BedrockInferenceStack
-
-    return BedrockInferenceStack(Testing.app(), stack_id, settings=settings or Settings())
-
-
-def synth_stack(settings: Settings | None = None, stack_id: str = "bedrock-inference") -> str:
-    """Terraform JSON (a string) of the whole stack with these settings."""
-    return Testing.synth(build_stack(settings, stack_id))
-
-
-def resources_of(synthesized: str, resource_type: str) -> list[dict]:
-    """Every resource of one type in a synthesized stack, for assertions the matchers lack."""
-    return list(json.loads(synthesized).get("resource", {}).get(resource_type, {}).values())
-
-
-def data_sources_of(synthesized: str, data_type: str) -> list[dict]:
-    return list(json.loads(synthesized).get("data", {}).get(data_type, {}).values())
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test module is imported (cdktf starts jsii on Node when it is)."""
+    # jsii runs the cdktf core on Node: the project's Node 22 comes first, as in the Makefile.
+    os.environ["PATH"] = f"{PROJECT_DIR / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"
+    os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+    if not Path(os.environ.get("TF_CLI_CONFIG_FILE", "")).is_file():
+        os.environ["TF_CLI_CONFIG_FILE"] = str(terraform_cli_config.write_config())
 
 
 @pytest.fixture

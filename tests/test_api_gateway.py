@@ -24,7 +24,7 @@ from constructs_lib.aws import (
     LambdaPermission,
 )
 from constructs_lib.request_schema import request_schema
-from tests.conftest import resources_of, synth_construct
+from tests.support.stack import resources_of, synth_construct
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:demo"
 AUTHORIZER = KeyAuthorizerFunction("demo-authorizer", "arn:aws:lambda:us-east-1:123456789012:function:demo-authorizer")

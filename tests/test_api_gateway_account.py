@@ -8,7 +8,7 @@ from constructs_lib.api_gateway import AccessControl, ApiLogging, InferenceApi, 
 from constructs_lib.api_gateway_account import ApiGatewayAccountLogging
 from constructs_lib.aws import ApiGatewayAccount, ApiGatewayStage, IamRole, IamRolePolicyAttachment
 from constructs_lib.request_schema import request_schema
-from tests.conftest import resources_of, synth_construct
+from tests.support.stack import resources_of, synth_construct
 
 
 def synth_account_logging() -> str:

@@ -18,7 +18,8 @@ from constructs_lib.aws import (
 )
 from constructs_lib.lambda_zips import build_authorizer_zip
 from constructs_lib.settings import load_settings
-from tests.conftest import PROJECT_DIR, data_sources_of, resources_of, synth_construct, synth_stack
+from tests.support import PROJECT_DIR
+from tests.support.stack import data_sources_of, resources_of, synth_construct, synth_stack
 
 LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/demo-authorizer"
 KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -1,7 +1,7 @@
-"""The Python code's scanner: bandit finds nothing in function/, authorizer/, constructs_lib/ and scripts/.
+"""The Python code's scanner: bandit finds nothing in function/, authorizer/, constructs_lib/, scripts/ and local/.
 
 function/ and authorizer/ (run in Lambda) and constructs_lib/ (writes the stack) get every bandit test
-(.bandit.yaml); scripts/, developer tools, skip what .bandit-scripts.yaml justifies. A finding
+(.bandit.yaml); scripts/ and local/, developer tools, skip what .bandit-scripts.yaml justifies. A finding
 is reported as ``file:line test id (severity/confidence): text``: fix it, or add a skip with its
 reason to the config and to EXPECTED_SKIPS below.
 """
@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_DIR
+from tests.support import PROJECT_DIR
 
 BANDIT = PROJECT_DIR / ".venv-bandit" / "bin" / "bandit"
 # config file → the folders it scans, and the skips it may carry (each justified in the file).
 SCANS = {
     ".bandit.yaml": (("function", "authorizer", "constructs_lib"), set()),
-    ".bandit-scripts.yaml": (("scripts",), {"B101", "B105", "B310", "B404", "B603"}),
+    ".bandit-scripts.yaml": (("scripts", "local"), {"B101", "B105", "B310", "B404", "B603"}),
 }
 
 

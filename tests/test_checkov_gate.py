@@ -11,7 +11,8 @@ import pytest
 from cdktf import Testing
 
 from constructs_lib.settings import load_settings
-from tests.conftest import PROJECT_DIR, build_stack
+from tests.support import PROJECT_DIR
+from tests.support.stack import build_stack
 
 CHECKOV = PROJECT_DIR / ".venv-checkov" / "bin" / "checkov"
 CONFIG = PROJECT_DIR / ".checkov.yaml"

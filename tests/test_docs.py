@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from models_table import models_table
-from openai_fields_table import openai_fields_table
-from settings_table import settings_table
-from tests.conftest import PROJECT_DIR
+from scripts.models_table import models_table
+from scripts.openai_fields_table import openai_fields_table
+from scripts.settings_table import settings_table
+from tests.support import PROJECT_DIR
 
 README = (PROJECT_DIR / "README.md").read_text()
 MAKEFILE = (PROJECT_DIR / "Makefile").read_text()
@@ -15,17 +15,17 @@ MAKEFILE = (PROJECT_DIR / "Makefile").read_text()
 
 def test_readme_settings_table_is_the_generated_one():
     table = README.split("<!-- settings-table")[1].split("-->", 1)[1].split("<!-- /settings-table -->")[0]
-    assert table.strip() == settings_table(), "run scripts/settings_table.py and paste its table into README.md"
+    assert table.strip() == settings_table(), "run `python -m scripts.settings_table` and paste its table into README.md"
 
 
 def test_readme_model_table_is_the_generated_one():
     table = README.split("<!-- models-table")[1].split("-->", 1)[1].split("<!-- /models-table -->")[0]
-    assert table.strip() == models_table(), "run scripts/models_table.py and paste its table into README.md"
+    assert table.strip() == models_table(), "run `python -m scripts.models_table` and paste its table into README.md"
 
 
 def test_readme_openai_fields_table_is_the_generated_one():
     table = README.split("<!-- openai-fields")[1].split("-->", 1)[1].split("<!-- /openai-fields -->")[0]
-    assert table.strip() == openai_fields_table(), "run scripts/openai_fields_table.py and paste its table into README.md"
+    assert table.strip() == openai_fields_table(), "run `PYTHONPATH=function python -m scripts.openai_fields_table` and paste its table into README.md"
 
 
 def test_readme_starts_with_the_two_commands():

@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 from moto import mock_aws
 
-import doctor  # scripts/, on sys.path through tests/conftest.py
 from constructs_lib.settings import load_settings
+from scripts import doctor
 
 REGION = "us-east-1"
 PROFILE = "us.anthropic.claude-sonnet-5"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import local_emulator  # scripts/, on sys.path through tests/conftest.py
 import pytest
 from constructs_lib.emulator import SERVICES, provider_overrides
 from constructs_lib.settings import describe
-from tests.conftest import synth_stack
+from local.emulator.environment import STAND_IN_LAYERS
+from tests.support.stack import synth_stack
 
 EMULATOR = "http://127.0.0.1:5999"
 FLAGS = {"skip_credentials_validation", "skip_metadata_api_check", "skip_requesting_account_id",
@@ -53,4 +53,4 @@ def test_every_public_layer_setting_gets_a_stand_in_in_the_emulator():
     # moto attaches only its own account's layers: a public layer without a stand-in fails `make local`.
     layer_settings = {env for _, env, _, _ in describe() if env.endswith("_LAYER_ARN")}
     assert layer_settings == {"WEB_ADAPTER_LAYER_ARN", "POWERTOOLS_LAYER_ARN"}
-    assert set(local_emulator.STAND_IN_LAYERS) == layer_settings
+    assert set(STAND_IN_LAYERS) == layer_settings

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from export import export_stack, export_synth_output, portable_backend, with_module_relative_assets
+from scripts.export import export_stack, export_synth_output, portable_backend, with_module_relative_assets
 from main import build_app
 from constructs_lib.settings import Settings
 

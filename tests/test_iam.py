@@ -7,7 +7,7 @@ from cdktf import Testing
 
 from constructs_lib.aws import DataAwsIamPolicyDocument, IamRole, IamRolePolicy, IamRolePolicyAttachment
 from constructs_lib.iam import ApiGatewayCloudWatchRole, LambdaExecutionRole
-from tests.conftest import data_sources_of, resources_of, synth_construct
+from tests.support.stack import data_sources_of, resources_of, synth_construct
 
 LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/demo"
 # Converse and ConverseStream: the function streams, and both are scoped alike.

@@ -21,7 +21,7 @@ from constructs_lib.lambda_zips import (
     file_sha256,
     write_zip,
 )
-from tests.conftest import resources_of, synth_construct
+from tests.support.stack import resources_of, synth_construct
 
 ADAPTER = "arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:30"
 POWERTOOLS = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"

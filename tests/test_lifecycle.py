@@ -1,7 +1,7 @@
 """The whole lifecycle of the real stack against moto: deploy, check, plan again, destroy.
 
 No AWS account is reachable here, so the real cdktf-cli, Terraform and AWS provider run against
-moto's server on loopback (scripts/local_emulator.py, the same code as `make local`):
+moto's server on loopback (local/emulator/, the same code as `make local`):
 
     start moto → cdktf deploy → every resource read back with boto3 and compared with its
     configured values → terraform plan: no changes but the emulator's known gaps → cdktf destroy
@@ -15,13 +15,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-import local_emulator as emulator  # scripts/, on sys.path through tests/conftest.py
 import pytest
 
 pytest.register_assert_rewrite("tests.lifecycle_checks")  # its asserts explain themselves too
 
 from main import read_settings  # noqa: E402
+from local.emulator import environment, tools  # noqa: E402
+from local.emulator.process import MotoServer, start_moto, stop_moto  # noqa: E402
 from tests.lifecycle_checks import KINDS, Clients, Missing  # noqa: E402
+from tests.lifecycle_plan import plan, plan_explanation  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -78,12 +80,12 @@ def figures(request: pytest.FixtureRequest) -> LifecycleFigures:
 
 
 @pytest.fixture
-def moto(tmp_path) -> Iterator[emulator.MotoServer]:
-    server = emulator.start_moto(tmp_path / "moto.log")
+def moto(tmp_path) -> Iterator[MotoServer]:
+    server = start_moto(tmp_path / "moto.log")
     try:
         yield server
     finally:
-        emulator.stop_moto(server)
+        stop_moto(server)
 
 
 def test_deploy_check_plan_again_and_destroy_the_stack_in_moto(moto, tmp_path, figures):
@@ -91,15 +93,15 @@ def test_deploy_check_plan_again_and_destroy_the_stack_in_moto(moto, tmp_path, f
     base = {**os.environ, **SETTINGS_ENV}
     settings = read_settings(base)
     region = settings.region
-    stand_ins = emulator.publish_stand_in_layers(moto, region)
-    env = emulator.child_environment(moto, stand_ins, base=base)
-    workspace = emulator.Workspace(tmp_path / "work").prepare()
-    aws = Clients(lambda service: emulator.client(moto, service, region))
+    stand_ins = environment.publish_stand_in_layers(moto, region)
+    env = environment.child_environment(moto, stand_ins, base=base)
+    workspace = tools.Workspace(tmp_path / "work").prepare()
+    aws = Clients(lambda service: environment.client(moto, service, region))
 
     # WHEN the stack is synthesized and deployed with cdktf-cli
-    synthesized = emulator.synth(workspace, env)
-    applied = emulator.deploy(workspace, env, skip_synth=True)
-    deployed = emulator.state_resources(workspace, env)
+    synthesized = tools.synth(workspace, env)
+    applied = tools.deploy(workspace, env, skip_synth=True)
+    deployed = tools.state_resources(workspace, env)
     synthesized_types = set(workspace.synthesized["resource"])
 
     # THEN every resource type the stack has is checked, and each resource has its configured values
@@ -115,16 +117,16 @@ def test_deploy_check_plan_again_and_destroy_the_stack_in_moto(moto, tmp_path, f
     assert_settings_reached_the_resources(aws, settings, synthesized_types, stand_ins)
 
     # AND planning again changes nothing but the emulator's known drift
-    replan = emulator.plan(workspace, env)
+    replan = plan(workspace, env)
     unexpected = [(c.address, c.actions, c.attributes) for c in replan.changes
                   if c.actions != ("update",) or any((c.type, a) not in EMULATOR_DRIFT for a in c.attributes)]
     assert not unexpected, f"the second plan changes {unexpected}:\n{plan_explanation(replan.text)}"
 
     # WHEN the stack is destroyed
-    destroyed = emulator.destroy(workspace, env, skip_synth=True)
+    destroyed = tools.destroy(workspace, env, skip_synth=True)
 
     # THEN Terraform holds nothing, and moto has nothing of the stack left
-    assert emulator.state_resources(workspace, env) == []
+    assert tools.state_resources(workspace, env) == []
     left = []
     for resource in deployed:
         kind = KINDS[resource["type"]]
@@ -207,10 +209,3 @@ def names_left(aws: Clients, name: str) -> list[str]:
     found += [a["AliasName"] for a in aws.call("kms", "list_aliases")["Aliases"]]
     return [item for item in found if name in item]
 
-
-def plan_explanation(text: str) -> str:
-    """The part of `terraform plan` output that says what would change and why."""
-    for marker in ("Note: Objects have changed outside", "Terraform will perform the following actions:"):
-        if marker in text:
-            return text[text.index(marker):][:8000]
-    return text[-8000:]

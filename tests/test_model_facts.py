@@ -13,7 +13,7 @@ from constructs_lib.model_facts import model_warnings, retirement_notice, token_
 from constructs_lib.settings import Settings, SettingsError, load_settings
 from constructs_lib.stack import handler_environment, synth_warnings
 from function.models import facts_for
-from tests.conftest import resources_of, synth_stack
+from tests.support.stack import resources_of, synth_stack
 
 OPUS_4_1 = "anthropic.claude-opus-4-1-20250805-v1:0"  # Bedrock retires it on 2027-01-08
 NOT_IN_TABLE = "amazon.nova-pro-v1:0"

@@ -16,7 +16,7 @@ from constructs_lib.aws import (
 )
 from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring, TokenPrices
 from constructs_lib.settings import SettingsError, load_settings
-from tests.conftest import resources_of, synth_construct, synth_stack
+from tests.support.stack import resources_of, synth_construct, synth_stack
 
 WATCHED = MonitoredNames(
     api_name="bedrock-api-dev", stage_name="v1", function_name="bedrock-api-dev",

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-import build_layer  # scripts/, on sys.path through tests/conftest.py
 import main
 from constructs_lib.lambda_zips import (
     LAYER_ZIP,
@@ -23,6 +22,7 @@ from constructs_lib.lambda_zips import (
     read_layer_lock,
     write_zip,
 )
+from scripts import build_layer
 
 STARLETTE = {"version": "==1.10.0", "hashes": ["sha256:bbb", "sha256:aaa"], "markers": "python_version >= '3.11'"}
 

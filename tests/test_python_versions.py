@@ -13,8 +13,8 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.tags import sys_tags
 
-import check_python  # scripts/, on sys.path through tests/conftest.py
-from tests.conftest import PROJECT_DIR
+from scripts import check_python
+from tests.support import PROJECT_DIR
 
 SUPPORTED = ("3.11", "3.12", "3.13")
 LOCK = json.loads((PROJECT_DIR / "Pipfile.lock").read_text())
@@ -69,7 +69,7 @@ def test_the_check_stops_with_exit_code_2_when_the_interpreter_does_not_fit(tmp_
 
 
 def test_the_check_script_passes_this_interpreter_silently():
-    result = subprocess.run([sys.executable, str(PROJECT_DIR / "scripts" / "check_python.py")],
+    result = subprocess.run([sys.executable, "-m", "scripts.check_python"], cwd=PROJECT_DIR,
                             capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 

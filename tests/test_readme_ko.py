@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import PROJECT_DIR
+from tests.support import PROJECT_DIR
 
 README = (PROJECT_DIR / "README.md").read_text()
 README_KO = (PROJECT_DIR / "README.ko.md").read_text()

@@ -11,8 +11,6 @@ several models the schema refuses only what all of them refuse: a request may na
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 from jsonschema import Draft4Validator
@@ -20,13 +18,9 @@ from jsonschema import Draft4Validator
 from constructs_lib.request_schema import request_schema
 from function.models import EFFORT_LEVELS, facts_for
 
-FUNCTION_DIR = Path(__file__).resolve().parents[1] / "function"
-if str(FUNCTION_DIR) not in sys.path:
-    sys.path.insert(0, str(FUNCTION_DIR))
-
-import capabilities as app_capabilities  # noqa: E402  (function/capabilities.py: each model's refusals)
-import request as app_request  # noqa: E402  (function/request.py: pure, reads no environment)
-from config import Settings as AppSettings  # noqa: E402
+import capabilities as app_capabilities  # function/capabilities.py: each model's refusals
+import request as app_request  # function/request.py: pure, reads no environment
+from config import Settings as AppSettings
 
 LIMITS = {"prompt_max_chars": 200, "max_tokens_cap": 50}
 SCHEMA = Draft4Validator(request_schema(**LIMITS))

@@ -29,7 +29,7 @@ from constructs_lib.aws import (
 )
 from constructs_lib.settings import Settings, load_settings
 from constructs_lib.stack import synth_warnings
-from tests.conftest import data_sources_of, resources_of, synth_stack
+from tests.support.stack import data_sources_of, resources_of, synth_stack
 
 
 @lru_cache(maxsize=None)
@@ -372,7 +372,7 @@ def test_every_iam_policy_is_a_policy_document_scanners_can_read():
 
 
 def test_a_failed_deploy_says_when_to_turn_reserved_concurrency_off():
-    from deploy_hints import HINTS  # scripts/deploy_hints.py, printed by `make deploy` on failure
+    from scripts.deploy_hints import HINTS  # scripts/deploy_hints.py, printed by `make deploy` on failure
 
     hints = dict(HINTS)
     assert "RESERVED_CONCURRENCY=off" in hints["decreases account's UnreservedConcurrentExecution below its minimum value"]

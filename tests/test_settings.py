@@ -15,7 +15,7 @@ from constructs_lib.settings import (
     describe,
     load_settings,
 )
-from tests.conftest import PROJECT_DIR
+from tests.support import PROJECT_DIR
 
 
 def test_defaults_are_valid_and_safe():
@@ -32,7 +32,7 @@ def test_logs_are_kept_a_year_by_default_every_log_group_with_them():
     # Audits expect a year; the logs hold sizes, ids and token counts, not prompts, so a year of
     # them costs cents. Every log group of the stack takes the setting.
     from constructs_lib.aws import CloudwatchLogGroup
-    from tests.conftest import resources_of, synth_stack
+    from tests.support.stack import resources_of, synth_stack
 
     assert Settings().log_retention_days == 365
     groups = resources_of(synth_stack(), CloudwatchLogGroup.TF_RESOURCE_TYPE)

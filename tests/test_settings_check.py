@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.conftest import PROJECT_DIR
+from tests.support import PROJECT_DIR
 
 BAD_MEMORY_LINE = "error: invalid setting LAMBDA_MEMORY_MB (lambda_memory_mb) = 64: expected a number from 128 to 10240"
 PUBLIC_WARNING = (

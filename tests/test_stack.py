@@ -14,7 +14,8 @@ from openapi_spec_validator import validate
 from constructs_lib.aws import AwsProvider, DataAwsIamPolicyDocument, LambdaFunction, LambdaLayerVersion
 from constructs_lib.settings import Settings, load_settings
 from main import build_app, print_warnings
-from tests.conftest import PROJECT_DIR, build_stack, data_sources_of, resources_of
+from tests.support import PROJECT_DIR
+from tests.support.stack import build_stack, data_sources_of, resources_of
 
 OUTPUTS = {"api_endpoint", "openai_base_url", "lambda_function_name", "lambda_function_arn", "lambda_role_arn",
            "log_group_name", "api_key", "api_keys", "authorizer_function_name"}

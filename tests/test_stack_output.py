@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from stack_output import stack_output
+from scripts.stack_output import stack_output
 
 
 def test_reads_the_named_output_of_the_named_stack(tmp_path):

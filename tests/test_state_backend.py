@@ -6,7 +6,7 @@ import json
 
 import pytest
 from constructs_lib.settings import SettingsError, load_settings
-from tests.conftest import synth_stack
+from tests.support.stack import synth_stack
 
 
 def backend_of(environ: dict[str, str], stack_id: str = "bedrock-inference") -> dict:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import terraform_cli_config as config
+from scripts import terraform_cli_config as config
 
 
 def make_mirror(root: Path) -> Path:

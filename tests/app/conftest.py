@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from support import FakeBedrock, LogCapture, captured_logs, make_test_client
+from tests.support.app import FakeBedrock, LogCapture, captured_logs, make_test_client
 from starlette.testclient import TestClient
 
 from config import Settings

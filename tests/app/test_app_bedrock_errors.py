@@ -14,7 +14,7 @@ import socket
 import botocore.session
 import pytest
 from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError
-from support import JSON, Script, reply, sse_events
+from tests.support.app import JSON, Script, reply, sse_events
 from starlette.testclient import TestClient
 
 import app as app_module

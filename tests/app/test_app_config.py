@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import JSON, Script, reply, sse_events
+from tests.support.app import JSON, Script, reply, sse_events
 
 import app as app_module
 import bedrock
@@ -36,7 +36,7 @@ from constructs_lib.aws import LambdaFunction
 from constructs_lib.settings import Settings as StackSettings
 from constructs_lib.settings import SettingsError, describe, synth_check
 from constructs_lib.stack import handler_environment
-from tests.conftest import resources_of, synth_stack
+from tests.support.stack import resources_of, synth_stack
 
 # How the app's Settings exposes each variable it is given, as the stack writes it (a string):
 # a Settings field named as the declared one holds it as declared; these are shaped otherwise.

@@ -7,7 +7,7 @@ guardrail screens every call.
 
 from __future__ import annotations
 
-from support import JSON, Script, reply
+from tests.support.app import JSON, Script, reply
 
 from config import Guardrail, Settings, load_settings
 from models import EFFORT_LEVELS, facts_for

@@ -7,10 +7,8 @@ checks the row it relies on, so a change of the table shows up as that, not as a
 
 from __future__ import annotations
 
-import botocore.session
 import pytest
-from botocore.validate import ParamValidator
-from support import JSON, Script, reply, sse_events
+from tests.support.app import JSON, Script, converse_stream_shape, reply, sse_events, valid_for_botocore
 
 import bedrock
 import capabilities
@@ -23,17 +21,6 @@ PASS_THROUGH = "local.stand-in-not-bedrock"  # outside the table
 TEMPERATURE_OR_TOP_P = "anthropic.claude-sonnet-4-5-20250929-v1:0"  # Claude Sonnet 4.5
 OPTIONAL_THINKING = "anthropic.claude-sonnet-4-6"  # Claude Sonnet 4.6
 THINKING = Script(reasoning=["The user asks about ", "relativity."], text=["Time ", "is relative."])
-
-
-def converse_stream_shape():
-    model = botocore.session.get_session().get_service_model("bedrock-runtime")
-    return model.operation_model("ConverseStream").input_shape
-
-
-def valid_for_botocore(arguments: dict) -> None:
-    """Fails unless botocore's own service model accepts ``arguments`` for ConverseStream."""
-    report = ParamValidator().validate(arguments, converse_stream_shape())
-    assert not report.has_errors(), report.generate_report()
 
 
 # --- reasoning -------------------------------------------------------------------------------

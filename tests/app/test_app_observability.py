@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support import JSON, LiveServer, Script, make_client, sse_events
+from tests.support.app import JSON, LiveServer, Script, make_client, sse_events
 
 import app as app_module
 import observability
@@ -26,7 +26,7 @@ from constructs_lib.aws import CloudwatchDashboard, CloudwatchMetricAlarm
 from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring, TokenPrices
 from constructs_lib.settings import Settings as StackSettings
 from constructs_lib.stack import handler_environment
-from tests.conftest import resources_of, synth_construct
+from tests.support.stack import resources_of, synth_construct
 
 MODES = pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 PROMPT = "What is Amazon Bedrock? Answer in one sentence."

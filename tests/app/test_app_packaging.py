@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import FUNCTION_DIR, ROOT
+from tests.support import FUNCTION_DIR, PROJECT_DIR
 
 import playground
 from config import Settings, load_settings
@@ -46,7 +46,7 @@ def layer_modules() -> set[str]:
     def normal(name: str) -> str:
         return re.sub(r"[-_.]+", "-", name).lower()
 
-    locked = {normal(name) for name in json.loads((ROOT / "Pipfile.lock").read_text())["layer"]}
+    locked = {normal(name) for name in json.loads((PROJECT_DIR / "Pipfile.lock").read_text())["layer"]}
     return {module for module, distributions in importlib.metadata.packages_distributions().items()
             if locked & {normal(d) for d in distributions}}
 

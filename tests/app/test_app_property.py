@@ -25,7 +25,7 @@ import pytest
 from hypothesis import event as note
 from hypothesis import given
 from hypothesis import strategies as st
-from support import PROPERTY_SETTINGS, FakeBedrock, Script, make_test_client, sse_events
+from tests.support.app import PROPERTY_SETTINGS, FakeBedrock, Script, make_test_client, sse_events
 from starlette.testclient import TestClient
 
 from config import Budget, Settings

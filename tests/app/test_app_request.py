@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from support import JSON, Script, reply, sse_events
+from tests.support.app import JSON, Script, reply, sse_events
 
 from config import Settings
 

@@ -12,7 +12,7 @@ import time
 
 import httpx
 import pytest
-from support import JSON, LiveServer, Script, make_client, reply, sse_events
+from tests.support.app import JSON, LiveServer, Script, make_client, reply, sse_events
 
 import app as app_module
 from config import Budget, Settings

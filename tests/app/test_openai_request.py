@@ -11,7 +11,7 @@ import base64
 import json
 
 import pytest
-from test_app_models import valid_for_botocore
+from tests.support.app import valid_for_botocore
 
 import bedrock
 from config import Guardrail, Settings

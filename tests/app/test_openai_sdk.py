@@ -16,7 +16,7 @@ import httpx
 import openai
 import pytest
 from openai import OpenAI
-from support import FakeBedrock, LiveServer, Script, ToolCall, make_client
+from tests.support.app import FakeBedrock, LiveServer, Script, ToolCall, make_client
 
 import app as app_module
 from config import Settings

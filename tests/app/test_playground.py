@@ -8,7 +8,7 @@ import re
 from urllib.parse import urljoin
 
 import pytest
-from support import FUNCTION_DIR
+from tests.support import FUNCTION_DIR
 
 import playground
 

@@ -20,15 +20,16 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
-from support import ROOT, FakeBedrock, LiveServer, Script, make_client
+from tests.support.app import FakeBedrock, LiveServer, Script, make_client
+from tests.support import PROJECT_DIR
 
 import app as app_module
 from config import Settings
 
 # Every run writes the picture under .build/ (proof the page renders); UPDATE_SCREENSHOT=1 also
 # writes the README's copy, which would otherwise change on every run (its timings differ).
-SCREENSHOT = ROOT / ".build" / "playground.png"
-README_SCREENSHOT = ROOT / "docs" / "playground.png"
+SCREENSHOT = PROJECT_DIR / ".build" / "playground.png"
+README_SCREENSHOT = PROJECT_DIR / "docs" / "playground.png"
 WAIT_SECONDS = 15
 PAUSE_SECONDS = 4  # the stand-in's pause mid-answer: far longer than the page needs to show a delta
 

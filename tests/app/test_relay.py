@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import support  # noqa: F401  (function/ on sys.path)
 
 from bedrock import TextDelta
 from relay import Opened, Relay

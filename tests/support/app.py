@@ -1,4 +1,4 @@
-"""Helpers of the app tests: the offline environment, the stand-in model, the app over HTTP.
+"""Helpers of the app tests (tests/app/): the offline environment, the stand-in model, the app over HTTP.
 
 The app runs in-process (Starlette's TestClient, over httpx) or on a real uvicorn server on a
 free loopback port, and talks through a real ``bedrock-runtime`` client to the local
@@ -12,19 +12,13 @@ from __future__ import annotations
 import io
 import json
 import os
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-FUNCTION_DIR = ROOT / "function"
-sys.path[:0] = [p for p in (str(FUNCTION_DIR), str(ROOT)) if p not in sys.path]
-
-from config import VARIABLES  # noqa: E402 (reads no environment: the declaration only)
+from config import VARIABLES  # reads no environment: the declaration only
 
 # Offline and deterministic: fake credentials, a fixed Region, no instance metadata lookups,
 # and the app's own settings at their defaults (a developer's shell must not leak in).
@@ -43,7 +37,9 @@ os.environ.update({
     "POWERTOOLS_METRICS_NAMESPACE": "BedrockInferenceApi",
 })
 
+import botocore.session  # noqa: E402
 import uvicorn  # noqa: E402
+from botocore.validate import ParamValidator  # noqa: E402
 from hypothesis import HealthCheck  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
@@ -168,3 +164,15 @@ def captured_logs() -> Iterator[LogCapture]:
         yield capture
     finally:
         logger.registered_handler.setStream(previous)
+
+
+def converse_stream_shape() -> Any:
+    """botocore's own input shape of ConverseStream, as the SDK validates requests against it."""
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    return model.operation_model("ConverseStream").input_shape
+
+
+def valid_for_botocore(arguments: dict) -> None:
+    """Fails unless botocore's own service model accepts ``arguments`` for ConverseStream."""
+    report = ParamValidator().validate(arguments, converse_stream_shape())
+    assert not report.has_errors(), report.generate_report()

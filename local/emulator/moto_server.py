@@ -1,7 +1,7 @@
 """moto's server, made to behave like AWS in the two places the stack's lifecycle needs.
 
-Started by scripts/local_emulator.py in place of ``python -m moto.server``, with the same
-arguments; everything else is moto's own.
+Started by local/emulator/process.py (``python -m local.emulator.moto_server``) in place of
+``python -m moto.server``, with the same arguments; everything else is moto's own.
 
 - AWS's managed policies exist in every account; moto loads them only when asked
   (``MOTO_IAM_LOAD_MANAGED_POLICIES``). The API Gateway logging role attaches one.
