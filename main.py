@@ -76,14 +76,16 @@ def write_openapi_documents(app) -> list[Path]:
 
     return [
         write_document(stack.api.openapi_document, Path(app.outdir) / "stacks" / stack.node.id)
-        for stack in app.node.children if isinstance(stack, BedrockInferenceStack)
+        for stack in app.node.children
+        if isinstance(stack, BedrockInferenceStack)
     ]
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="only read the settings and the layer stamp; print their warnings or error")
+    parser.add_argument(
+        "--check", action="store_true", help="only read the settings and the layer stamp; print their warnings or error"
+    )
     args = parser.parse_args(argv)
     try:
         stacks = read_stack_settings(environ)

@@ -25,6 +25,7 @@ import sys
 import time
 
 import httpx
+
 from bench.support import App, SseReader, StandIn, completeness, verdict
 
 MAX_TOTAL_S = 4.0
@@ -70,20 +71,27 @@ def main() -> int:
     with StandIn(text=ANSWER, delay_between=args.seconds / GAPS) as stand_in, App(stand_in) as app:
         alone, [(_, problem)] = asyncio.run(many_streams(app.url, 1))
         failures += [problem] if problem else []
-        print(f"concurrency: {args.streams} streams of {args.seconds:g} s at the stand-in, started together, "
-              f"through one uvicorn process")
+        print(
+            f"concurrency: {args.streams} streams of {args.seconds:g} s at the stand-in, started together, "
+            f"through one uvicorn process"
+        )
         print(f"  one stream alone                   {alone:5.2f} s")
         for run in range(1, args.runs + 1):
             total, outcomes = asyncio.run(many_streams(app.url, args.streams))
             problems = [problem for _, problem in outcomes if problem]
             totals.append(total)
             failures += problems
-            print(f"  run {run}: total {total:5.2f} s, slowest stream {max(s for s, _ in outcomes):5.2f} s, "
-                  f"median stream {statistics.median(s for s, _ in outcomes):5.2f} s, failures {len(problems)}")
+            print(
+                f"  run {run}: total {total:5.2f} s, slowest stream {max(s for s, _ in outcomes):5.2f} s, "
+                f"median stream {statistics.median(s for s, _ in outcomes):5.2f} s, failures {len(problems)}"
+            )
     complete = completeness(failures, args.runs * args.streams + 1)
     total = statistics.median(totals)
-    in_time = verdict(total <= MAX_TOTAL_S, f"concurrency, {args.streams} streams of {args.seconds:g} s: median total "
-                                            f"{total:.2f} s (target <= {MAX_TOTAL_S:g} s)")
+    in_time = verdict(
+        total <= MAX_TOTAL_S,
+        f"concurrency, {args.streams} streams of {args.seconds:g} s: median total "
+        f"{total:.2f} s (target <= {MAX_TOTAL_S:g} s)",
+    )
     return 0 if complete and in_time else 1
 
 

@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 import httpx
+
 from bench.support import App, SseReader, StandIn, completeness, converse_arguments, verdict
 
 MAX_ADDED_MS = 5.0
@@ -75,12 +76,16 @@ def main() -> int:
     paired_ms = statistics.median([(a - r) * 1000 for a, r in zip(through_app, raw, strict=True)])
     print(f"time to first byte, median of {args.requests} requests each, over loopback to the stand-in")
     print(f"  raw  converse_stream -> first event         {raw_ms:6.2f} ms")
-    print(f"  app  POST /invoke stream -> first delta     {app_ms:6.2f} ms   (median of paired differences "
-          f"{paired_ms:+.2f} ms)")
+    print(
+        f"  app  POST /invoke stream -> first delta     {app_ms:6.2f} ms   (median of paired differences "
+        f"{paired_ms:+.2f} ms)"
+    )
     added = app_ms - raw_ms
     complete = completeness(problems, args.warmup + args.requests)
-    fast = verdict(added <= MAX_ADDED_MS, f"time to first byte: app adds {added:+.2f} ms to the raw median "
-                                          f"(target <= +{MAX_ADDED_MS:g} ms)")
+    fast = verdict(
+        added <= MAX_ADDED_MS,
+        f"time to first byte: app adds {added:+.2f} ms to the raw median (target <= +{MAX_ADDED_MS:g} ms)",
+    )
     return 0 if complete and fast else 1
 
 

@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 import httpx
+
 from bench.support import App, StandIn, completeness, converse_arguments, median_ms, read_answer, verdict
 
 MAX_RATIO = 1.5

@@ -69,9 +69,11 @@ class RunSh:
         self.port = port
         self.errors = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [str(task_root / "run.sh")], cwd=task_root,
+            [str(task_root / "run.sh")],
+            cwd=task_root,
             env={**BASE_ENV, "LAMBDA_TASK_ROOT": str(task_root), "PORT": str(port), **env},
-            stdout=subprocess.DEVNULL, stderr=self.errors,
+            stdout=subprocess.DEVNULL,
+            stderr=self.errors,
         )
 
     def first_answer(self, started: float, poll_s: float) -> float:
@@ -116,8 +118,13 @@ class StandIn:
     remote, as Bedrock is, so it never takes the GIL from the client or app under test."""
 
     def __init__(self, **script: Any) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "local.fake_bedrock", "--script", json.dumps(script)],
-                                        cwd=ROOT, env=BASE_ENV, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local.fake_bedrock", "--script", json.dumps(script)],
+            cwd=ROOT,
+            env=BASE_ENV,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         words = self.process.stdout.readline().split()  # its one line ends with the URL
         self.url = words[-1] if words else ""
         if not self.url.startswith("http://"):
@@ -129,9 +136,14 @@ class StandIn:
         import boto3
         from botocore.config import Config
 
-        return boto3.client("bedrock-runtime", endpoint_url=self.url, region_name="us-east-1",
-                            aws_access_key_id="bench", aws_secret_access_key="bench",
-                            config=Config(retries={"total_max_attempts": 1}))
+        return boto3.client(
+            "bedrock-runtime",
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
 
     def __enter__(self) -> StandIn:
         return self
@@ -147,8 +159,12 @@ class App:
         self._stage = tempfile.TemporaryDirectory(prefix="bench-function-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = RunSh(stage_function(Path(self._stage.name)), self.port,
-                            AWS_ENDPOINT_URL_BEDROCK_RUNTIME=stand_in.url, MODEL_ID=STAND_IN_MODEL_ID)
+        self.server = RunSh(
+            stage_function(Path(self._stage.name)),
+            self.port,
+            AWS_ENDPOINT_URL_BEDROCK_RUNTIME=stand_in.url,
+            MODEL_ID=STAND_IN_MODEL_ID,
+        )
         self.server.first_answer(time.perf_counter(), 0.05)
 
     def __enter__(self) -> App:
@@ -161,8 +177,11 @@ class App:
 
 def converse_arguments(prompt: str) -> dict[str, Any]:
     """What the app sends Bedrock for ``{"prompt": prompt}``, for the raw client to send too."""
-    return {"modelId": STAND_IN_MODEL_ID, "messages": [{"role": "user", "content": [{"text": prompt}]}],
-            "inferenceConfig": {"maxTokens": 1024}}
+    return {
+        "modelId": STAND_IN_MODEL_ID,
+        "messages": [{"role": "user", "content": [{"text": prompt}]}],
+        "inferenceConfig": {"maxTokens": 1024},
+    }
 
 
 class SseReader:

@@ -74,11 +74,20 @@ def run_once(full_import: bool, code: str | None = None) -> tuple[float, dict]:
         preimport="import cdktf_cdktf_provider_aws" if full_import else "",
     )
     with tempfile.TemporaryDirectory() as outdir:
-        env = {**os.environ, "CDKTF_OUTDIR": outdir,
-               "PATH": f"{PROJECT_DIR / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"}
+        env = {
+            **os.environ,
+            "CDKTF_OUTDIR": outdir,
+            "PATH": f"{PROJECT_DIR / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}",
+        }
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-c", code], cwd=PROJECT_DIR, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         peak_total, peak_by_name = 0, {}
         while process.poll() is None:  # sample the whole process tree until synth ends
             rss = tree_rss_kb(process.pid)
@@ -112,12 +121,16 @@ def main() -> int:
     print(f"synth as written (selective provider import): median {written_s:.2f} s over {runs} runs")
     print(f"synth after `import cdktf_cdktf_provider_aws`:   median {full_s:.2f} s over {runs} runs")
     print(f"ratio: {ratio:.3f} (target <= {TARGET_RATIO})")
-    print(f"peak memory of the synth as written: {peak_mb:.0f} MB ({parts}; "
-          f"sampled every {SAMPLE_EVERY_S * 1000:.0f} ms; target <= {TARGET_PEAK_MB} MB)")
+    print(
+        f"peak memory of the synth as written: {peak_mb:.0f} MB ({parts}; "
+        f"sampled every {SAMPLE_EVERY_S * 1000:.0f} ms; target <= {TARGET_PEAK_MB} MB)"
+    )
     core_mb = run_once(full_import=False, code=CORE_ONLY)[1]["total_kb"] / 1024
-    print(f"  for scale, a synth with cdktf alone (no provider): {core_mb:.0f} MB. The rest is jsii's Node "
-          f"process loading @cdktf/provider-aws, whose package entry point requires all of its ~2,100 "
-          f"JavaScript modules (~200 MB of source) whatever the Python side imports.")
+    print(
+        f"  for scale, a synth with cdktf alone (no provider): {core_mb:.0f} MB. The rest is jsii's Node "
+        f"process loading @cdktf/provider-aws, whose package entry point requires all of its ~2,100 "
+        f"JavaScript modules (~200 MB of source) whatever the Python side imports."
+    )
     ok = ratio <= TARGET_RATIO and peak_mb <= TARGET_PEAK_MB
     print("result:", "PASS" if ok else "FAIL")
     return 0 if ok else 1

@@ -26,9 +26,9 @@ from constructs_lib.aws import (
     ApiGatewayStageAccessLogSettings,
     ApiGatewayUsagePlan,
     ApiGatewayUsagePlanApiStages,
+    ApiGatewayUsagePlanKey,
     ApiGatewayUsagePlanQuotaSettings,
     ApiGatewayUsagePlanThrottleSettings,
-    ApiGatewayUsagePlanKey,
     CloudwatchLogGroup,
     LambdaPermission,
 )
@@ -36,24 +36,27 @@ from constructs_lib.request_schema import MODEL_NAME
 from constructs_lib.settings import DEFAULT_API_KEY_NAME
 
 # One JSON object per request in the access log: who, what, how it ended, how long it took.
-ACCESS_LOG_FORMAT = json.dumps({
-    "requestId": "$context.requestId",
-    "extendedRequestId": "$context.extendedRequestId",
-    "ip": "$context.identity.sourceIp",
-    "apiKeyId": "$context.identity.apiKeyId",
-    "caller": "$context.identity.caller",
-    "requestTime": "$context.requestTime",
-    "httpMethod": "$context.httpMethod",
-    "resourcePath": "$context.resourcePath",
-    "status": "$context.status",
-    "responseLength": "$context.responseLength",
-    "responseLatency": "$context.responseLatency",
-    "integrationStatus": "$context.integration.status",
-    "integrationLatency": "$context.integration.latency",
-    "wafStatus": "$context.waf.status",
-    "errorType": "$context.error.responseType",
-    "errorMessage": "$context.error.message",
-}, separators=(",", ":"))
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "extendedRequestId": "$context.extendedRequestId",
+        "ip": "$context.identity.sourceIp",
+        "apiKeyId": "$context.identity.apiKeyId",
+        "caller": "$context.identity.caller",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "responseLatency": "$context.responseLatency",
+        "integrationStatus": "$context.integration.status",
+        "integrationLatency": "$context.integration.latency",
+        "wafStatus": "$context.waf.status",
+        "errorType": "$context.error.responseType",
+        "errorMessage": "$context.error.message",
+    },
+    separators=(",", ":"),
+)
 
 # Stand-ins for what only Terraform knows, in the document synth writes for client generators.
 UNKNOWN_PARTITION = "<partition>"
@@ -138,11 +141,15 @@ def api_document(
         cors_allow_origin=cors_allow_origin,
         request_schemas={MODEL_NAME: request_schema},
         integration=openapi.lambda_integration(
-            backend.invocation_uri, openapi.integration_timeout_ms(backend.timeout_seconds),
+            backend.invocation_uri,
+            openapi.integration_timeout_ms(backend.timeout_seconds),
         ),
         routes=routes,
-        authorizer_uri=(openapi.authorizer_invocation_uri(backend.partition, backend.region, authorizer_arn)
-                        if authorizer_arn else None),
+        authorizer_uri=(
+            openapi.authorizer_invocation_uri(backend.partition, backend.region, authorizer_arn)
+            if authorizer_arn
+            else None
+        ),
     )
 
 
@@ -189,25 +196,35 @@ class InferenceApi(Construct):
         if (access.auth == "api_key") != (authorizer is not None):
             raise ValueError("the key authorizer is needed with auth 'api_key', and only then")
         routes = openapi.api_routes(playground=playground)
-        contract = {"title": api_name, "auth": access.auth, "cors_allow_origin": cors_allow_origin,
-                    "request_schema": request_schema, "routes": routes}
+        contract = {
+            "title": api_name,
+            "auth": access.auth,
+            "cors_allow_origin": cors_allow_origin,
+            "request_schema": request_schema,
+            "routes": routes,
+        }
         self.openapi_document = api_document(
-            replace(backend, function_arn=UNKNOWN_FUNCTION_ARN, partition=UNKNOWN_PARTITION), **contract,
+            replace(backend, function_arn=UNKNOWN_FUNCTION_ARN, partition=UNKNOWN_PARTITION),
+            **contract,
             authorizer_arn=UNKNOWN_AUTHORIZER_ARN if authorizer else None,
         )
         self.rest_api = ApiGatewayRestApi(
-            self, "rest_api",
+            self,
+            "rest_api",
             name=api_name,
             description=openapi.DESCRIPTION,
             # The function ARN and partition inside are Terraform references, resolved at apply.
-            body=json.dumps(api_document(backend, **contract, authorizer_arn=authorizer.function_arn if authorizer else None),
-                            separators=(",", ":")),
+            body=json.dumps(
+                api_document(backend, **contract, authorizer_arn=authorizer.function_arn if authorizer else None),
+                separators=(",", ":"),
+            ),
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
             # A replacement API comes up before the old one goes, as the deployment does.
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
         self.deployment = ApiGatewayDeployment(
-            self, "deployment",
+            self,
+            "deployment",
             rest_api_id=self.rest_api.id,
             # The body is the document with the placeholders filled in: a new fingerprint or a
             # new integration URI is a new document.
@@ -220,7 +237,8 @@ class InferenceApi(Construct):
         )
         self.stage = self._stage(stage_name, api_name, logging)
         self.method_settings = ApiGatewayMethodSettings(
-            self, "method_settings",
+            self,
+            "method_settings",
             rest_api_id=self.rest_api.id,
             stage_name=self.stage.stage_name,
             method_path="*/*",
@@ -252,7 +270,8 @@ class InferenceApi(Construct):
         id is made when API Gateway imports the document, so the ARN names all of this API's
         authorizers (``<execution arn>/authorizers/<id>``); the document declares only this one."""
         return LambdaPermission(
-            self, "permission_authorizer",
+            self,
+            "permission_authorizer",
             statement_id="AllowApiGatewayKeyAuthorizer",
             action="lambda:InvokeFunction",
             function_name=function_name,
@@ -264,7 +283,8 @@ class InferenceApi(Construct):
         """Let this API invoke the function for one stage, one method and one path, nothing else."""
         name = http_method.title() + "".join(part.title() for part in path.replace("-", "/").split("/") if part)
         return LambdaPermission(
-            self, f"permission_{http_method.lower()}{path.replace('/', '_').replace('-', '_')}",
+            self,
+            f"permission_{http_method.lower()}{path.replace('/', '_').replace('-', '_')}",
             statement_id=f"AllowApiGateway{name}",
             action="lambda:InvokeFunction",
             function_name=function_name,
@@ -276,7 +296,8 @@ class InferenceApi(Construct):
         """The stage with its two log groups, created first with retention (and KMS), and after
         the account's CloudWatch role setting when this stack manages it."""
         self.access_log_group = CloudwatchLogGroup(
-            self, "access_log_group",
+            self,
+            "access_log_group",
             name=access_log_group_name(api_name),
             retention_in_days=logging.retention_days,
             kms_key_id=logging.kms_key_arn,
@@ -284,7 +305,8 @@ class InferenceApi(Construct):
         # API Gateway writes execution logs to this fixed name; creating it ourselves gives it a
         # retention instead of "never expire".
         self.execution_log_group = CloudwatchLogGroup(
-            self, "execution_log_group",
+            self,
+            "execution_log_group",
             name=execution_log_group_name(self.rest_api.id, stage_name),
             retention_in_days=logging.retention_days,
             kms_key_id=logging.kms_key_arn,
@@ -293,7 +315,8 @@ class InferenceApi(Construct):
         if logging.account_setting is not None:
             ordered_after.append(logging.account_setting)
         return ApiGatewayStage(
-            self, "stage",
+            self,
+            "stage",
             rest_api_id=self.rest_api.id,
             deployment_id=self.deployment.id,
             stage_name=stage_name,
@@ -313,11 +336,13 @@ class InferenceApi(Construct):
         one, so adding names never replaces it (a replaced key has a new value).
         """
         self.usage_plan = ApiGatewayUsagePlan(
-            self, "usage_plan",
+            self,
+            "usage_plan",
             name=f"{api_name}-plan",
             api_stages=[ApiGatewayUsagePlanApiStages(api_id=self.rest_api.id, stage=self.stage.stage_name)],
             throttle_settings=ApiGatewayUsagePlanThrottleSettings(
-                rate_limit=access.rate_limit, burst_limit=access.burst_limit,
+                rate_limit=access.rate_limit,
+                burst_limit=access.burst_limit,
             ),
             quota_settings=ApiGatewayUsagePlanQuotaSettings(limit=access.daily_quota, period="DAY"),
         )
@@ -326,7 +351,10 @@ class InferenceApi(Construct):
             suffix = "" if name == DEFAULT_API_KEY_NAME else f"_{name}"
             keys[name] = ApiGatewayApiKey(self, f"api_key{suffix}", name=f"{api_name}-{name}", enabled=True)
             ApiGatewayUsagePlanKey(
-                self, f"usage_plan_key{suffix}",
-                key_id=keys[name].id, key_type="API_KEY", usage_plan_id=self.usage_plan.id,
+                self,
+                f"usage_plan_key{suffix}",
+                key_id=keys[name].id,
+                key_type="API_KEY",
+                usage_plan_id=self.usage_plan.id,
             )
         return keys

@@ -28,9 +28,12 @@ class ApiGatewayAccountLogging(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, role_name: str, partition: str) -> None:
         super().__init__(scope, id_)
-        self.cloudwatch_role = ApiGatewayCloudWatchRole(self, "cloudwatch_role", role_name=role_name, partition=partition)
+        self.cloudwatch_role = ApiGatewayCloudWatchRole(
+            self, "cloudwatch_role", role_name=role_name, partition=partition
+        )
         self.account = ApiGatewayAccount(
-            self, "account",
+            self,
+            "account",
             cloudwatch_role_arn=self.cloudwatch_role.role.arn,
             reset_on_delete=True,
             depends_on=[self.cloudwatch_role.policy_attachment],

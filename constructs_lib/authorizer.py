@@ -67,40 +67,48 @@ class KeyAuthorizer(Construct):
         code = code or build_authorizer_zip()
         self.function_name = function_name(name)
         self.log_group = CloudwatchLogGroup(
-            self, "log_group",
+            self,
+            "log_group",
             name=log_group_name(self.function_name),
             retention_in_days=log_retention_days,
             kms_key_id=kms_key_arn,
         )
-        self.policy_document = DataAwsIamPolicyDocument(self, "policy", statement=[
-            DataAwsIamPolicyDocumentStatement(
-                sid="WriteOwnLogGroup",
-                effect="Allow",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[log_group_arn, f"{log_group_arn}:*"],
-            ),
-            DataAwsIamPolicyDocumentStatement(
-                sid="SendTraces",
-                effect="Allow",
-                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                resources=["*"],  # X-Ray's trace APIs support no resource-level permissions
-            ),
-        ])
+        self.policy_document = DataAwsIamPolicyDocument(
+            self,
+            "policy",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="WriteOwnLogGroup",
+                    effect="Allow",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[log_group_arn, f"{log_group_arn}:*"],
+                ),
+                DataAwsIamPolicyDocumentStatement(
+                    sid="SendTraces",
+                    effect="Allow",
+                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                    resources=["*"],  # X-Ray's trace APIs support no resource-level permissions
+                ),
+            ],
+        )
         self.role = IamRole(
-            self, "role",
+            self,
+            "role",
             name=self.function_name,
             description="Execution role of the API key authorizer",
             assume_role_policy=service_trust(self, "lambda.amazonaws.com").json,
         )
         IamRolePolicy(
-            self, "inline",
+            self,
+            "inline",
             name=f"{self.function_name}-policy",
             role=self.role.id,
             policy=self.policy_document.json,
         )
         code_asset = TerraformAsset(self, "code", path=str(code.path), type=AssetType.FILE)
         self.function = LambdaFunction(
-            self, "function",
+            self,
+            "function",
             function_name=self.function_name,
             description="Finds the caller's API key in x-api-key or Authorization: Bearer for API Gateway's usage plan",
             filename=code_asset.path,

@@ -79,7 +79,7 @@ def provider_overrides(environ: Mapping[str, str] = os.environ) -> dict[str, Any
     from constructs_lib.aws import AwsProviderEndpoints
 
     return {
-        "endpoints": [AwsProviderEndpoints(**{service: url for service in SERVICES})],
+        "endpoints": [AwsProviderEndpoints(**dict.fromkeys(SERVICES, url))],
         "skip_credentials_validation": True,
         "skip_metadata_api_check": "true",  # a string in the provider schema
         "skip_requesting_account_id": False,

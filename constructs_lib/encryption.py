@@ -17,16 +17,40 @@ from constructs_lib.aws import KmsAlias, KmsKey
 # The account keeps full control of the key through IAM, action by action (no "kms:*"), so
 # the key can never become unmanageable and no statement needs a wildcard action.
 ADMIN_ACTIONS = [
-    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias",
-    "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey",
-    "kms:EnableKeyRotation", "kms:Encrypt", "kms:GenerateDataKey", "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListResourceTags",
-    "kms:PutKeyPolicy", "kms:RetireGrant", "kms:RevokeGrant", "kms:ScheduleKeyDeletion",
-    "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
 ]
 LOGS_ACTIONS = [
-    "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
 ]
 
 
@@ -66,24 +90,30 @@ class LogEncryptionKey(Construct):
         super().__init__(scope, id_)
         statements = [
             _allow(
-                "AccountAdministersKeyThroughIam", ADMIN_ACTIONS,
+                "AccountAdministersKeyThroughIam",
+                ADMIN_ACTIONS,
                 {"AWS": f"arn:{partition}:iam::{account_id}:root"},
             ),
             _allow(
-                "CloudWatchLogsEncryptsTheStacksLogGroups", LOGS_ACTIONS,
+                "CloudWatchLogsEncryptsTheStacksLogGroups",
+                LOGS_ACTIONS,
                 {"Service": f"logs.{region}.amazonaws.com"},
                 {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": list(log_group_arns)}},
             ),
         ]
         if alarm_topic:
-            statements.append(_allow(
-                "CloudWatchAlarmsPublishToTheEncryptedTopic", ["kms:Decrypt", "kms:GenerateDataKey"],
-                {"Service": "cloudwatch.amazonaws.com"},
-                {"StringEquals": {"aws:SourceAccount": account_id}},
-            ))
+            statements.append(
+                _allow(
+                    "CloudWatchAlarmsPublishToTheEncryptedTopic",
+                    ["kms:Decrypt", "kms:GenerateDataKey"],
+                    {"Service": "cloudwatch.amazonaws.com"},
+                    {"StringEquals": {"aws:SourceAccount": account_id}},
+                )
+            )
         self.policy: dict[str, Any] = {"Version": "2012-10-17", "Statement": statements}
         self.key = KmsKey(
-            self, "key",
+            self,
+            "key",
             description=f"Encrypts the log groups and function settings of {alias}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
@@ -95,7 +125,13 @@ class LogEncryptionKey(Construct):
 
 def _allow(sid: str, actions: list[str], principal: dict[str, str], condition: dict | None = None) -> dict[str, Any]:
     """One key-policy statement; its ``"Resource": "*"`` is this key (the only value a key policy takes)."""
-    statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": actions, "Resource": "*"}
+    statement: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": actions,
+        "Resource": "*",
+    }
     if condition:
         statement["Condition"] = condition
     return statement

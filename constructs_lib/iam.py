@@ -30,12 +30,15 @@ INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"
 def service_trust(scope: Construct, service: str) -> DataAwsIamPolicyDocument:
     """A trust policy that lets one AWS service, and nothing else, assume the role."""
     return DataAwsIamPolicyDocument(
-        scope, "trust",
-        statement=[DataAwsIamPolicyDocumentStatement(
-            effect="Allow",
-            actions=["sts:AssumeRole"],
-            principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[service])],
-        )],
+        scope,
+        "trust",
+        statement=[
+            DataAwsIamPolicyDocumentStatement(
+                effect="Allow",
+                actions=["sts:AssumeRole"],
+                principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[service])],
+            )
+        ],
     )
 
 
@@ -93,50 +96,62 @@ class LambdaExecutionRole(Construct):
             ),
         ]
         if arns.routed_foundation_models:
-            statements.append(DataAwsIamPolicyDocumentStatement(
-                sid="InvokeBaseModelThroughProfile",
-                effect="Allow",
-                actions=INVOKE_ACTIONS,
-                resources=list(arns.routed_foundation_models),
-                condition=[DataAwsIamPolicyDocumentStatementCondition(
-                    test="StringEquals",
-                    variable="bedrock:InferenceProfileArn",
-                    values=list(arns.profiles),
-                )],
-            ))
+            statements.append(
+                DataAwsIamPolicyDocumentStatement(
+                    sid="InvokeBaseModelThroughProfile",
+                    effect="Allow",
+                    actions=INVOKE_ACTIONS,
+                    resources=list(arns.routed_foundation_models),
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals",
+                            variable="bedrock:InferenceProfileArn",
+                            values=list(arns.profiles),
+                        )
+                    ],
+                )
+            )
         if guardrail:
             # A guardrail in guardrailConfig needs bedrock:ApplyGuardrail on it besides the
             # invoke actions (Bedrock user guide, "Set up permissions to use Amazon Bedrock
             # Guardrails": permissions for invoking guardrails to filter content).
-            statements.append(DataAwsIamPolicyDocumentStatement(
-                sid="ApplyConfiguredGuardrail",
+            statements.append(
+                DataAwsIamPolicyDocumentStatement(
+                    sid="ApplyConfiguredGuardrail",
+                    effect="Allow",
+                    actions=["bedrock:ApplyGuardrail"],
+                    resources=[guardrail_arn(guardrail, partition=partition, region=region, account_id=account_id)],
+                )
+            )
+        statements.append(
+            DataAwsIamPolicyDocumentStatement(
+                sid="SendTraces",
                 effect="Allow",
-                actions=["bedrock:ApplyGuardrail"],
-                resources=[guardrail_arn(guardrail, partition=partition, region=region, account_id=account_id)],
-            ))
-        statements.append(DataAwsIamPolicyDocumentStatement(
-            sid="SendTraces",
-            effect="Allow",
-            actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-            resources=["*"],  # X-Ray's trace APIs support no resource-level permissions
-        ))
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                resources=["*"],  # X-Ray's trace APIs support no resource-level permissions
+            )
+        )
         if kms_key_arn:
-            statements.append(DataAwsIamPolicyDocumentStatement(
-                sid="DecryptOwnSettings",
-                effect="Allow",
-                actions=["kms:Decrypt"],
-                resources=[kms_key_arn],
-            ))
+            statements.append(
+                DataAwsIamPolicyDocumentStatement(
+                    sid="DecryptOwnSettings",
+                    effect="Allow",
+                    actions=["kms:Decrypt"],
+                    resources=[kms_key_arn],
+                )
+            )
         self.policy_document = DataAwsIamPolicyDocument(self, "policy", statement=statements)
 
         self.role = IamRole(
-            self, "role",
+            self,
+            "role",
             name=role_name,
             description="Execution role of the Bedrock inference function",
             assume_role_policy=trust.json,
         )
         IamRolePolicy(
-            self, "inline",
+            self,
+            "inline",
             name=f"{role_name}-policy",
             role=self.role.id,
             policy=self.policy_document.json,
@@ -170,14 +185,15 @@ class ApiGatewayCloudWatchRole(Construct):
         super().__init__(scope, id_)
         trust = service_trust(self, "apigateway.amazonaws.com")
         self.role = IamRole(
-            self, "role",
+            self,
+            "role",
             name=role_name,
             description="Lets API Gateway write the execution and access logs of this Region's REST APIs",
             assume_role_policy=trust.json,
         )
         self.policy_attachment = IamRolePolicyAttachment(
-            self, "push_to_cloudwatch_logs",
+            self,
+            "push_to_cloudwatch_logs",
             role=self.role.name,
             policy_arn=api_gateway_logs_policy_arn(partition),
         )
-

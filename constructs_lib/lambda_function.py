@@ -84,14 +84,16 @@ class BedrockFunction(Construct):
         code = code or build_function_zip()
         packages = packages or built_layer()
         self.log_group = CloudwatchLogGroup(
-            self, "log_group",
+            self,
+            "log_group",
             name=log_group_name(function_name),
             retention_in_days=log_retention_days,
             kms_key_id=kms_key_arn,
         )
         packages_asset = TerraformAsset(self, "packages_zip", path=str(packages.path), type=AssetType.FILE)
         self.packages = LambdaLayerVersion(
-            self, "packages",
+            self,
+            "packages",
             layer_name=f"{function_name}-packages",
             description="The function's third-party packages (Pipfile.lock [layer]), built by `make layer`",
             filename=packages_asset.path,
@@ -101,7 +103,8 @@ class BedrockFunction(Construct):
         )
         code_asset = TerraformAsset(self, "code", path=str(code.path), type=AssetType.FILE)
         self.function = LambdaFunction(
-            self, "function",
+            self,
+            "function",
             function_name=function_name,
             description="Answers POSTed prompts with Amazon Bedrock (ConverseStream), streamed through the Web Adapter",
             filename=code_asset.path,

@@ -91,6 +91,7 @@ def write_zip(entries: Mapping[str, tuple[bytes, int]], target: Path) -> Archive
 
 # --- the function zip ------------------------------------------------------------------------
 
+
 def function_entries(source: Path = FUNCTION_DIR) -> dict[str, tuple[bytes, int]]:
     """``function/``'s code as zip entries: its Python files, run.sh and the page's files, nothing else."""
     script = source / ENTRY_SCRIPT
@@ -137,6 +138,7 @@ def build_authorizer_zip(source: Path = AUTHORIZER_DIR, target: Path = AUTHORIZE
 
 # --- the layer zip ---------------------------------------------------------------------------
 
+
 def read_layer_lock(lock_file: Path = LOCK_FILE) -> dict[str, Any]:
     """The ``layer`` section of Pipfile.lock: package name → version, hashes, markers."""
     try:
@@ -146,14 +148,19 @@ def read_layer_lock(lock_file: Path = LOCK_FILE) -> dict[str, Any]:
     section = lock.get(LOCK_SECTION)
     if not section:
         raise LayerNotBuiltError(
-            f"{lock_file.name} has no '{LOCK_SECTION}' packages: the function's layer needs them (Pipfile [{LOCK_SECTION}])")
+            f"{lock_file.name} has no '{LOCK_SECTION}' packages: the function's layer needs them (Pipfile [{LOCK_SECTION}])"
+        )
     return section
 
 
 def layer_digest(packages: Mapping[str, Any]) -> str:
     """What a layer is built from: the locked packages and the platform they are installed for."""
-    source = {"packages": packages, "python": PYTHON_VERSION, "platform": PIP_PLATFORM,
-              "implementation": PIP_IMPLEMENTATION}
+    source = {
+        "packages": packages,
+        "python": PYTHON_VERSION,
+        "platform": PIP_PLATFORM,
+        "implementation": PIP_IMPLEMENTATION,
+    }
     return hashlib.sha256(json.dumps(source, sort_keys=True).encode()).hexdigest()
 
 
@@ -173,11 +180,13 @@ def built_layer(lock_file: Path = LOCK_FILE, zip_path: Path = LAYER_ZIP, stamp: 
     if recorded.get("lock_digest") != layer_digest(read_layer_lock(lock_file)):
         raise LayerNotBuiltError(
             f"the function's package layer ({shown}) is stale: the '{LOCK_SECTION}' packages in "
-            f"{lock_file.name} changed since it was built: run `{BUILD_COMMAND}`")
+            f"{lock_file.name} changed since it was built: run `{BUILD_COMMAND}`"
+        )
     archive = Archive(zip_path, file_sha256(zip_path))
     if recorded.get("zip_sha256") != archive.sha256:
         raise LayerNotBuiltError(
-            f"the function's package layer ({shown}) is not the zip `{BUILD_COMMAND}` built: run `{BUILD_COMMAND}`")
+            f"the function's package layer ({shown}) is not the zip `{BUILD_COMMAND}` built: run `{BUILD_COMMAND}`"
+        )
     return archive
 
 

@@ -35,8 +35,10 @@ def powertools_layer_arn(partition: str, region: str) -> str:
 
 def web_adapter_layer_arn(partition: str, region: str) -> str:
     """The AWS-published Lambda Web Adapter layer for arm64 in ``region``."""
-    return (f"arn:{partition}:lambda:{region}:{WEB_ADAPTER_LAYER_ACCOUNT}:layer:"
-            f"LambdaAdapterLayerArm64:{WEB_ADAPTER_LAYER_VERSION}")
+    return (
+        f"arn:{partition}:lambda:{region}:{WEB_ADAPTER_LAYER_ACCOUNT}:layer:"
+        f"LambdaAdapterLayerArm64:{WEB_ADAPTER_LAYER_VERSION}"
+    )
 
 
 def public_layer_arns(settings: Settings, partition: str) -> dict[str, str]:

@@ -43,9 +43,13 @@ def token_prices(settings: Settings) -> TokenPrices:
     if not prices.known:
         return prices
     listed = f"{facts.name} list price, read {facts.prices_read}" if facts and facts.priced else ""
-    basis = ("PRICE_* settings" if None not in given
-             else listed if given == (None, None)
-             else f"PRICE_* setting and {listed}")
+    basis = (
+        "PRICE_* settings"
+        if None not in given
+        else listed
+        if given == (None, None)
+        else f"PRICE_* setting and {listed}"
+    )
     return TokenPrices(prices.input_usd_per_mtok, prices.output_usd_per_mtok, basis)
 
 
@@ -123,7 +127,10 @@ def _price_spread(settings: Settings) -> str | None:
         facts = facts_for(model_id)
         if facts is None or not facts.priced:
             others.append(f"{model_id} (price unknown)")
-        elif (facts.input_usd_per_mtok, facts.output_usd_per_mtok) != (default.input_usd_per_mtok, default.output_usd_per_mtok):
+        elif (facts.input_usd_per_mtok, facts.output_usd_per_mtok) != (
+            default.input_usd_per_mtok,
+            default.output_usd_per_mtok,
+        ):
             others.append(f"{model_id} (${facts.input_usd_per_mtok:g} / ${facts.output_usd_per_mtok:g})")
     if not others:
         return None

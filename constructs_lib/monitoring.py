@@ -88,12 +88,16 @@ class Monitoring(Construct):
         api = {"ApiName": watched.api_name, "Stage": watched.stage_name}
         function = {"FunctionName": watched.function_name}
         service = {"service": watched.metrics_service}
-        budget_cost = (f"about ${thresholds.daily_output_tokens * prices.output_usd_per_mtok / 1_000_000:,.2f}"
-                       if prices.known else "price unknown")
+        budget_cost = (
+            f"about ${thresholds.daily_output_tokens * prices.output_usd_per_mtok / 1_000_000:,.2f}"
+            if prices.known
+            else "price unknown"
+        )
 
         def alarm(key: str, description: str, **properties) -> CloudwatchMetricAlarm:
             return CloudwatchMetricAlarm(
-                self, key,
+                self,
+                key,
                 alarm_name=f"{name}-{key.replace('_', '-')}",
                 alarm_description=description,
                 treat_missing_data="notBreaching",
@@ -107,63 +111,82 @@ class Monitoring(Construct):
                 "api_5xx_rate",
                 f"Over {thresholds.api_5xx_percent}% of API requests got a 5XX: see 'Errors by code' on the "
                 f"{name} dashboard and the function's log group; 502/503/504 codes point at Bedrock.",
-                namespace="AWS/ApiGateway", metric_name="5XXError", dimensions=api,
+                namespace="AWS/ApiGateway",
+                metric_name="5XXError",
+                dimensions=api,
                 statistic="Average",  # 5XXError is 0 or 1 per request: its average is the rate
                 threshold=thresholds.api_5xx_percent / 100,
                 comparison_operator="GreaterThanThreshold",
-                period=FIVE_MINUTES, evaluation_periods=3, datapoints_to_alarm=2,
+                period=FIVE_MINUTES,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
             ),
             "latency_p99": alarm(
                 "latency_p99",
                 f"p99 integration latency is over {thresholds.latency_p99_ms} ms, near the Lambda timeout "
                 "where answers end with stop_reason time_limit: check BedrockLatency on the dashboard; "
                 "lower MAX_TOKENS_CAP, pick a faster MODEL_ID or raise LAMBDA_TIMEOUT_SECONDS.",
-                namespace="AWS/ApiGateway", metric_name="IntegrationLatency", dimensions=api,
+                namespace="AWS/ApiGateway",
+                metric_name="IntegrationLatency",
+                dimensions=api,
                 extended_statistic="p99",
                 threshold=thresholds.latency_p99_ms,
                 comparison_operator="GreaterThanThreshold",
-                period=FIVE_MINUTES, evaluation_periods=3, datapoints_to_alarm=2,
+                period=FIVE_MINUTES,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
             ),
             "lambda_errors": alarm(
                 "lambda_errors",
                 "The function crashed or timed out (the handler itself never raises): search its log "
                 "group for 'Task timed out' or a traceback.",
-                namespace="AWS/Lambda", metric_name="Errors", dimensions=function,
+                namespace="AWS/Lambda",
+                metric_name="Errors",
+                dimensions=function,
                 statistic="Sum",
                 threshold=thresholds.lambda_errors,
                 comparison_operator="GreaterThanOrEqualToThreshold",
-                period=FIVE_MINUTES, evaluation_periods=1,
+                period=FIVE_MINUTES,
+                evaluation_periods=1,
             ),
             "lambda_throttles": alarm(
                 "lambda_throttles",
                 "Lambda refused invocations: reserved concurrency (RESERVED_CONCURRENCY) is reached; raise "
                 "it if the traffic is wanted, else lower THROTTLE_RATE_LIMIT.",
-                namespace="AWS/Lambda", metric_name="Throttles", dimensions=function,
+                namespace="AWS/Lambda",
+                metric_name="Throttles",
+                dimensions=function,
                 statistic="Sum",
                 threshold=thresholds.lambda_throttles,
                 comparison_operator="GreaterThanOrEqualToThreshold",
-                period=FIVE_MINUTES, evaluation_periods=1,
+                period=FIVE_MINUTES,
+                evaluation_periods=1,
             ),
             "bedrock_throttles": alarm(
                 "bedrock_throttles",
                 "Bedrock is throttling this model (callers get 429 'throttled'): request a higher "
                 "tokens/requests-per-minute quota in Service Quotas, or lower THROTTLE_RATE_LIMIT.",
-                namespace=watched.metrics_namespace, metric_name="Errors",
+                namespace=watched.metrics_namespace,
+                metric_name="Errors",
                 dimensions={**service, "ErrorCode": "throttled"},
                 statistic="Sum",
                 threshold=thresholds.bedrock_throttles,
                 comparison_operator="GreaterThanOrEqualToThreshold",
-                period=FIVE_MINUTES, evaluation_periods=1,
+                period=FIVE_MINUTES,
+                evaluation_periods=1,
             ),
             "daily_output_tokens": alarm(
                 "daily_output_tokens",
                 f"Over {thresholds.daily_output_tokens} output tokens in 24 h ({budget_cost}): "
                 "find the caller in the access log and API key usage; raise DAILY_OUTPUT_TOKENS_BUDGET if expected.",
-                namespace=watched.metrics_namespace, metric_name="OutputTokens", dimensions=service,
+                namespace=watched.metrics_namespace,
+                metric_name="OutputTokens",
+                dimensions=service,
                 statistic="Sum",
                 threshold=thresholds.daily_output_tokens,
                 comparison_operator="GreaterThanThreshold",
-                period=ONE_DAY, evaluation_periods=1,
+                period=ONE_DAY,
+                evaluation_periods=1,
             ),
         }
         if watched.authorizer_function_name:
@@ -172,28 +195,38 @@ class Monitoring(Construct):
                 "authorizer_errors",
                 "The key authorizer crashed or timed out, so callers got 500 'authorizer_failed' instead of "
                 "an answer: search its log group for a traceback or 'Task timed out'.",
-                namespace="AWS/Lambda", metric_name="Errors", dimensions=authorizer,
+                namespace="AWS/Lambda",
+                metric_name="Errors",
+                dimensions=authorizer,
                 statistic="Sum",
                 threshold=thresholds.lambda_errors,
                 comparison_operator="GreaterThanOrEqualToThreshold",
-                period=FIVE_MINUTES, evaluation_periods=1,
+                period=FIVE_MINUTES,
+                evaluation_periods=1,
             )
             self.alarms["authorizer_throttles"] = alarm(
                 "authorizer_throttles",
                 "Lambda refused to run the key authorizer (its reserved concurrency, RESERVED_CONCURRENCY, is "
                 "reached), so callers got 500 'authorizer_failed': raise it, or lower THROTTLE_RATE_LIMIT.",
-                namespace="AWS/Lambda", metric_name="Throttles", dimensions=authorizer,
+                namespace="AWS/Lambda",
+                metric_name="Throttles",
+                dimensions=authorizer,
                 statistic="Sum",
                 threshold=thresholds.lambda_throttles,
                 comparison_operator="GreaterThanOrEqualToThreshold",
-                period=FIVE_MINUTES, evaluation_periods=1,
+                period=FIVE_MINUTES,
+                evaluation_periods=1,
             )
 
         self.dashboard = CloudwatchDashboard(
-            self, "dashboard",
+            self,
+            "dashboard",
             dashboard_name=name,
-            dashboard_body=json.dumps(dashboard_body(region, watched, prices, self.alarms.values(),
-                                                     latency_alarm_ms=thresholds.latency_p99_ms)),
+            dashboard_body=json.dumps(
+                dashboard_body(
+                    region, watched, prices, self.alarms.values(), latency_alarm_ms=thresholds.latency_p99_ms
+                )
+            ),
         )
 
 
@@ -204,39 +237,83 @@ def dashboard_body(region: str, watched: MonitoredNames, prices: TokenPrices, al
     function = ["FunctionName", watched.function_name]
 
     def graph(title: str, metrics: list, *, x: int, y: int, period: int = FIVE_MINUTES, **extra) -> dict:
-        properties = {"title": title, "region": region, "view": "timeSeries", "stacked": False,
-                      "period": period, "metrics": metrics, **extra}
+        properties = {
+            "title": title,
+            "region": region,
+            "view": "timeSeries",
+            "stacked": False,
+            "period": period,
+            "metrics": metrics,
+            **extra,
+        }
         return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6, "properties": properties}
 
     widgets = [
-        graph("Requests", [
-            ["AWS/ApiGateway", "Count", *api, {"stat": "Sum", "label": "API requests"}],
-            ["AWS/Lambda", "Invocations", *function, {"stat": "Sum", "label": "Lambda invocations"}],
-            ["AWS/Lambda", "Throttles", *function, {"stat": "Sum", "label": "Lambda throttles"}],
-        ], x=0, y=0),
-        graph("Latency (ms)", [
-            ["AWS/ApiGateway", "IntegrationLatency", *api, {"stat": "p50", "label": "integration p50"}],
-            ["AWS/ApiGateway", "IntegrationLatency", *api, {"stat": "p90", "label": "integration p90"}],
-            ["AWS/ApiGateway", "IntegrationLatency", *api, {"stat": "p99", "label": "integration p99"}],
-            [ns, "BedrockLatency", "service", service, {"stat": "p99", "label": "Bedrock p99"}],
-        ], x=12, y=0, annotations={"horizontal": [{
-            "label": "latency-p99 alarm",
-            "value": latency_alarm_ms,
-        }]}),
-        graph("Errors by code", [
-            [{"expression": f"SEARCH('{{{ns},ErrorCode,service}} MetricName=\"Errors\" service=\"{service}\"', "
-                            f"'Sum', {FIVE_MINUTES})", "id": "codes", "label": ""}],
-            ["AWS/ApiGateway", "4XXError", *api, {"stat": "Sum", "label": "API 4XX"}],
-            ["AWS/ApiGateway", "5XXError", *api, {"stat": "Sum", "label": "API 5XX"}],
-            ["AWS/Lambda", "Errors", *function, {"stat": "Sum", "label": "Lambda errors"}],
-        ], x=0, y=6),
-        graph("Tokens", [
-            [ns, "InputTokens", "service", service, {"stat": "Sum", "label": "input tokens"}],
-            [ns, "OutputTokens", "service", service, {"stat": "Sum", "label": "output tokens"}],
-        ], x=12, y=6),
+        graph(
+            "Requests",
+            [
+                ["AWS/ApiGateway", "Count", *api, {"stat": "Sum", "label": "API requests"}],
+                ["AWS/Lambda", "Invocations", *function, {"stat": "Sum", "label": "Lambda invocations"}],
+                ["AWS/Lambda", "Throttles", *function, {"stat": "Sum", "label": "Lambda throttles"}],
+            ],
+            x=0,
+            y=0,
+        ),
+        graph(
+            "Latency (ms)",
+            [
+                ["AWS/ApiGateway", "IntegrationLatency", *api, {"stat": "p50", "label": "integration p50"}],
+                ["AWS/ApiGateway", "IntegrationLatency", *api, {"stat": "p90", "label": "integration p90"}],
+                ["AWS/ApiGateway", "IntegrationLatency", *api, {"stat": "p99", "label": "integration p99"}],
+                [ns, "BedrockLatency", "service", service, {"stat": "p99", "label": "Bedrock p99"}],
+            ],
+            x=12,
+            y=0,
+            annotations={
+                "horizontal": [
+                    {
+                        "label": "latency-p99 alarm",
+                        "value": latency_alarm_ms,
+                    }
+                ]
+            },
+        ),
+        graph(
+            "Errors by code",
+            [
+                [
+                    {
+                        "expression": f'SEARCH(\'{{{ns},ErrorCode,service}} MetricName="Errors" service="{service}"\', '
+                        f"'Sum', {FIVE_MINUTES})",
+                        "id": "codes",
+                        "label": "",
+                    }
+                ],
+                ["AWS/ApiGateway", "4XXError", *api, {"stat": "Sum", "label": "API 4XX"}],
+                ["AWS/ApiGateway", "5XXError", *api, {"stat": "Sum", "label": "API 5XX"}],
+                ["AWS/Lambda", "Errors", *function, {"stat": "Sum", "label": "Lambda errors"}],
+            ],
+            x=0,
+            y=6,
+        ),
+        graph(
+            "Tokens",
+            [
+                [ns, "InputTokens", "service", service, {"stat": "Sum", "label": "input tokens"}],
+                [ns, "OutputTokens", "service", service, {"stat": "Sum", "label": "output tokens"}],
+            ],
+            x=12,
+            y=6,
+        ),
         cost_widget(prices, ns, service, graph),
-        {"type": "alarm", "x": 12, "y": 12, "width": 12, "height": 6,
-         "properties": {"title": "Alarms", "alarms": [a.arn for a in alarms]}},
+        {
+            "type": "alarm",
+            "x": 12,
+            "y": 12,
+            "width": 12,
+            "height": 6,
+            "properties": {"title": "Alarms", "alarms": [a.arn for a in alarms]},
+        },
     ]
     return {"widgets": widgets}
 
@@ -248,14 +325,29 @@ def cost_widget(prices: TokenPrices, ns: str, service: str, graph: Callable[...,
     """Tokens × prices per hour (``graph`` draws it), or a note instead of a wrong number when the
     price is unknown."""
     if not prices.known:
-        return {"type": "text", "x": 0, "y": 12, "width": 12, "height": 6, "properties": {"markdown": (
-            f"## {COST_TITLE}\n\nprice unknown: the model has no list price in function/models.py. Set "
-            "`PRICE_INPUT_USD_PER_MTOK` and `PRICE_OUTPUT_USD_PER_MTOK` to your Bedrock price.")}}
-    cost = (f"(tokens_in * {prices.input_usd_per_mtok:g} + tokens_out * {prices.output_usd_per_mtok:g})"
-            " / 1000000")
+        return {
+            "type": "text",
+            "x": 0,
+            "y": 12,
+            "width": 12,
+            "height": 6,
+            "properties": {
+                "markdown": (
+                    f"## {COST_TITLE}\n\nprice unknown: the model has no list price in function/models.py. Set "
+                    "`PRICE_INPUT_USD_PER_MTOK` and `PRICE_OUTPUT_USD_PER_MTOK` to your Bedrock price."
+                )
+            },
+        }
+    cost = f"(tokens_in * {prices.input_usd_per_mtok:g} + tokens_out * {prices.output_usd_per_mtok:g}) / 1000000"
     label = f"estimate at ${prices.input_usd_per_mtok:g} in / ${prices.output_usd_per_mtok:g} out per million tokens"
-    return graph(COST_TITLE, [
-        [ns, "InputTokens", "service", service, {"stat": "Sum", "id": "tokens_in", "visible": False}],
-        [ns, "OutputTokens", "service", service, {"stat": "Sum", "id": "tokens_out", "visible": False}],
-        [{"expression": cost, "id": "cost", "label": f"{label} ({prices.basis})" if prices.basis else label}],
-    ], x=0, y=12, period=3600)
+    return graph(
+        COST_TITLE,
+        [
+            [ns, "InputTokens", "service", service, {"stat": "Sum", "id": "tokens_in", "visible": False}],
+            [ns, "OutputTokens", "service", service, {"stat": "Sum", "id": "tokens_out", "visible": False}],
+            [{"expression": cost, "id": "cost", "label": f"{label} ({prices.basis})" if prices.basis else label}],
+        ],
+        x=0,
+        y=12,
+        period=3600,
+    )

@@ -41,7 +41,6 @@ INIT_PHASE_SECONDS = 10
 VALIDATOR = "body-and-parameters"
 
 
-
 @dataclass(frozen=True)
 class GatewayError:
     """How one of API Gateway's own refusals reads (API Gateway developer guide, "Gateway response
@@ -66,11 +65,15 @@ GATEWAY_ERRORS: dict[str, GatewayError] = {
     "BAD_REQUEST_BODY": GatewayError("invalid_body", "invalid_request_error"),
     "REQUEST_TOO_LARGE": GatewayError("body_too_large", "invalid_request_error"),
     "UNAUTHORIZED": GatewayError("unauthorized", "authentication_error"),
-    "INVALID_API_KEY": GatewayError("invalid_api_key", "authentication_error", "the API key is not one of this API's keys"),
+    "INVALID_API_KEY": GatewayError(
+        "invalid_api_key", "authentication_error", "the API key is not one of this API's keys"
+    ),
     "WAF_FILTERED": GatewayError("waf_blocked", "permission_error"),
     "THROTTLED": GatewayError("rate_limit_exceeded", "rate_limit_error", headers=(("Retry-After", "1"),)),
     "QUOTA_EXCEEDED": GatewayError(
-        "api_key_quota_exceeded", "insufficient_quota", "this API key's daily request quota is used up",
+        "api_key_quota_exceeded",
+        "insufficient_quota",
+        "this API key's daily request quota is used up",
         headers=(("x-should-retry", "false"),),
     ),
     "DEFAULT_4XX": GatewayError("$context.error.responseType", "invalid_request_error"),
@@ -81,8 +84,10 @@ GATEWAY_ERRORS: dict[str, GatewayError] = {
 # "no such route or method" (its description in the guide), which is a 404 to any client.
 KEY_AUTHORIZER_ERRORS: dict[str, GatewayError] = {
     "ACCESS_DENIED": GatewayError(
-        "missing_api_key", "authentication_error",
-        "send the API key as 'Authorization: Bearer <key>' or in the x-api-key header", status="401",
+        "missing_api_key",
+        "authentication_error",
+        "send the API key as 'Authorization: Bearer <key>' or in the x-api-key header",
+        status="401",
     ),
     "AUTHORIZER_FAILURE": GatewayError("authorizer_failed", "server_error"),
     "AUTHORIZER_CONFIGURATION_ERROR": GatewayError("authorizer_failed", "server_error"),
@@ -124,7 +129,8 @@ class Route:
 
 
 INVOKE = Route(
-    "/invoke", "post",
+    "/invoke",
+    "post",
     "Ask the model. JSON answer, or server-sent events (delta, done, error) when `stream` is true.",
     request_model=REQUEST_MODEL,
     response_model="InferenceResponse",
@@ -135,7 +141,8 @@ INVOKE = Route(
 # so API Gateway gets no request model for them.
 OPENAI_BASE_PATH = "/v1"
 CHAT_COMPLETIONS = Route(
-    f"{OPENAI_BASE_PATH}/chat/completions", "post",
+    f"{OPENAI_BASE_PATH}/chat/completions",
+    "post",
     "OpenAI-compatible chat completion: a `chat.completion`, or `chat.completion.chunk` events when `stream` is true.",
     streams=True,
 )
@@ -145,8 +152,9 @@ ROUTES: tuple[Route, ...] = (INVOKE, CHAT_COMPLETIONS, MODELS)
 # paths). Public, so a browser can load the page before it has the key; the page then calls
 # /invoke on the same stage with the key the person types in.
 PLAYGROUND_ROUTES: tuple[Route, ...] = (
-    Route("/playground", "get", "The playground: a page to try /invoke in a browser", media_type="text/html",
-          public=True),
+    Route(
+        "/playground", "get", "The playground: a page to try /invoke in a browser", media_type="text/html", public=True
+    ),
     Route("/playground/script", "get", "The playground's script", media_type="text/javascript", public=True),
     Route("/playground/style", "get", "The playground's style sheet", media_type="text/css", public=True),
 )
@@ -158,6 +166,7 @@ def api_routes(*, playground: bool) -> tuple[Route, ...]:
 
 
 # --- the Lambda integration -----------------------------------------------------------------
+
 
 def streaming_invocation_uri(partition: str, region: str, function_arn: str) -> str:
     """API Gateway's URI for Lambda's InvokeWithResponseStream (API version 2021-11-15).
@@ -192,6 +201,7 @@ def lambda_integration(uri: str, timeout_ms: int) -> dict:
 
 
 # --- who may call ---------------------------------------------------------------------------
+
 
 def authorizer_invocation_uri(partition: str, region: str, function_arn: str) -> str:
     """API Gateway's URI for a Lambda authorizer: Lambda's (buffered) Invoke, API version
@@ -236,7 +246,9 @@ def key_authorizer(authorizer_uri: str) -> dict:
 # and the key authorizer (one requirement object: AND); the key itself comes from the authorizer.
 API_KEY_SCHEME = {"type": "apiKey", "name": "x-api-key", "in": "header"}
 SIGV4_SCHEME = {
-    "type": "apiKey", "name": "Authorization", "in": "header",
+    "type": "apiKey",
+    "name": "Authorization",
+    "in": "header",
     "x-amazon-apigateway-authtype": "awsSigv4",
 }
 AUTHS = ("api_key", "iam", "none")
@@ -267,11 +279,14 @@ def api_key_source(auth: str) -> dict:
 
 # --- what reaches the function --------------------------------------------------------------
 
+
 def request_validators() -> dict:
     """One validator that checks the body against its model (and any required parameters)."""
-    return {"x-amazon-apigateway-request-validators": {
-        VALIDATOR: {"validateRequestBody": True, "validateRequestParameters": True},
-    }}
+    return {
+        "x-amazon-apigateway-request-validators": {
+            VALIDATOR: {"validateRequestBody": True, "validateRequestParameters": True},
+        }
+    }
 
 
 def request_body(model: str) -> dict:
@@ -320,6 +335,7 @@ def gateway_responses(cors_allow_origin: str, auth: str) -> dict:
 
 
 # --- paths ----------------------------------------------------------------------------------
+
 
 def operation(route: Route, auth: str, integration: dict) -> dict:
     """One Lambda route: its security, its validated body, its answers, its integration."""
@@ -378,26 +394,39 @@ def preflight_paths(routes: Iterable[Route], cors_allow_origin: str) -> list[str
 
 # --- the document ---------------------------------------------------------------------------
 
+
 def response_schemas() -> dict:
     """The function's answers (function/replies.py, errors.py): described, not enforced."""
-    usage = {"type": "object", "properties": {"input_tokens": {"type": "integer"}, "output_tokens": {"type": "integer"}}}
+    usage = {
+        "type": "object",
+        "properties": {"input_tokens": {"type": "integer"}, "output_tokens": {"type": "integer"}},
+    }
     return {
-        "InferenceResponse": {"type": "object", "properties": {
-            "completion": {"type": "string"},
-            "model": {"type": "string"},
-            "stop_reason": {"type": "string"},
-            "usage": usage,
-            "request_id": {"type": "string"},
-        }},
-        "Error": {"type": "object", "properties": {
-            "error": {"type": "object", "properties": {
-                "message": {"type": "string"},
-                "type": {"type": "string"},
-                "param": {"type": "string"},  # null unless a field is at fault
-                "code": {"type": "string"},
-            }},
-            "request_id": {"type": "string"},
-        }},
+        "InferenceResponse": {
+            "type": "object",
+            "properties": {
+                "completion": {"type": "string"},
+                "model": {"type": "string"},
+                "stop_reason": {"type": "string"},
+                "usage": usage,
+                "request_id": {"type": "string"},
+            },
+        },
+        "Error": {
+            "type": "object",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {
+                        "message": {"type": "string"},
+                        "type": {"type": "string"},
+                        "param": {"type": "string"},  # null unless a field is at fault
+                        "code": {"type": "string"},
+                    },
+                },
+                "request_id": {"type": "string"},
+            },
+        },
     }
 
 

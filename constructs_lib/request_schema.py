@@ -56,8 +56,9 @@ def _or_null(schema: dict) -> dict:
     return {"anyOf": [schema, {"enum": [None]}]}
 
 
-def request_schema(*, prompt_max_chars: int, max_tokens_cap: int,
-                   models: Sequence[ModelFacts | None] = (None,)) -> dict:
+def request_schema(
+    *, prompt_max_chars: int, max_tokens_cap: int, models: Sequence[ModelFacts | None] = (None,)
+) -> dict:
     """The request model for these limits and the configured models' rows (None: a model without one)."""
     text = {"type": "string", "maxLength": prompt_max_chars}
     unit = {"type": "number", "minimum": 0, "maximum": 1}

@@ -33,8 +33,28 @@ from function.models import EFFORT_LEVELS, facts_for
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-    2922, 3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 
 # A deliberately slow writing speed to size the Lambda timeout by (the planning figure of
@@ -108,9 +128,13 @@ def model_list(ids: tuple[str, ...]) -> str | None:
 # there, closed, rather than being dropped), so the check belongs to synth alone.
 HANDLER_FORMATS: dict[str, Check] = {
     "model_ids": model_list,
-    "guardrail_id": matches(f"|{GUARDRAIL_IDENTIFIER}", "empty, a guardrail id (lowercase letters and digits) or a guardrail ARN"),
+    "guardrail_id": matches(
+        f"|{GUARDRAIL_IDENTIFIER}", "empty, a guardrail id (lowercase letters and digits) or a guardrail ARN"
+    ),
     "guardrail_version": matches(f"|{GUARDRAIL_VERSION}", "empty, a guardrail version number (1-99999999) or DRAFT"),
-    "cors_allow_origin": matches(r"|\*|https?://[A-Za-z0-9.-]+(:\d+)?", "empty, '*' or an origin such as https://app.example.com"),
+    "cors_allow_origin": matches(
+        r"|\*|https?://[A-Za-z0-9.-]+(:\d+)?", "empty, '*' or an origin such as https://app.example.com"
+    ),
 }
 
 
@@ -137,161 +161,203 @@ class Settings(HandlerSettings):
     """
 
     name_prefix: str = setting(
-        "bedrock-api", env="NAME_PREFIX",
+        "bedrock-api",
+        env="NAME_PREFIX",
         help="Prefix of every resource name (function, role, API, log groups).",
         check=matches(r"[a-z][a-z0-9-]{1,23}", "2-24 lowercase letters, digits or '-', starting with a letter"),
     )
     environment: str = setting(
-        "dev", env="ENVIRONMENT",
+        "dev",
+        env="ENVIRONMENT",
         help="Environment name: second part of every resource name, and the `environment` tag.",
         check=matches(r"[a-z][a-z0-9-]{0,15}", "1-16 lowercase letters, digits or '-', starting with a letter"),
     )
     region: str = setting(
-        "us-east-1", env="AWS_REGION",
+        "us-east-1",
+        env="AWS_REGION",
         help="AWS Region of the stack (the standard SDK variable).",
         check=matches(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", "an AWS Region code such as us-east-1"),
     )
     lambda_memory_mb: int = setting(
-        512, env="LAMBDA_MEMORY_MB",
+        512,
+        env="LAMBDA_MEMORY_MB",
         help="Lambda memory in MB (also scales its CPU).",
         check=between(128, 10240),
     )
     log_retention_days: int = setting(
-        365, env="LOG_RETENTION_DAYS",
+        365,
+        env="LOG_RETENTION_DAYS",
         help="Retention of the stack's CloudWatch log groups, in days (a year: audits expect it; the logs hold no prompt text by default).",
         check=one_of(*LOG_RETENTION_DAYS),
     )
     stage_name: str = setting(
-        "v1", env="STAGE_NAME",
+        "v1",
+        env="STAGE_NAME",
         help="API Gateway stage name: the first path segment of the endpoint URL.",
         check=matches(r"[A-Za-z0-9_]{1,64}", "1-64 letters, digits or '_'"),
     )
     powertools_layer_arn: str = setting(
-        "", env="POWERTOOLS_LAYER_ARN",
+        "",
+        env="POWERTOOLS_LAYER_ARN",
         help="Lambda layer providing Powertools for AWS Lambda; empty means the AWS-managed layer for the region.",
         check=matches(f"({LAYER_VERSION_ARN})?", "empty or a Lambda layer version ARN"),
     )
     web_adapter_layer_arn: str = setting(
-        "", env="WEB_ADAPTER_LAYER_ARN",
+        "",
+        env="WEB_ADAPTER_LAYER_ARN",
         help="Lambda layer providing the AWS Lambda Web Adapter (arm64); empty means the layer AWS publishes for the region (v1.1.0).",
         check=matches(f"({LAYER_VERSION_ARN})?", "empty or a Lambda layer version ARN"),
     )
     # --- security: who may call, how often, and what is recorded (README "Security") ---
     auth: str = setting(
-        "api_key", env="AUTH",
+        "api_key",
+        env="AUTH",
         help="Who may call: `api_key` (an API key as `Authorization: Bearer` or `x-api-key`, usage plan), `iam` (SigV4-signed requests) or `none` (public; synth warns).",
         check=one_of("api_key", "iam", "none"),
     )
     playground: bool = setting(
-        False, env="PLAYGROUND",
+        False,
+        env="PLAYGROUND",
         help="Serve the playground page (try `/invoke` in a browser) publicly at `<stage>/playground`: the page only; it asks for the API key and calls the API on the same stage (README: Playground).",
     )
     throttle_rate_limit: int = setting(
-        1, env="THROTTLE_RATE_LIMIT",
+        1,
+        env="THROTTLE_RATE_LIMIT",
         help="Steady requests per second allowed by the stage and the API key's usage plan (README: Capacity).",
         check=between(1, 10000),
     )
     throttle_burst_limit: int = setting(
-        5, env="THROTTLE_BURST_LIMIT",
+        5,
+        env="THROTTLE_BURST_LIMIT",
         help="Burst of requests allowed above the rate by the stage and the usage plan (README: Capacity).",
         check=between(1, 5000),
     )
     api_key_daily_quota: int = setting(
-        1000, env="API_KEY_DAILY_QUOTA",
+        1000,
+        env="API_KEY_DAILY_QUOTA",
         help="Requests per day the API key may make (usage plan quota; `auth=api_key` only).",
         check=between(1, 10_000_000),
     )
     api_key_names: str = setting(
-        DEFAULT_API_KEY_NAME, env="API_KEY_NAMES",
+        DEFAULT_API_KEY_NAME,
+        env="API_KEY_NAMES",
         help="Comma-separated names of the API keys to create (`auth=api_key`), one per caller or team, all on the one usage plan: each key gets the throttle and the daily quota on its own.",
-        check=matches(f"{API_KEY_NAME}(,{API_KEY_NAME})*", "comma-separated names of 1-32 lowercase letters, digits or '-' (no spaces), such as web,batch"),
+        check=matches(
+            f"{API_KEY_NAME}(,{API_KEY_NAME})*",
+            "comma-separated names of 1-32 lowercase letters, digits or '-' (no spaces), such as web,batch",
+        ),
     )
     reserved_concurrency: str = setting(
-        "30", env="RESERVED_CONCURRENCY",
+        "30",
+        env="RESERVED_CONCURRENCY",
         help="Lambda reserved concurrency, the hard cap on parallel Bedrock calls, sized to what the throttle admits (README: Capacity); `off` where the account's concurrency quota is the minimum (10).",
         check=matches(r"off|[1-9][0-9]{0,3}", "`off` or a whole number from 1 to 9999"),
     )
     waf_enabled: bool = setting(
-        True, env="WAF_ENABLED",
+        True,
+        env="WAF_ENABLED",
         help="Attach a WAF web ACL to the stage (per-IP rate limit, AWS known-bad-inputs rules).",
     )
     waf_rate_limit: int = setting(
-        300, env="WAF_RATE_LIMIT",
+        300,
+        env="WAF_RATE_LIMIT",
         help="Requests one IP address may make in any 5 minutes before WAF blocks it.",
         check=between(10, 2_000_000_000),
     )
     api_gateway_account_role: bool = setting(
-        True, env="API_GATEWAY_ACCOUNT_ROLE",
+        True,
+        env="API_GATEWAY_ACCOUNT_ROLE",
         help="Set this Region's account-wide API Gateway CloudWatch Logs role (needed for stage logging); `false` if the account already has one.",
     )
     log_kms_key: str = setting(
-        "create", env="LOG_KMS_KEY",
+        "create",
+        env="LOG_KMS_KEY",
         help="KMS key for every log group and the function's environment: `create` a key, `off`, or an existing key ARN.",
-        check=matches(r"create|off|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}", "`create`, `off` or a KMS key ARN"),
+        check=matches(
+            r"create|off|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}", "`create`, `off` or a KMS key ARN"
+        ),
     )
     # --- operations: alarms, dashboard, Terraform state (README "Operate it") ---
     alarm_email: str = setting(
-        "", env="ALARM_EMAIL",
+        "",
+        env="ALARM_EMAIL",
         help="Email address every alarm notifies through an SNS topic (confirm the subscription mail); empty: no topic, alarms only change state.",
         check=matches(r"|[^@\s]+@[^@\s]+\.[^@\s]+", "empty or an email address"),
     )
     alarm_api_5xx_percent: int = setting(
-        5, env="ALARM_API_5XX_PERCENT",
+        5,
+        env="ALARM_API_5XX_PERCENT",
         help="Alarm when more than this percent of API requests end in a 5XX, in 2 of 3 five-minute periods.",
         check=between(1, 100),
     )
     alarm_latency_p99_ms: int = setting(
-        600_000, env="ALARM_LATENCY_P99_MS",
+        600_000,
+        env="ALARM_LATENCY_P99_MS",
         help="Alarm when p99 integration latency exceeds this many ms, in 2 of 3 five-minute periods: near the Lambda timeout, answers are being cut short (synth warns when it is not below the timeout).",
         check=between(100, STREAM_MAX_SECONDS * 1000),
     )
     alarm_lambda_errors: int = setting(
-        1, env="ALARM_LAMBDA_ERRORS",
+        1,
+        env="ALARM_LAMBDA_ERRORS",
         help="Alarm when the function fails (crash, timeout) this many times in five minutes.",
         check=between(1, 1_000_000),
     )
     alarm_lambda_throttles: int = setting(
-        1, env="ALARM_LAMBDA_THROTTLES",
+        1,
+        env="ALARM_LAMBDA_THROTTLES",
         help="Alarm when Lambda refuses this many invocations in five minutes (reserved concurrency reached).",
         check=between(1, 1_000_000),
     )
     alarm_bedrock_throttles: int = setting(
-        5, env="ALARM_BEDROCK_THROTTLES",
+        5,
+        env="ALARM_BEDROCK_THROTTLES",
         help="Alarm when Bedrock throttles this many requests in five minutes (the handler's `throttled` errors).",
         check=between(1, 1_000_000),
     )
     daily_output_tokens_budget: int = setting(
-        1_000_000, env="DAILY_OUTPUT_TOKENS_BUDGET",
+        1_000_000,
+        env="DAILY_OUTPUT_TOKENS_BUDGET",
         help="Alarm when the model writes more output tokens than this in 24 hours.",
         check=between(1000, 100_000_000_000),
     )
     price_input_usd_per_mtok: float | None = setting(
-        None, env="PRICE_INPUT_USD_PER_MTOK", kind=float,
+        None,
+        env="PRICE_INPUT_USD_PER_MTOK",
+        kind=float,
         help="USD per million input tokens, for the dashboard's cost line and the budget alarm; unset: the list price of MODEL_ID's first model (README: model capabilities).",
         check=between(0, 1000),
     )
     price_output_usd_per_mtok: float | None = setting(
-        None, env="PRICE_OUTPUT_USD_PER_MTOK", kind=float,
+        None,
+        env="PRICE_OUTPUT_USD_PER_MTOK",
+        kind=float,
         help="USD per million output tokens, for the dashboard's cost line and the budget alarm; unset: the list price of MODEL_ID's first model (README: model capabilities).",
         check=between(0, 1000),
     )
     state_bucket: str = setting(
-        "", env="STATE_BUCKET",
+        "",
+        env="STATE_BUCKET",
         help="S3 bucket for Terraform state (S3 backend, encrypted, one key per stack); empty: local state file.",
         check=matches(r"|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "empty or an S3 bucket name"),
     )
     state_key_prefix: str = setting(
-        "", env="STATE_KEY_PREFIX",
+        "",
+        env="STATE_KEY_PREFIX",
         help="Folder in the state bucket; the key is `<prefix>/<stack>/terraform.tfstate`.",
-        check=matches(r"|[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*", "empty or a key prefix such as teams/ml (no leading or trailing '/')"),
+        check=matches(
+            r"|[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*",
+            "empty or a key prefix such as teams/ml (no leading or trailing '/')",
+        ),
     )
     state_region: str = setting(
-        "", env="STATE_REGION",
+        "",
+        env="STATE_REGION",
         help="Region of the state bucket; empty: the stack's AWS_REGION.",
         check=matches(r"|[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", "empty or an AWS Region code such as us-east-1"),
     )
     state_lock_table: str = setting(
-        "", env="STATE_LOCK_TABLE",
+        "",
+        env="STATE_LOCK_TABLE",
         help="DynamoDB table for state locking instead of the S3 lock file (`use_lockfile`, Terraform 1.10+).",
         check=matches(r"|[A-Za-z0-9_.-]{3,255}", "empty or a DynamoDB table name"),
     )
@@ -346,8 +412,11 @@ class Settings(HandlerSettings):
             return
         if len(rows) == 1:
             [(model_id, row)] = rows.items()
-            offered = (f"it offers only {', '.join(row.effort_levels)}, or" if row.effort_levels
-                       else "it has no effort control: set EFFORT to")
+            offered = (
+                f"it offers only {', '.join(row.effort_levels)}, or"
+                if row.effort_levels
+                else "it has no effort control: set EFFORT to"
+            )
             raise SettingsError(
                 f"invalid setting EFFORT (effort) = {self.effort!r}: MODEL_ID {model_id!r} is {row.name}, "
                 f"and {offered} auto or default (send none)"
@@ -406,7 +475,9 @@ class Settings(HandlerSettings):
         """Longest wait for Bedrock's first event: every attempt times out, with maximal back-off
         (function/config.py's ``worst_case_seconds``, which the function uses to clamp it)."""
         return worst_case_seconds(
-            self.bedrock_connect_timeout_seconds, self.bedrock_read_timeout_seconds, self.bedrock_max_attempts,
+            self.bedrock_connect_timeout_seconds,
+            self.bedrock_read_timeout_seconds,
+            self.bedrock_max_attempts,
         )
 
     @property

@@ -5,7 +5,7 @@ Wires the constructs together through their attributes and declares the stack ou
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
@@ -38,7 +38,6 @@ from function import config as function_config
 from function.config import STREAM_IDLE_TIMEOUT_SECONDS
 from function.models import facts_for
 
-
 # CloudWatch namespace of the handler's EMF metrics, which the alarms and dashboard read.
 METRICS_NAMESPACE = "BedrockInferenceApi"
 
@@ -51,13 +50,18 @@ class BedrockInferenceStack(TerraformStack):
         configure_state_backend(self, id_, settings)  # S3 when STATE_BUCKET is set, else local
 
         AwsProvider(
-            self, "aws",
+            self,
+            "aws",
             region=settings.region,
-            default_tags=[AwsProviderDefaultTags(tags={
-                "project": settings.name_prefix,
-                "environment": settings.environment,
-                "managed-by": "cdktf",
-            })],
+            default_tags=[
+                AwsProviderDefaultTags(
+                    tags={
+                        "project": settings.name_prefix,
+                        "environment": settings.environment,
+                        "managed-by": "cdktf",
+                    }
+                )
+            ],
             **provider_overrides(),  # AWS_ENDPOINT_URL set: an emulator (constructs_lib/emulator.py)
         )
         account_id = DataAwsCallerIdentity(self, "account").account_id
@@ -66,7 +70,8 @@ class BedrockInferenceStack(TerraformStack):
         kms_key_arn = self._log_kms_key(settings, name, partition, account_id)
 
         iam = LambdaExecutionRole(
-            self, "iam",
+            self,
+            "iam",
             role_name=f"{name}-lambda",
             log_group_arn=f"arn:{partition}:logs:{settings.region}:{account_id}:log-group:{log_group_name(name)}",
             model_ids=settings.model_ids,
@@ -77,7 +82,8 @@ class BedrockInferenceStack(TerraformStack):
             kms_key_arn=kms_key_arn,
         )
         function = BedrockFunction(
-            self, "lambda",
+            self,
+            "lambda",
             function_name=name,
             role_arn=iam.role.arn,
             memory_mb=settings.lambda_memory_mb,
@@ -90,22 +96,26 @@ class BedrockInferenceStack(TerraformStack):
         )
         authorizer = (
             key_authorizer.KeyAuthorizer(
-                self, "authorizer",
+                self,
+                "authorizer",
                 name=name,
                 log_group_arn=f"arn:{partition}:logs:{settings.region}:{account_id}:log-group:"
-                              f"{log_group_name(key_authorizer.function_name(name))}",
+                f"{log_group_name(key_authorizer.function_name(name))}",
                 log_retention_days=settings.log_retention_days,
                 reserved_concurrency=settings.reserved_concurrency_limit,
                 kms_key_arn=kms_key_arn,
             )
-            if settings.auth == "api_key" else None
+            if settings.auth == "api_key"
+            else None
         )
         account_logging = (
             ApiGatewayAccountLogging(self, "api_gateway_account", role_name=f"{name}-apigw-logs", partition=partition)
-            if settings.api_gateway_account_role else None
+            if settings.api_gateway_account_role
+            else None
         )
         api = InferenceApi(
-            self, "api_gateway",
+            self,
+            "api_gateway",
             api_name=name,
             stage_name=settings.stage_name,
             backend=LambdaBackend(
@@ -116,7 +126,8 @@ class BedrockInferenceStack(TerraformStack):
                 region=settings.region,
             ),
             request_schema=request_schema(
-                prompt_max_chars=settings.prompt_max_chars, max_tokens_cap=settings.max_tokens_cap,
+                prompt_max_chars=settings.prompt_max_chars,
+                max_tokens_cap=settings.max_tokens_cap,
                 models=[facts_for(model_id) for model_id in settings.model_ids],
             ),
             access=AccessControl(
@@ -133,13 +144,17 @@ class BedrockInferenceStack(TerraformStack):
             ),
             cors_allow_origin=settings.cors_allow_origin,
             playground=settings.playground,
-            authorizer=(KeyAuthorizerFunction(authorizer.function.function_name, authorizer.function.arn)
-                        if authorizer else None),
+            authorizer=(
+                KeyAuthorizerFunction(authorizer.function.function_name, authorizer.function.arn)
+                if authorizer
+                else None
+            ),
         )
         self.api = api  # main.py writes its OpenAPI document beside the synthesized stack
         if settings.waf_enabled:
             waf.ApiFirewall(
-                self, "waf",
+                self,
+                "waf",
                 name=name,
                 stage_arn=api.stage.arn,
                 rate_limit_per_5_minutes=settings.waf_rate_limit,
@@ -148,7 +163,8 @@ class BedrockInferenceStack(TerraformStack):
             )
 
         Monitoring(
-            self, "monitoring",
+            self,
+            "monitoring",
             name=name,
             region=settings.region,
             watched=MonitoredNames(
@@ -172,22 +188,39 @@ class BedrockInferenceStack(TerraformStack):
             kms_key_arn=kms_key_arn,
         )
 
-        TerraformOutput(self, "api_endpoint", value=api.endpoint_url,
-                        description="URL to POST {\"prompt\": \"...\"} to")
-        TerraformOutput(self, "openai_base_url", value=api.openai_base_url,
-                        description="base_url for OpenAI clients (/chat/completions, /models)")
+        TerraformOutput(self, "api_endpoint", value=api.endpoint_url, description='URL to POST {"prompt": "..."} to')
+        TerraformOutput(
+            self,
+            "openai_base_url",
+            value=api.openai_base_url,
+            description="base_url for OpenAI clients (/chat/completions, /models)",
+        )
         TerraformOutput(self, "lambda_function_name", value=function.function.function_name)
         TerraformOutput(self, "lambda_function_arn", value=function.function.arn)
         TerraformOutput(self, "lambda_role_arn", value=iam.role.arn)
         TerraformOutput(self, "log_group_name", value=function.log_group.name)
         if api.playground_url is not None:
-            TerraformOutput(self, "playground_url", value=api.playground_url,
-                            description="The playground page: open it in a browser")
+            TerraformOutput(
+                self,
+                "playground_url",
+                value=api.playground_url,
+                description="The playground page: open it in a browser",
+            )
         if api.api_key is not None:
-            TerraformOutput(self, "api_key", value=api.api_key.value, sensitive=True,
-                            description="The first API_KEY_NAMES key: send as Authorization: Bearer <key> or x-api-key")
-            TerraformOutput(self, "api_keys", value={name: key.value for name, key in api.api_keys.items()},
-                            sensitive=True, description="Every API key by its API_KEY_NAMES name")
+            TerraformOutput(
+                self,
+                "api_key",
+                value=api.api_key.value,
+                sensitive=True,
+                description="The first API_KEY_NAMES key: send as Authorization: Bearer <key> or x-api-key",
+            )
+            TerraformOutput(
+                self,
+                "api_keys",
+                value={name: key.value for name, key in api.api_keys.items()},
+                sensitive=True,
+                description="Every API key by its API_KEY_NAMES name",
+            )
         if authorizer is not None:
             TerraformOutput(self, "authorizer_function_name", value=authorizer.function.function_name)
 
@@ -199,7 +232,8 @@ class BedrockInferenceStack(TerraformStack):
             return settings.log_kms_key
         log_groups = f"arn:{partition}:logs:{settings.region}:{account_id}:log-group:"
         return LogEncryptionKey(
-            self, "kms",
+            self,
+            "kms",
             alias=name,
             log_group_arns=[
                 log_groups + log_group_name(name),
@@ -217,7 +251,7 @@ class BedrockInferenceStack(TerraformStack):
 
 def synth_warnings(settings: Settings) -> list[str]:
     """Choices that synth allows but a reader of its output should not miss."""
-    warnings = model_warnings(settings, datetime.now(timezone.utc).date())
+    warnings = model_warnings(settings, datetime.now(UTC).date())
     if settings.auth == "none":
         warnings.append(
             "AUTH=none: the endpoint is public; anyone who finds the URL can spend Bedrock tokens "

@@ -70,7 +70,8 @@ class ApiFirewall(Construct):
         super().__init__(scope, id_)
         metric = name.replace("-", "")
         self.web_acl = Wafv2WebAcl(
-            self, "web_acl",
+            self,
+            "web_acl",
             name=name,
             description="Rate limit per client IP and AWS known-bad-inputs rules for the Bedrock API",
             scope="REGIONAL",
@@ -81,9 +82,12 @@ class ApiFirewall(Construct):
                     name="rate-limit-per-ip",
                     priority=1,
                     action=Wafv2WebAclRuleAction(block=Wafv2WebAclRuleActionBlock()),
-                    statement={"rate_based_statement": {
-                        "limit": rate_limit_per_5_minutes, "aggregate_key_type": "IP",
-                    }},
+                    statement={
+                        "rate_based_statement": {
+                            "limit": rate_limit_per_5_minutes,
+                            "aggregate_key_type": "IP",
+                        }
+                    },
                     visibility_config=Wafv2WebAclRuleVisibilityConfig(**_visibility(f"{metric}RateLimit")),
                 ),
                 Wafv2WebAclRule(
@@ -97,26 +101,30 @@ class ApiFirewall(Construct):
                     name="aws-anonymous-ip-list",
                     priority=3,
                     override_action=Wafv2WebAclRuleOverrideAction(none=Wafv2WebAclRuleOverrideActionNone()),
-                    statement={"managed_rule_group_statement": {
-                        "name": ANONYMOUS_IPS,
-                        "vendor_name": "AWS",
-                        "rule_action_override": [
-                            {"name": rule, "action_to_use": {"count": {}}} for rule in COUNT_ONLY[ANONYMOUS_IPS]
-                        ],
-                    }},
+                    statement={
+                        "managed_rule_group_statement": {
+                            "name": ANONYMOUS_IPS,
+                            "vendor_name": "AWS",
+                            "rule_action_override": [
+                                {"name": rule, "action_to_use": {"count": {}}} for rule in COUNT_ONLY[ANONYMOUS_IPS]
+                            ],
+                        }
+                    },
                     visibility_config=Wafv2WebAclRuleVisibilityConfig(**_visibility(f"{metric}AnonymousIps")),
                 ),
             ],
         )
         Wafv2WebAclAssociation(self, "association", resource_arn=stage_arn, web_acl_arn=self.web_acl.arn)
         self.log_group = CloudwatchLogGroup(
-            self, "log_group",
+            self,
+            "log_group",
             name=log_group_name(name),
             retention_in_days=log_retention_days,
             kms_key_id=kms_key_arn,
         )
         Wafv2WebAclLoggingConfiguration(
-            self, "logging",
+            self,
+            "logging",
             resource_arn=self.web_acl.arn,
             log_destination_configs=[self.log_group.arn],
             redacted_fields=[

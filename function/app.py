@@ -135,7 +135,7 @@ async def invoke(request: Request) -> Response:
             headers = {**replies.SSE_HEADERS, **replies.cors_headers(settings.cors_allow_origin)}
             return StreamingResponse(_events(opened, record, invocation, writer), headers=headers)
         gathered = await gather(opened)
-    except Exception:  # noqa: BLE001 - the trace goes to the logs, never to the caller
+    except Exception:
         logger.exception("unexpected failure", extra={"request_id": invocation.request_id})
         return _refuse(ApiError("internal_error"), record, invocation, settings)
     final = gathered.final
@@ -166,12 +166,13 @@ async def chat_completions(request: Request) -> Response:
                 opened = dataclasses.replace(opened, param="reasoning_effort")
             return _refuse_openai(opened, record, invocation, settings)
         if chat.stream:
-            writer = openai_replies.ChunkStream(model, invocation.request_id, chat.include_reasoning,
-                                                parsed.include_usage)
+            writer = openai_replies.ChunkStream(
+                model, invocation.request_id, chat.include_reasoning, parsed.include_usage
+            )
             headers = {**replies.SSE_HEADERS, **_openai_headers(settings, invocation)}
             return StreamingResponse(_events(opened, record, invocation, writer), headers=headers)
         gathered = await gather(opened)
-    except Exception:  # noqa: BLE001 - the trace goes to the logs, never to the caller
+    except Exception:
         logger.exception("unexpected failure", extra={"request_id": invocation.request_id})
         return _refuse_openai(ApiError("internal_error"), record, invocation, settings)
     final = gathered.final
@@ -190,8 +191,9 @@ async def list_models(request: Request) -> Response:
     return _json(200, body, _openai_headers(settings, invocation))
 
 
-async def _open(request: Request, parsed: InferenceRequest, model: str, record: RequestRecord,
-                invocation: Invocation) -> Answer | ApiError:
+async def _open(
+    request: Request, parsed: InferenceRequest, model: str, record: RequestRecord, invocation: Invocation
+) -> Answer | ApiError:
     """Refuse what the model would refuse, then start the ConverseStream call against the deadline."""
     settings: Settings = request.app.state.settings
     record.received(parsed)
@@ -220,8 +222,9 @@ class StreamWriter(Protocol):
     def error(self, error: ApiError) -> str: ...  # the last event of a failed one
 
 
-async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
-                  writer: StreamWriter) -> AsyncIterator[bytes]:
+async def _events(
+    answer: Answer, record: RequestRecord, invocation: Invocation, writer: StreamWriter
+) -> AsyncIterator[bytes]:
     """The SSE body in ``writer``'s format: deltas as they come, then its end or its error,
     never a silent cut; a comment while the model only thinks, and deltas that arrive together
     sent in one write."""
@@ -261,7 +264,7 @@ async def _events(answer: Answer, record: RequestRecord, invocation: Invocation,
     except asyncio.CancelledError:  # the client went away (the server saw the connection close)
         record.abandoned()
         raise
-    except Exception:  # noqa: BLE001 - a bug of ours still ends the stream with an error event
+    except Exception:
         logger.exception("unexpected failure while streaming", extra={"request_id": invocation.request_id})
         error = ApiError("internal_error")
         record.failed(error, after_first_byte=True)
@@ -283,19 +286,33 @@ async def _read_body(request: Request, max_bytes: int) -> bytes:
     return b"".join(chunks)[: max_bytes + 1]
 
 
-def _refuse(error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings,
-            headers: Mapping[str, str] | None = None) -> Response:
+def _refuse(
+    error: ApiError,
+    record: RequestRecord,
+    invocation: Invocation,
+    settings: Settings,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     record.failed(error)
     headers = {**replies.error_headers(error, settings.cors_allow_origin), **(headers or {})}
     return _json(error.status, replies.error_body(error, invocation.request_id), headers)
 
 
-def _refuse_openai(error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings,
-                   headers: Mapping[str, str] | None = None) -> Response:
+def _refuse_openai(
+    error: ApiError,
+    record: RequestRecord,
+    invocation: Invocation,
+    settings: Settings,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     """``_refuse`` in OpenAI's error shape, with the headers its SDK reads."""
     record.failed(error)
-    headers = {**replies.error_headers(error, settings.cors_allow_origin), **_openai_headers(settings, invocation),
-               **openai_replies.error_headers(error), **(headers or {})}
+    headers = {
+        **replies.error_headers(error, settings.cors_allow_origin),
+        **_openai_headers(settings, invocation),
+        **openai_replies.error_headers(error),
+        **(headers or {}),
+    }
     return _json(error.status, openai_replies.error_body(error), headers)
 
 

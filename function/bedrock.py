@@ -58,9 +58,22 @@ TRANSPORT_ERRORS = (
 # A ValidationException whose message says the caller's input is at fault is a 400 (too long
 # for the context window, a parameter the model refuses); any other one is our bug: 502.
 CALLER_FAULT_MARKERS = (
-    "too long", "too many", "context window", "context length", "exceed", "max_tokens",
-    "maxtokens", "temperature", "top_p", "topp", "stop sequence", "stop_sequence",
-    "stopsequence", "alternate", "not support", "n't support",
+    "too long",
+    "too many",
+    "context window",
+    "context length",
+    "exceed",
+    "max_tokens",
+    "maxtokens",
+    "temperature",
+    "top_p",
+    "topp",
+    "stop sequence",
+    "stop_sequence",
+    "stopsequence",
+    "alternate",
+    "not support",
+    "n't support",
 )
 MAX_ECHOED_MESSAGE = 300
 # Streams one server process may hold open at once (`make serve`, a container); in Lambda each
@@ -168,7 +181,9 @@ def translate(event: dict[str, Any]) -> StreamEvent | None:
         if "text" in reasoning:
             return ReasoningDelta(reasoning["text"])
         if "toolUse" in delta:
-            return ToolUseInput(event["contentBlockDelta"].get("contentBlockIndex", 0), delta["toolUse"].get("input", ""))
+            return ToolUseInput(
+                event["contentBlockDelta"].get("contentBlockIndex", 0), delta["toolUse"].get("input", "")
+            )
         return None
     if "contentBlockStart" in event:
         tool = event["contentBlockStart"].get("start", {}).get("toolUse")

@@ -17,8 +17,8 @@ from functools import lru_cache
 from typing import Any
 
 from errors import ApiError
-from models import ModelFacts, facts_for, resolve_effort
 from inference import InferenceRequest
+from models import ModelFacts, facts_for, resolve_effort
 
 PARAMETERS = ("temperature", "top_p")  # the sampling parameters this API takes
 

@@ -84,8 +84,11 @@ class Guardrail:
     stream_mode: str = "sync"
 
     def converse_config(self) -> dict[str, str]:
-        return {"guardrailIdentifier": self.identifier, "guardrailVersion": self.version,
-                "streamProcessingMode": self.stream_mode}
+        return {
+            "guardrailIdentifier": self.identifier,
+            "guardrailVersion": self.version,
+            "streamProcessingMode": self.stream_mode,
+        }
 
 
 # --- what the function reads: each setting declared once ---------------------------------------
@@ -98,16 +101,19 @@ STREAM_MAX_SECONDS = 900
 LARGEST_MAX_OUTPUT_TOKENS = 128_000
 
 
-def variable(default: Any, *, env: str, help: str, low: int | None = None, high: int | None = None,
-             choices: tuple[str, ...] = ()) -> Any:
+def variable(
+    default: Any, *, env: str, help: str, low: int | None = None, high: int | None = None, choices: tuple[str, ...] = ()
+) -> Any:
     """Declare one environment variable the function reads: its default, its meaning, and the
     whole numbers from ``low`` to ``high`` or the ``choices`` it accepts (text is taken as it is).
 
     The metadata keys match the stack's ``setting()`` (constructs_lib/settings.py), which checks
     the same range or choices at synth and writes the README row from ``help``.
     """
-    return field(default=default, metadata={"env": env, "help": help, "kind": type(default),
-                                            "low": low, "high": high, "choices": choices})
+    return field(
+        default=default,
+        metadata={"env": env, "help": help, "kind": type(default), "low": low, "high": high, "choices": choices},
+    )
 
 
 @dataclass(frozen=True)
@@ -121,65 +127,98 @@ class HandlerSettings:
     """
 
     model_ids: tuple[str, ...] = variable(
-        ("us.anthropic.claude-sonnet-5",), env="MODEL_ID",
+        ("us.anthropic.claude-sonnet-5",),
+        env="MODEL_ID",
         help="Bedrock model id or cross-Region inference profile id, or several separated by commas: the first is the default, a request may name any of them (`model`), and IAM is scoped to exactly these.",
     )
     max_tokens_default: int = variable(
-        6000, env="MAX_TOKENS_DEFAULT", low=1, high=LARGEST_MAX_OUTPUT_TOKENS,
+        6000,
+        env="MAX_TOKENS_DEFAULT",
+        low=1,
+        high=LARGEST_MAX_OUTPUT_TOKENS,
         help="`max_tokens` (thinking plus answer) used when a request does not set it; the default leaves room for thinking and still ends a JSON answer inside API Gateway's 5-minute idle limit at a slow 30 tokens/s (README: max_tokens).",
     )
     max_tokens_cap: int = variable(
-        16000, env="MAX_TOKENS_CAP", low=1, high=LARGEST_MAX_OUTPUT_TOKENS,
+        16000,
+        env="MAX_TOKENS_CAP",
+        low=1,
+        high=LARGEST_MAX_OUTPUT_TOKENS,
         help="Largest `max_tokens` a caller may ask for: bounds one answer's time and cost (README: max_tokens).",
     )
     # EFFORT also accepts the levels of models.py, which this module cannot import (the stack
     # imports it as ``function.config``): app.py passes them to ``load_settings``.
     effort: str = variable(
-        "auto", env="EFFORT", choices=EFFORT_WORDS,
+        "auto",
+        env="EFFORT",
+        choices=EFFORT_WORDS,
         help="How hard the model works on an answer (Bedrock's `outputConfig.effort`): `auto` is `medium` where the model offers effort control and nothing elsewhere; `default` sends none (the model's own, `high` on Claude Sonnet 5); or `low`, `medium`, `high`, `xhigh`, `max` (synth refuses a level no model of MODEL_ID offers). Requests may override it.",
     )
     guardrail_id: str = variable(
-        "", env="GUARDRAIL_ID",
+        "",
+        env="GUARDRAIL_ID",
         help="Bedrock guardrail (its id or ARN) that screens every prompt and answer (`guardrailConfig`); the function may apply this one only (`bedrock:ApplyGuardrail`); empty: no guardrail.",
     )
     guardrail_version: str = variable(
-        "", env="GUARDRAIL_VERSION",
+        "",
+        env="GUARDRAIL_VERSION",
         help="Version of GUARDRAIL_ID to apply, required with it: a version number (fixed), or `DRAFT` (the working copy, which changes whenever the guardrail is edited).",
     )
     guardrail_stream_mode: str = variable(
-        "sync", env="GUARDRAIL_STREAM_MODE", choices=GUARDRAIL_STREAM_MODES,
+        "sync",
+        env="GUARDRAIL_STREAM_MODE",
+        choices=GUARDRAIL_STREAM_MODES,
         help="How GUARDRAIL_ID screens a streamed answer: `sync` checks each piece before it is sent, so nothing unscreened reaches the caller; `async` sends at once and screens alongside (a blocked answer is cut off after part of it was sent, and sensitive information is not masked).",
     )
     prompt_max_chars: int = variable(
-        20000, env="PROMPT_MAX_CHARS", low=1, high=1_000_000,
+        20000,
+        env="PROMPT_MAX_CHARS",
+        low=1,
+        high=1_000_000,
         help="Longest accepted prompt (and message content), in characters; longer gets 413.",
     )
     body_max_bytes: int = variable(
-        65536, env="BODY_MAX_BYTES", low=256, high=6_000_000,
+        65536,
+        env="BODY_MAX_BYTES",
+        low=256,
+        high=6_000_000,
         help="Largest accepted request body in bytes; larger gets 413.",
     )
     cors_allow_origin: str = variable(
-        "", env="CORS_ALLOW_ORIGIN",
+        "",
+        env="CORS_ALLOW_ORIGIN",
         help="Value of Access-Control-Allow-Origin on responses; empty sends no CORS headers.",
     )
     log_content: bool = variable(
-        False, env="LOG_CONTENT",
+        False,
+        env="LOG_CONTENT",
         help="Log prompt and completion text (off: logs carry sizes, ids and token counts only).",
     )
     bedrock_connect_timeout_seconds: int = variable(
-        2, env="BEDROCK_CONNECT_TIMEOUT_SECONDS", low=1, high=10,
+        2,
+        env="BEDROCK_CONNECT_TIMEOUT_SECONDS",
+        low=1,
+        high=10,
         help="Connect timeout of each Bedrock attempt.",
     )
     bedrock_read_timeout_seconds: int = variable(
-        30, env="BEDROCK_READ_TIMEOUT_SECONDS", low=1, high=STREAM_IDLE_TIMEOUT_SECONDS - 1,
+        30,
+        env="BEDROCK_READ_TIMEOUT_SECONDS",
+        low=1,
+        high=STREAM_IDLE_TIMEOUT_SECONDS - 1,
         help="Longest silence Bedrock's answer stream may keep, before its first event or between two; the whole budget must fit the Lambda timeout.",
     )
     bedrock_max_attempts: int = variable(
-        2, env="BEDROCK_MAX_ATTEMPTS", low=1, high=5,
+        2,
+        env="BEDROCK_MAX_ATTEMPTS",
+        low=1,
+        high=5,
         help="Attempts per request (botocore standard retry mode), the first included.",
     )
     lambda_timeout_seconds: int = variable(
-        630, env="LAMBDA_TIMEOUT_SECONDS", low=3, high=STREAM_MAX_SECONDS,
+        630,
+        env="LAMBDA_TIMEOUT_SECONDS",
+        low=3,
+        high=STREAM_MAX_SECONDS,
         help="Lambda timeout, up to 900 (API Gateway streams for 15 minutes); the default fits a MAX_TOKENS_CAP answer at a slow 30 tokens/s after a retried first attempt (synth warns when the timeout does not).",
     )
 
@@ -190,6 +229,7 @@ VARIABLES = {item.name: item for item in dataclasses.fields(HandlerSettings)}
 
 def environment(values: HandlerSettings) -> dict[str, str]:
     """The environment variables that make ``load_settings`` read back these values."""
+
     def written(value: Any) -> str:
         if isinstance(value, bool):
             return "true" if value else "false"
@@ -203,8 +243,14 @@ def environment(values: HandlerSettings) -> dict[str, str]:
 _TRUE = {"1", "true", "yes", "on"}
 
 
-def read_variable(environ: Mapping[str, str], name: str, notes: list[str], *, default: Any = None,
-                  more_choices: tuple[str, ...] | None = ()) -> Any:
+def read_variable(
+    environ: Mapping[str, str],
+    name: str,
+    notes: list[str],
+    *,
+    default: Any = None,
+    more_choices: tuple[str, ...] | None = (),
+) -> Any:
     """One declared variable from ``environ``, typed; unset or blank is its default (or
     ``default``), and a value outside its range or choices is its default plus a note.
     ``more_choices`` adds to the row's choices; None accepts any text."""
@@ -259,8 +305,11 @@ class Settings:
     body_max_bytes: int = DECLARED.body_max_bytes
     cors_allow_origin: str = DECLARED.cors_allow_origin
     log_content: bool = DECLARED.log_content
-    budget: Budget = Budget(connect=DECLARED.bedrock_connect_timeout_seconds,
-                            read=DECLARED.bedrock_read_timeout_seconds, attempts=DECLARED.bedrock_max_attempts)
+    budget: Budget = Budget(
+        connect=DECLARED.bedrock_connect_timeout_seconds,
+        read=DECLARED.bedrock_read_timeout_seconds,
+        attempts=DECLARED.bedrock_max_attempts,
+    )
     lambda_timeout: int = DECLARED.lambda_timeout_seconds
     corrections: tuple[str, ...] = ()
 
@@ -276,8 +325,11 @@ class Settings:
 
 
 # Settings fields the app takes exactly as declared; load_settings assembles the others.
-_AS_DECLARED = tuple(item.name for item in dataclasses.fields(Settings)
-                     if item.name in VARIABLES and item.name not in {"max_tokens_cap", "max_tokens_default", "effort"})
+_AS_DECLARED = tuple(
+    item.name
+    for item in dataclasses.fields(Settings)
+    if item.name in VARIABLES and item.name not in {"max_tokens_cap", "max_tokens_default", "effort"}
+)
 
 
 def load_settings(environ: Mapping[str, str], effort_levels: tuple[str, ...] | None = None) -> Settings:
@@ -303,8 +355,11 @@ def load_settings(environ: Mapping[str, str], effort_levels: tuple[str, ...] | N
         attempts=read("bedrock_max_attempts"),
     )
     # Set but empty, EFFORT means `default` (send none), as it did when the stack resolved it.
-    effort = ("default" if environ.get("EFFORT") is not None and not environ["EFFORT"].strip()
-              else read_variable(environ, "effort", notes, more_choices=effort_levels))
+    effort = (
+        "default"
+        if environ.get("EFFORT") is not None and not environ["EFFORT"].strip()
+        else read_variable(environ, "effort", notes, more_choices=effort_levels)
+    )
     settings = Settings(
         max_tokens_default=default_tokens,
         max_tokens_cap=cap,

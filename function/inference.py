@@ -61,8 +61,15 @@ def text_chars(messages: tuple[Message, ...]) -> int:
 
 def loggable(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
     """The messages for a LOG_CONTENT log line: an image is its format and size, never its bytes."""
-    return [{"role": m["role"], "content": m["content"] if isinstance(m["content"], str)
-             else [_loggable_block(block) for block in m["content"]]} for m in messages]
+    return [
+        {
+            "role": m["role"],
+            "content": m["content"]
+            if isinstance(m["content"], str)
+            else [_loggable_block(block) for block in m["content"]],
+        }
+        for m in messages
+    ]
 
 
 def _loggable_block(block: Block) -> Block:

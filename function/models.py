@@ -59,7 +59,9 @@ class ModelFacts:
     def __post_init__(self) -> None:
         unknown = (self.refused_parameters | self.exclusive_parameters) - SAMPLING_PARAMETERS
         if unknown or self.thinking not in THINKING or set(self.effort_levels) - set(EFFORT_LEVELS):
-            raise ValueError(f"model row {self.name!r} names a parameter, thinking mode or effort level that does not exist")
+            raise ValueError(
+                f"model row {self.name!r} names a parameter, thinking mode or effort level that does not exist"
+            )
 
     def matches(self, base_id: str) -> bool:
         return re.fullmatch(self.pattern, base_id) is not None
@@ -76,16 +78,14 @@ SONNET_5_PAGE = "https://platform.claude.com/docs/en/models/sonnet-5/overview"
 # Bedrock's Claude Sonnet 5 model card ("Reasoning: Supported (adaptive thinking is always on and
 # cannot be disabled; effort level is configurable)"), as quoted here; the card itself was not
 # in the documentation this table was written from.
-SONNET_5_BEDROCK_CARD_QUOTED = (
-    "https://chatforest.com/builders-log/claude-sonnet-5-bedrock-deployment-always-on-thinking-inference-paths-builder-guide/"
-)
+SONNET_5_BEDROCK_CARD_QUOTED = "https://chatforest.com/builders-log/claude-sonnet-5-bedrock-deployment-always-on-thinking-inference-paths-builder-guide/"
 # Anthropic called $2/$10 introductory until 2026-08-31, then updated the announcement on
 # 2026-08-10 to make it the standard price; Sonnet 5's model page still lists $2/$10.
 SONNET_5_PRICE_KEPT = "https://github.com/Piebald-AI/splitrail/pull/235"
-BEDROCK_ADAPTIVE_THINKING = "https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-adaptive-thinking.html"
-BEDROCK_MESSAGES_API = (
-    "https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html"
+BEDROCK_ADAPTIVE_THINKING = (
+    "https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-adaptive-thinking.html"
 )
+BEDROCK_MESSAGES_API = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html"
 BEDROCK_LIFECYCLE = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html"
 BOTOCORE_OUTPUT_CONFIG = (
     "https://github.com/boto/botocore/blob/develop/botocore/data/bedrock-runtime/2023-09-30/service-2.json"
@@ -107,9 +107,18 @@ MODELS: tuple[ModelFacts, ...] = (
         thinking="always",
         effort_levels=EFFORT_LEVELS,
         max_output_tokens=128_000,
-        input_usd_per_mtok=2.0, output_usd_per_mtok=10.0, prices_read="2026-11-26",
-        sources=(WHATS_NEW_SONNET_5, SONNET_5_PAGE, SONNET_5_BEDROCK_CARD_QUOTED, BEDROCK_ADAPTIVE_THINKING,
-                 EFFORT, BOTOCORE_OUTPUT_CONFIG, SONNET_5_PRICE_KEPT),
+        input_usd_per_mtok=2.0,
+        output_usd_per_mtok=10.0,
+        prices_read="2026-11-26",
+        sources=(
+            WHATS_NEW_SONNET_5,
+            SONNET_5_PAGE,
+            SONNET_5_BEDROCK_CARD_QUOTED,
+            BEDROCK_ADAPTIVE_THINKING,
+            EFFORT,
+            BOTOCORE_OUTPUT_CONFIG,
+            SONNET_5_PRICE_KEPT,
+        ),
         bedrock_ids=("anthropic.claude-sonnet-5",),
     ),
     ModelFacts(
@@ -122,9 +131,16 @@ MODELS: tuple[ModelFacts, ...] = (
         thinking="optional",
         effort_levels=EFFORT_LEVELS,
         max_output_tokens=128_000,  # Google Cloud's Opus 4.7 model card: 128,000 output tokens
-        input_usd_per_mtok=5.0, output_usd_per_mtok=25.0, prices_read="2026-11-26",
-        sources=(WHATS_NEW_SONNET_5, BEDROCK_ADAPTIVE_THINKING, EFFORT, PRICING,
-                 "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/partner-models/claude/opus-4-7"),
+        input_usd_per_mtok=5.0,
+        output_usd_per_mtok=25.0,
+        prices_read="2026-11-26",
+        sources=(
+            WHATS_NEW_SONNET_5,
+            BEDROCK_ADAPTIVE_THINKING,
+            EFFORT,
+            PRICING,
+            "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/partner-models/claude/opus-4-7",
+        ),
         bedrock_ids=("anthropic.claude-opus-4-7",),
     ),
     ModelFacts(
@@ -133,7 +149,9 @@ MODELS: tuple[ModelFacts, ...] = (
         thinking="optional",
         effort_levels=("low", "medium", "high", "max"),  # xhigh came with Opus 4.7
         max_output_tokens=128_000,
-        input_usd_per_mtok=5.0, output_usd_per_mtok=25.0, prices_read="2026-11-26",
+        input_usd_per_mtok=5.0,
+        output_usd_per_mtok=25.0,
+        prices_read="2026-11-26",
         sources=(BEDROCK_ADAPTIVE_THINKING, EFFORT, "https://platform.claude.com/docs/en/models/opus-4-6/overview"),
         bedrock_ids=("anthropic.claude-opus-4-6-v1",),
     ),
@@ -143,7 +161,9 @@ MODELS: tuple[ModelFacts, ...] = (
         thinking="optional",
         effort_levels=("low", "medium", "high", "max"),
         max_output_tokens=128_000,
-        input_usd_per_mtok=3.0, output_usd_per_mtok=15.0, prices_read="2026-11-26",
+        input_usd_per_mtok=3.0,
+        output_usd_per_mtok=15.0,
+        prices_read="2026-11-26",
         sources=(BEDROCK_ADAPTIVE_THINKING, EFFORT, "https://platform.claude.com/docs/en/models/sonnet-4-6/overview"),
         bedrock_ids=("anthropic.claude-sonnet-4-6",),
     ),
@@ -152,9 +172,15 @@ MODELS: tuple[ModelFacts, ...] = (
         pattern=r"anthropic\.claude-opus-4-5" + _TAIL,
         effort_levels=("low", "medium", "high"),  # max came with Opus 4.6
         max_output_tokens=64_000,
-        input_usd_per_mtok=5.0, output_usd_per_mtok=25.0, prices_read="2026-11-26",
-        sources=(MODELS_OVERVIEW, EFFORT, BEDROCK_ADAPTIVE_THINKING,
-                 "https://platform.claude.com/docs/en/models/opus-4-5/overview"),
+        input_usd_per_mtok=5.0,
+        output_usd_per_mtok=25.0,
+        prices_read="2026-11-26",
+        sources=(
+            MODELS_OVERVIEW,
+            EFFORT,
+            BEDROCK_ADAPTIVE_THINKING,
+            "https://platform.claude.com/docs/en/models/opus-4-5/overview",
+        ),
         bedrock_ids=("anthropic.claude-opus-4-5-20251101-v1:0",),
     ),
     ModelFacts(
@@ -162,7 +188,9 @@ MODELS: tuple[ModelFacts, ...] = (
         pattern=r"anthropic\.claude-sonnet-4-5" + _TAIL,
         exclusive_parameters=frozenset({"temperature", "top_p"}),  # "either ... but not both" (Bedrock)
         max_output_tokens=64_000,
-        input_usd_per_mtok=3.0, output_usd_per_mtok=15.0, prices_read="2026-11-26",
+        input_usd_per_mtok=3.0,
+        output_usd_per_mtok=15.0,
+        prices_read="2026-11-26",
         # Anthropic retires it on its own platforms on 2026-11-30; Bedrock sets its own date,
         # and none was found for it.
         sources=(BEDROCK_MESSAGES_API, MODELS_OVERVIEW, EFFORT, BEDROCK_ADAPTIVE_THINKING),
@@ -173,7 +201,9 @@ MODELS: tuple[ModelFacts, ...] = (
         pattern=r"anthropic\.claude-haiku-4-5" + _TAIL,
         exclusive_parameters=frozenset({"temperature", "top_p"}),
         max_output_tokens=64_000,
-        input_usd_per_mtok=1.0, output_usd_per_mtok=5.0, prices_read="2026-11-26",
+        input_usd_per_mtok=1.0,
+        output_usd_per_mtok=5.0,
+        prices_read="2026-11-26",
         sources=(BEDROCK_MESSAGES_API, MODELS_OVERVIEW, EFFORT),
         bedrock_ids=("anthropic.claude-haiku-4-5-20251001-v1:0",),
     ),
@@ -181,7 +211,9 @@ MODELS: tuple[ModelFacts, ...] = (
         name="Claude Opus 4.1",
         pattern=r"anthropic\.claude-opus-4-1" + _TAIL,
         max_output_tokens=32_000,
-        input_usd_per_mtok=15.0, output_usd_per_mtok=75.0, prices_read="2026-11-26",
+        input_usd_per_mtok=15.0,
+        output_usd_per_mtok=75.0,
+        prices_read="2026-11-26",
         retires="2027-01-08",  # Legacy on Bedrock since 2026-07-08
         sources=(MODELS_OVERVIEW, PRICING, BEDROCK_LIFECYCLE, "https://github.com/anomalyco/models.dev/pull/3708"),
         bedrock_ids=("anthropic.claude-opus-4-1-20250805-v1:0",),
@@ -190,17 +222,25 @@ MODELS: tuple[ModelFacts, ...] = (
         name="Claude Sonnet 4",
         pattern=r"anthropic\.claude-sonnet-4" + _TAIL,
         max_output_tokens=64_000,
-        input_usd_per_mtok=3.0, output_usd_per_mtok=15.0, prices_read="2026-11-26",
+        input_usd_per_mtok=3.0,
+        output_usd_per_mtok=15.0,
+        prices_read="2026-11-26",
         retires="2026-10-14",  # Legacy on Bedrock since 2026-04-14
-        sources=(MODELS_OVERVIEW, BEDROCK_LIFECYCLE, "https://github.com/awslabs/threat-composer/pull/290",
-                 "https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-anthropic-claude-sonnet-4.html"),
+        sources=(
+            MODELS_OVERVIEW,
+            BEDROCK_LIFECYCLE,
+            "https://github.com/awslabs/threat-composer/pull/290",
+            "https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-anthropic-claude-sonnet-4.html",
+        ),
         bedrock_ids=("anthropic.claude-sonnet-4-20250514-v1:0",),
     ),
     ModelFacts(
         name="Claude 3.7 Sonnet",
         pattern=r"anthropic\.claude-3-7-sonnet" + _TAIL,
         max_output_tokens=64_000,  # 128K only with Anthropic's output-128k beta header, not sent here
-        input_usd_per_mtok=3.0, output_usd_per_mtok=15.0, prices_read="2026-11-26",
+        input_usd_per_mtok=3.0,
+        output_usd_per_mtok=15.0,
+        prices_read="2026-11-26",
         retires="2026-04-28",
         sources=(MODELS_OVERVIEW, BEDROCK_LIFECYCLE, "https://www.bitslovers.com/bedrock-model-lifecycle"),
         bedrock_ids=("anthropic.claude-3-7-sonnet-20250219-v1:0",),
@@ -227,11 +267,16 @@ MODELS: tuple[ModelFacts, ...] = (
         name="Claude 3.5 Haiku",
         pattern=r"anthropic\.claude-3-5-haiku" + _TAIL,
         max_output_tokens=8_192,
-        input_usd_per_mtok=0.8, output_usd_per_mtok=4.0, prices_read="2026-11-26",
+        input_usd_per_mtok=0.8,
+        output_usd_per_mtok=4.0,
+        prices_read="2026-11-26",
         retires="2026-06-19",  # Legacy 2025-12-19, extended access 2026-03-19
-        sources=(BEDROCK_LIFECYCLE, MODELS_OVERVIEW,
-                 "https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-anthropic-claude-3-5-haiku.html",
-                 "https://github.com/BerriAI/litellm/pull/28704"),
+        sources=(
+            BEDROCK_LIFECYCLE,
+            MODELS_OVERVIEW,
+            "https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-anthropic-claude-3-5-haiku.html",
+            "https://github.com/BerriAI/litellm/pull/28704",
+        ),
         bedrock_ids=("anthropic.claude-3-5-haiku-20241022-v1:0",),
     ),
     ModelFacts(

@@ -65,13 +65,16 @@ class RequestRecord:
         metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
         metrics.flush_metrics()
 
-    def answered(self, text: str, done: Done, bedrock_ms: float, first_text_ms: float | None,
-                 tool_calls: int = 0) -> None:
+    def answered(
+        self, text: str, done: Done, bedrock_ms: float, first_text_ms: float | None, tool_calls: int = 0
+    ) -> None:
         usage = done.usage
         if tool_calls:
             self.log["tool_calls"] = tool_calls
         self.log.update(
-            status=200, stop_reason=done.stop_reason, bedrock_latency_ms=round(bedrock_ms, 1),
+            status=200,
+            stop_reason=done.stop_reason,
+            bedrock_latency_ms=round(bedrock_ms, 1),
             first_token_ms=None if first_text_ms is None else round(first_text_ms, 1),
             input_tokens=usage.input_tokens if usage else None,
             output_tokens=usage.output_tokens if usage else None,

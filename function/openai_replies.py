@@ -58,8 +58,9 @@ def completion_id(request_id: str) -> str:
     return f"chatcmpl-{request_id}"
 
 
-def completion_body(gathered: Gathered, done: Done, model: str, request_id: str, include_reasoning: bool,
-                    created: int | None = None) -> dict[str, Any]:
+def completion_body(
+    gathered: Gathered, done: Done, model: str, request_id: str, include_reasoning: bool, created: int | None = None
+) -> dict[str, Any]:
     """A non-streamed answer: ``chat.completion``."""
     message: dict[str, Any] = {"role": "assistant", "content": gathered.text or None, "refusal": None}
     if gathered.tool_calls:
@@ -76,7 +77,9 @@ def completion_body(gathered: Gathered, done: Done, model: str, request_id: str,
         "object": "chat.completion",
         "created": int(time.time()) if created is None else created,
         "model": model,
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason(done.stop_reason)}],
+        "choices": [
+            {"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason(done.stop_reason)}
+        ],
         "usage": usage(done),
     }
 
@@ -90,15 +93,22 @@ class ChunkStream:
     last one ``choices: []`` and the usage, as OpenAI documents ``stream_options``.
     """
 
-    def __init__(self, model: str, request_id: str, include_reasoning: bool, include_usage: bool,
-                 created: int | None = None) -> None:
+    def __init__(
+        self, model: str, request_id: str, include_reasoning: bool, include_usage: bool, created: int | None = None
+    ) -> None:
         self.include_reasoning = include_reasoning
         self.include_usage = include_usage
-        self._head = dumps({"id": completion_id(request_id), "object": "chat.completion.chunk",
-                            "created": int(time.time()) if created is None else created, "model": model})[:-1]
+        self._head = dumps(
+            {
+                "id": completion_id(request_id),
+                "object": "chat.completion.chunk",
+                "created": int(time.time()) if created is None else created,
+                "model": model,
+            }
+        )[:-1]
         usage_field = ',"usage":null' if include_usage else ""
         # Text deltas are thousands per answer: their chunk is built around the text directly.
-        self._text_before = 'data: ' + self._head + ',"choices":[{"index":0,"delta":{"content":'
+        self._text_before = "data: " + self._head + ',"choices":[{"index":0,"delta":{"content":'
         self._text_after = '},"logprobs":null,"finish_reason":null}]' + usage_field + "}\n\n"
         self._usage_field = usage_field
         self._tool_indexes: dict[int, int] = {}  # Bedrock's content block → the call's index here
@@ -115,8 +125,18 @@ class ChunkStream:
 
     def tool_start(self, start: ToolUseStart) -> str:
         index = self._tool_indexes.setdefault(start.block, len(self._tool_indexes))
-        return self._chunk({"tool_calls": [{"index": index, "id": start.tool_use_id, "type": "function",
-                                            "function": {"name": start.name, "arguments": ""}}]})
+        return self._chunk(
+            {
+                "tool_calls": [
+                    {
+                        "index": index,
+                        "id": start.tool_use_id,
+                        "type": "function",
+                        "function": {"name": start.name, "arguments": ""},
+                    }
+                ]
+            }
+        )
 
     def tool_input(self, piece: ToolUseInput) -> str:
         index = self._tool_indexes.get(piece.block)
@@ -158,7 +178,10 @@ def error_headers(error: ApiError) -> dict[str, str]:
 
 def models_body(model_ids: tuple[str, ...], created: int) -> dict[str, Any]:
     """``GET /v1/models``: the models this deployment serves, the default first."""
-    return {"object": "list", "data": [
-        {"id": model_id, "object": "model", "created": created, "owned_by": base_model_id(model_id).split(".")[0]}
-        for model_id in model_ids
-    ]}
+    return {
+        "object": "list",
+        "data": [
+            {"id": model_id, "object": "model", "created": created, "owned_by": base_model_id(model_id).split(".")[0]}
+            for model_id in model_ids
+        ],
+    }

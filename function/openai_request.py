@@ -41,25 +41,51 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("model", "used", "one of the deployment's `MODEL_ID` list (`GET /v1/models`); unknown: 404 "
-          "`model_not_found`; left out: the first of the list"),
-    Field("messages", "used", "roles `system`/`developer` (→ Converse `system`), `user` (text, `data:` images), "
-          "`assistant` (text, `tool_calls`), `tool` (→ `toolResult`)"),
-    Field("max_completion_tokens", "used", "1 to `MAX_TOKENS_CAP`; wins over `max_tokens`; left out: `MAX_TOKENS_DEFAULT`"),
+    Field(
+        "model",
+        "used",
+        "one of the deployment's `MODEL_ID` list (`GET /v1/models`); unknown: 404 "
+        "`model_not_found`; left out: the first of the list",
+    ),
+    Field(
+        "messages",
+        "used",
+        "roles `system`/`developer` (→ Converse `system`), `user` (text, `data:` images), "
+        "`assistant` (text, `tool_calls`), `tool` (→ `toolResult`)",
+    ),
+    Field(
+        "max_completion_tokens", "used", "1 to `MAX_TOKENS_CAP`; wins over `max_tokens`; left out: `MAX_TOKENS_DEFAULT`"
+    ),
     Field("max_tokens", "used", "as `max_completion_tokens`"),
-    Field("temperature", "used", "0 to 2; above 1 sent as 1, Claude's highest (as Anthropic's own OpenAI "
-          "compatibility does). A model that takes none answers 400 with `param`"),
+    Field(
+        "temperature",
+        "used",
+        "0 to 2; above 1 sent as 1, Claude's highest (as Anthropic's own OpenAI "
+        "compatibility does). A model that takes none answers 400 with `param`",
+    ),
     Field("top_p", "used", "0 to 1. A model that takes none answers 400 with `param`"),
     Field("stop", "used", "a string or up to 4; each must hold more than white space"),
     Field("stream", "used", "server-sent `chat.completion.chunk` events, then `data: [DONE]`"),
     Field("stream_options", "used", "`include_usage`: a last chunk with `usage` and `choices: []`"),
     Field("tools", "used", "`function` tools → Converse `toolSpec` (`strict` passed on)"),
-    Field("tool_choice", "used", "`auto`, `required` (→ `any`), a named function (→ `tool`); `none`: tools are "
-          "not sent, refused (400) while the conversation holds tool calls, which Converse cannot show without tools"),
-    Field("reasoning_effort", "used", "→ the model's effort: `none`/`minimal` → `low`, `low`, `medium`, `high`, "
-          "`xhigh`, `max`; a level the model lacks: 400"),
-    Field("include_reasoning", "used", "(extension) `true`: the model's reasoning as `reasoning_content` on the "
-          "message or delta, never inside `content`"),
+    Field(
+        "tool_choice",
+        "used",
+        "`auto`, `required` (→ `any`), a named function (→ `tool`); `none`: tools are "
+        "not sent, refused (400) while the conversation holds tool calls, which Converse cannot show without tools",
+    ),
+    Field(
+        "reasoning_effort",
+        "used",
+        "→ the model's effort: `none`/`minimal` → `low`, `low`, `medium`, `high`, "
+        "`xhigh`, `max`; a level the model lacks: 400",
+    ),
+    Field(
+        "include_reasoning",
+        "used",
+        "(extension) `true`: the model's reasoning as `reasoning_content` on the "
+        "message or delta, never inside `content`",
+    ),
     Field("user", "ignored", "identifies your end user to OpenAI"),
     Field("safety_identifier", "ignored", "as `user`"),
     Field("seed", "ignored", "Claude on Bedrock takes no seed"),
@@ -76,8 +102,12 @@ FIELDS: tuple[Field, ...] = (
     Field("logit_bias", "refused", "Bedrock takes no token biases", off=({},)),
     Field("frequency_penalty", "refused", "Claude on Bedrock takes no penalties", off=(0, 0.0)),
     Field("presence_penalty", "refused", "as `frequency_penalty`", off=(0, 0.0)),
-    Field("response_format", "refused", "no JSON mode or schema: describe the format in the prompt, or use a tool",
-          off=({"type": "text"},)),
+    Field(
+        "response_format",
+        "refused",
+        "no JSON mode or schema: describe the format in the prompt, or use a tool",
+        off=({"type": "text"},),
+    ),
     Field("modalities", "refused", "text only", off=(["text"],)),
     Field("verbosity", "refused", "OpenAI's length hint; `medium` is its default", off=("medium",)),
     Field("audio", "refused", "text only"),
@@ -91,8 +121,15 @@ _BY_NAME = {field.name: field for field in FIELDS}
 
 # reasoning_effort (openai.types.shared.ReasoningEffort) → Converse's outputConfig.effort. Ours
 # has no level below `low`: `none` and `minimal` ask for the least thinking the model allows.
-EFFORTS = {"none": "low", "minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh",
-           "max": "max"}
+EFFORTS = {
+    "none": "low",
+    "minimal": "low",
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "xhigh": "xhigh",
+    "max": "max",
+}
 # OpenAI's range is 0 to 2, Claude's 0 to 1. Anthropic's OpenAI SDK compatibility caps values
 # above 1 at 1 (https://anthropic.mintlify.app/en/api/openai-sdk, "temperature"): so do we.
 MAX_CLAUDE_TEMPERATURE = 1.0
@@ -106,8 +143,13 @@ TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 TOOL_USE_ID = re.compile(r"[a-zA-Z0-9_.:-]{1,64}")
 # A data: URL of an image (RFC 2397), base64 only: the bytes go to Bedrock as they are.
 DATA_URL = re.compile(r"data:(?P<type>[^;,]*)(?P<params>(;[^;,]*)*),(?P<data>.*)", re.DOTALL)
-IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif",
-                 "image/webp": "webp"}
+IMAGE_FORMATS = {
+    "image/png": "png",
+    "image/jpeg": "jpeg",
+    "image/jpg": "jpeg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+}
 SIGNATURES = {
     "png": lambda data: data.startswith(b"\x89PNG\r\n\x1a\n"),
     "jpeg": lambda data: data.startswith(b"\xff\xd8\xff"),
@@ -151,8 +193,9 @@ def _to_request(data: Any, settings: Settings) -> InferenceRequest:
     for key, value in given.items():
         field = _BY_NAME.get(key)
         if field is None:
-            raise _refuse(key[:40], f"unknown field {quoted(key)}; the README lists every field this API takes",
-                          "unknown_field")
+            raise _refuse(
+                key[:40], f"unknown field {quoted(key)}; the README lists every field this API takes", "unknown_field"
+            )
         if field.treatment == "refused" and not any(type(value) is type(off) and value == off for off in field.off):
             allowed = f" (only {' or '.join(json.dumps(v) for v in field.off)} is accepted)" if field.off else ""
             raise _refuse(key, f"{key!r} cannot be honoured here: {field.note}{allowed}", "unsupported_field")
@@ -176,6 +219,7 @@ def _to_request(data: Any, settings: Settings) -> InferenceRequest:
 
 # --- the conversation ------------------------------------------------------------------------
 
+
 def _conversation(value: Any, limit: int) -> tuple[str | None, tuple[Message, ...], bool]:
     """(system text, the alternating Converse messages, whether any holds a tool call or result)."""
     if not isinstance(value, list) or not value:
@@ -197,7 +241,9 @@ def _conversation(value: Any, limit: int) -> tuple[str | None, tuple[Message, ..
         if unknown:
             raise _refuse(f"{where}.{unknown[0][:40]}", f"a {role} message takes no field {quoted(unknown[0])}")
         if role in ("system", "developer"):
-            system += [block["text"] for block in _content(given.get("content"), f"{where}.content", limit, text_only=True)]
+            system += [
+                block["text"] for block in _content(given.get("content"), f"{where}.content", limit, text_only=True)
+            ]
         elif role == "user":
             blocks = _content(given.get("content"), f"{where}.content", limit)
             if not blocks:
@@ -222,8 +268,11 @@ def _conversation(value: Any, limit: int) -> tuple[str | None, tuple[Message, ..
     if not merged:
         raise _refuse("messages", "'messages' holds no user message: there is nothing to answer")
     if merged[0]["role"] != "user":
-        raise _refuse("messages", "the conversation must begin with a user message (after any system messages): "
-                      "Bedrock's Converse requires it")
+        raise _refuse(
+            "messages",
+            "the conversation must begin with a user message (after any system messages): "
+            "Bedrock's Converse requires it",
+        )
     return "\n\n".join(system) or None, tuple(merged), bool(called)
 
 
@@ -246,10 +295,14 @@ def _content(value: Any, where: str, limit: int, *, text_only: bool = False) -> 
         elif kind == "image_url" and not text_only:
             blocks.append(_image(part, at))
         elif kind in ("input_audio", "file", "image_url"):
-            raise _refuse(f"{at}.type", f"'{at}' is a {kind} part, which this API cannot take here: text"
-                          f"{'' if text_only else ' and images'} only", "unsupported_field")
+            raise _refuse(
+                f"{at}.type",
+                f"'{at}' is a {kind} part, which this API cannot take here: text"
+                f"{'' if text_only else ' and images'} only",
+                "unsupported_field",
+            )
         else:
-            raise _refuse(at, f"'{at}' must be a content part such as {{\"type\": \"text\", \"text\": \"...\"}}")
+            raise _refuse(at, f'\'{at}\' must be a content part such as {{"type": "text", "text": "..."}}')
     return blocks
 
 
@@ -260,8 +313,11 @@ def _text(value: Any, where: str, limit: int) -> str:
         raise _refuse(where, f"{where!r} is {len(value)} characters; the limit is {limit}", "text_too_long")
     bad = NOT_TEXT.search(value)
     if bad:
-        raise _refuse(where, f"{where!r} contains the control character or lone surrogate U+{ord(bad.group()):04X}"
-                      f" at position {bad.start()}; only tab, line feed and carriage return are allowed")
+        raise _refuse(
+            where,
+            f"{where!r} contains the control character or lone surrogate U+{ord(bad.group()):04X}"
+            f" at position {bad.start()}; only tab, line feed and carriage return are allowed",
+        )
     return value
 
 
@@ -269,21 +325,31 @@ def _image(part: dict[str, Any], at: str) -> Block:
     """An ``image_url`` part with a ``data:`` URL → a Converse image block with its bytes."""
     image = part.get("image_url")
     where = f"{at}.image_url.url"
-    if set(part) != {"type", "image_url"} or not isinstance(image, dict) or not isinstance(image.get("url"), str) \
-            or not set(image) <= {"url", "detail"}:
-        raise _refuse(f"{at}.image_url", f"'{at}' must be {{\"type\": \"image_url\", \"image_url\": {{\"url\": ...}}}}")
+    if (
+        set(part) != {"type", "image_url"}
+        or not isinstance(image, dict)
+        or not isinstance(image.get("url"), str)
+        or not set(image) <= {"url", "detail"}
+    ):
+        raise _refuse(f"{at}.image_url", f'\'{at}\' must be {{"type": "image_url", "image_url": {{"url": ...}}}}')
     url = image["url"]
     if re.match(r"https?:", url, re.IGNORECASE):
-        raise _refuse(where, f"'{where}' is a web address; this API fetches nothing: send the image itself as a "
-                      "data: URL (data:image/png;base64,...)", "unsupported_field")
+        raise _refuse(
+            where,
+            f"'{where}' is a web address; this API fetches nothing: send the image itself as a "
+            "data: URL (data:image/png;base64,...)",
+            "unsupported_field",
+        )
     match = DATA_URL.fullmatch(url)
     if not match:
         raise _refuse(where, f"'{where}' must be a data: URL (data:image/png;base64,...)")
     media_type = match.group("type").strip().lower()
     image_format = IMAGE_FORMATS.get(media_type)
     if image_format is None:
-        raise _refuse(where, f"'{where}' is {media_type[:40] or 'untyped'!r}; images are "
-                      "image/png, image/jpeg, image/gif or image/webp")
+        raise _refuse(
+            where,
+            f"'{where}' is {media_type[:40] or 'untyped'!r}; images are image/png, image/jpeg, image/gif or image/webp",
+        )
     if "base64" not in [param.strip().lower() for param in match.group("params").split(";")]:
         raise _refuse(where, f"'{where}' must be base64-encoded (data:{media_type};base64,...)")
     try:
@@ -291,8 +357,11 @@ def _image(part: dict[str, Any], at: str) -> Block:
     except (binascii.Error, ValueError):
         raise _refuse(where, f"'{where}' holds no valid base64 after the comma") from None
     if len(data) > MAX_IMAGE_BYTES:
-        raise _refuse(where, f"the image in '{where}' is {len(data)} bytes; Bedrock takes at most {MAX_IMAGE_BYTES}",
-                      "body_too_large")
+        raise _refuse(
+            where,
+            f"the image in '{where}' is {len(data)} bytes; Bedrock takes at most {MAX_IMAGE_BYTES}",
+            "body_too_large",
+        )
     if not SIGNATURES[image_format](data):
         raise _refuse(where, f"the data in '{where}' is not a {image_format.upper()} image, as its type says")
     return {"image": {"format": image_format, "source": {"bytes": data}}}
@@ -308,13 +377,24 @@ def _tool_uses(value: Any, where: str, called: set[str]) -> list[Block]:
     for index, call in enumerate(value):
         at = f"{where}[{index}]"
         function = call.get("function") if isinstance(call, dict) else None
-        if not isinstance(function, dict) or call.get("type", "function") != "function" \
-                or not set(call) <= {"id", "type", "function"} or not set(function) <= {"name", "arguments"}:
-            raise _refuse(at, f"'{at}' must be {{\"id\", \"type\": \"function\", \"function\": {{\"name\", \"arguments\"}}}}")
+        if (
+            not isinstance(function, dict)
+            or call.get("type", "function") != "function"
+            or not set(call) <= {"id", "type", "function"}
+            or not set(function) <= {"name", "arguments"}
+        ):
+            raise _refuse(at, f'\'{at}\' must be {{"id", "type": "function", "function": {{"name", "arguments"}}}}')
         tool_use_id = _matching(call.get("id"), TOOL_USE_ID, f"{at}.id", "letters, digits, _ . : -")
         name = _matching(function.get("name"), TOOL_NAME, f"{at}.function.name", "letters, digits, _ -")
-        blocks.append({"toolUse": {"toolUseId": tool_use_id, "name": name,
-                                   "input": _arguments(function.get("arguments"), f"{at}.function.arguments")}})
+        blocks.append(
+            {
+                "toolUse": {
+                    "toolUseId": tool_use_id,
+                    "name": name,
+                    "input": _arguments(function.get("arguments"), f"{at}.function.arguments"),
+                }
+            }
+        )
         called.add(tool_use_id)
     return blocks
 
@@ -338,8 +418,9 @@ def _tool_result(message: dict[str, Any], where: str, limit: int, called: set[st
     """A ``tool`` message → a Converse toolResult block, for a call the assistant made earlier."""
     tool_use_id = message.get("tool_call_id")
     if not isinstance(tool_use_id, str) or tool_use_id not in called:
-        raise _refuse(f"{where}.tool_call_id", f"'{where}.tool_call_id' must name a tool call an earlier "
-                      "assistant message made")
+        raise _refuse(
+            f"{where}.tool_call_id", f"'{where}.tool_call_id' must name a tool call an earlier assistant message made"
+        )
     content = _content(message.get("content"), f"{where}.content", limit, text_only=True)
     return {"toolResult": {"toolUseId": tool_use_id, "content": content}}
 
@@ -352,6 +433,7 @@ def _matching(value: Any, pattern: re.Pattern[str], where: str, allowed: str) ->
 
 # --- tools -----------------------------------------------------------------------------------
 
+
 def _tool_config(tools: Any, choice: Any, has_tool_blocks: bool) -> dict[str, Any] | None:
     """``tools`` + ``tool_choice`` → Converse's toolConfig, or None to send no tools."""
     specs = _tools(tools) if tools is not None else []
@@ -361,24 +443,39 @@ def _tool_config(tools: Any, choice: Any, has_tool_blocks: bool) -> dict[str, An
         tool_choice = {"any": {}}
     elif choice == "none":
         if has_tool_blocks:
-            raise _refuse("tool_choice", "'tool_choice' none cannot be honoured while the conversation holds tool "
-                          "calls: Bedrock's Converse has no \"none\" and needs the tools to show those calls; use "
-                          "'auto'", "unsupported_field")
+            raise _refuse(
+                "tool_choice",
+                "'tool_choice' none cannot be honoured while the conversation holds tool "
+                'calls: Bedrock\'s Converse has no "none" and needs the tools to show those calls; use '
+                "'auto'",
+                "unsupported_field",
+            )
         return None
-    elif isinstance(choice, dict) and choice.get("type") == "function" and isinstance(choice.get("function"), dict) \
-            and set(choice) == {"type", "function"}:
+    elif (
+        isinstance(choice, dict)
+        and choice.get("type") == "function"
+        and isinstance(choice.get("function"), dict)
+        and set(choice) == {"type", "function"}
+    ):
         name = choice["function"].get("name")
         if name not in [spec["toolSpec"]["name"] for spec in specs]:
-            raise _refuse("tool_choice", f"'tool_choice' names the function {quoted(str(name))}, which 'tools' "
-                          "does not hold")
+            raise _refuse(
+                "tool_choice", f"'tool_choice' names the function {quoted(str(name))}, which 'tools' does not hold"
+            )
         tool_choice = {"tool": {"name": name}}
     else:
-        raise _refuse("tool_choice", "'tool_choice' must be 'auto', 'required', 'none' or "
-                      "{\"type\": \"function\", \"function\": {\"name\": ...}}")
+        raise _refuse(
+            "tool_choice",
+            "'tool_choice' must be 'auto', 'required', 'none' or "
+            '{"type": "function", "function": {"name": ...}}',
+        )
     if not specs:
         if has_tool_blocks:
-            raise _refuse("tools", "the messages hold tool calls, so 'tools' must list the tools: Bedrock's "
-                          "Converse refuses tool calls without them")
+            raise _refuse(
+                "tools",
+                "the messages hold tool calls, so 'tools' must list the tools: Bedrock's "
+                "Converse refuses tool calls without them",
+            )
         if tool_choice is not None and "auto" not in tool_choice:
             raise _refuse("tool_choice", "'tool_choice' needs 'tools'")
         return None
@@ -390,16 +487,17 @@ def _tool_config(tools: Any, choice: Any, has_tool_blocks: bool) -> dict[str, An
 
 def _tools(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
-        raise _refuse("tools", "'tools' must be a list of {\"type\": \"function\", \"function\": {...}} objects")
+        raise _refuse("tools", '\'tools\' must be a list of {"type": "function", "function": {...}} objects')
     specs: list[dict[str, Any]] = []
     for index, tool in enumerate(value):
         at = f"tools[{index}]"
         if isinstance(tool, dict) and tool.get("type") == "custom":
-            raise _refuse(f"{at}.type", f"'{at}' is a custom tool; only function tools can be offered",
-                          "unsupported_field")
+            raise _refuse(
+                f"{at}.type", f"'{at}' is a custom tool; only function tools can be offered", "unsupported_field"
+            )
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(function, dict) or tool.get("type") != "function" or set(tool) != {"type", "function"}:
-            raise _refuse(at, f"'{at}' must be {{\"type\": \"function\", \"function\": {{\"name\", ...}}}}")
+            raise _refuse(at, f'\'{at}\' must be {{"type": "function", "function": {{"name", ...}}}}')
         unknown = sorted(set(function) - {"name", "description", "parameters", "strict"})
         if unknown:
             raise _refuse(f"{at}.function.{unknown[0][:40]}", f"a function takes no field {quoted(unknown[0])}")
@@ -427,12 +525,12 @@ def _parameters(value: Any, at: str) -> dict[str, Any]:
     if value is None:
         return {"type": "object", "properties": {}}
     if not isinstance(value, dict) or value.get("type", "object") != "object":
-        raise _refuse(f"{at}.function.parameters", f"'{at}.function.parameters' must be a JSON Schema of "
-                      "type object")
+        raise _refuse(f"{at}.function.parameters", f"'{at}.function.parameters' must be a JSON Schema of type object")
     return value if "type" in value else {"type": "object", **value}
 
 
 # --- the other fields ------------------------------------------------------------------------
+
 
 def _max_tokens(given: dict[str, Any], settings: Settings) -> int:
     cap = settings.max_tokens_cap
@@ -469,8 +567,11 @@ def _stop(value: Any) -> tuple[str, ...] | None:
 def _include_usage(value: Any) -> bool:
     if value is None:
         return False
-    if not isinstance(value, dict) or not set(value) <= {"include_usage", "include_obfuscation"} \
-            or type(value.get("include_usage", False)) is not bool:
+    if (
+        not isinstance(value, dict)
+        or not set(value) <= {"include_usage", "include_obfuscation"}
+        or type(value.get("include_usage", False)) is not bool
+    ):
         raise _refuse("stream_options", "'stream_options' must be {\"include_usage\": true or false}")
     return value.get("include_usage", False)
 
@@ -491,6 +592,7 @@ def _effort(value: Any) -> str:
 def _model(value: Any, served: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in served:
         shown = quoted(value) if isinstance(value, str) else json_type(value)
-        raise _refuse("model", f"the model {shown} is not served here; use one of: {', '.join(served)}",
-                      "model_not_found")
+        raise _refuse(
+            "model", f"the model {shown} is not served here; use one of: {', '.join(served)}", "model_not_found"
+        )
     return value

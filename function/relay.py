@@ -112,7 +112,7 @@ class Relay:
             if not opened:
                 self._push(Opened())
             self._push(Ended())
-        except BaseException as error:  # noqa: BLE001 - every failure becomes an item, none a crash
+        except BaseException as error:
             if not self._closed.is_set():
                 self._push(Failed(bedrock.error_for(error, self._model_id)))
         finally:

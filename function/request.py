@@ -22,8 +22,19 @@ from models import EFFORT_LEVELS  # which of them a model accepts is its row's b
 
 __all__ = ["FIELDS", "InferenceRequest", "Message", "parse_request"]
 
-FIELDS = ("prompt", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences", "stream",
-          "include_reasoning", "effort", "model")
+FIELDS = (
+    "prompt",
+    "messages",
+    "system",
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "stop_sequences",
+    "stream",
+    "include_reasoning",
+    "effort",
+    "model",
+)
 
 MAX_STOP_SEQUENCES = 4
 
@@ -91,7 +102,7 @@ def _text(value: Any, field: str, limit: int) -> str:
 
 def _messages(value: Any, limit: int) -> tuple[Message, ...]:
     if not isinstance(value, list) or not value:
-        raise _Refused("invalid_field", "'messages' must be a non-empty list of {\"role\", \"content\"} objects")
+        raise _Refused("invalid_field", '\'messages\' must be a non-empty list of {"role", "content"} objects')
     result = []
     for index, item in enumerate(value):
         where = f"messages[{index}]"
@@ -101,7 +112,9 @@ def _messages(value: Any, limit: int) -> tuple[Message, ...]:
         if item["role"] not in ("user", "assistant"):
             raise _Refused("invalid_field", f"'{where}.role' must be 'user' or 'assistant'")
         if item["role"] != expected:
-            raise _Refused("invalid_field", f"'{where}.role' must be {expected!r}: turns alternate, starting with 'user'")
+            raise _Refused(
+                "invalid_field", f"'{where}.role' must be {expected!r}: turns alternate, starting with 'user'"
+            )
         result.append(Message(role=expected, content=_text(item["content"], f"{where}.content", limit)))
     if result[-1]["role"] != "user":
         raise _Refused("invalid_field", "'messages' must end with a 'user' turn")
@@ -135,7 +148,9 @@ def _model(value: Any, served: tuple[str, ...]) -> str:
     if not isinstance(value, str):
         raise _Refused("invalid_field", f"'model' must be a string, not {_json_type(value)}")
     if value not in served:
-        raise _Refused("model_not_found", f"the model {_name(value)} is not served here; use one of: {', '.join(served)}")
+        raise _Refused(
+            "model_not_found", f"the model {_name(value)} is not served here; use one of: {', '.join(served)}"
+        )
     return value
 
 

@@ -28,14 +28,28 @@ Ending = Literal["refused", "complete", "exception", "cut"]
 
 # From the service model: the StopReason enum, and the exception members of ConverseStreamOutput
 # (tests/test_fake_bedrock.py checks both against botocore's copy).
-STOP_REASONS = frozenset({
-    "end_turn", "tool_use", "max_tokens", "stop_sequence", "guardrail_intervened", "content_filtered",
-    "malformed_model_output", "malformed_tool_use", "model_context_window_exceeded",
-})
-STREAM_EXCEPTIONS = frozenset({
-    "internalServerException", "modelStreamErrorException", "validationException",
-    "throttlingException", "serviceUnavailableException",
-})
+STOP_REASONS = frozenset(
+    {
+        "end_turn",
+        "tool_use",
+        "max_tokens",
+        "stop_sequence",
+        "guardrail_intervened",
+        "content_filtered",
+        "malformed_model_output",
+        "malformed_tool_use",
+        "model_context_window_exceeded",
+    }
+)
+STREAM_EXCEPTIONS = frozenset(
+    {
+        "internalServerException",
+        "modelStreamErrorException",
+        "validationException",
+        "throttlingException",
+        "serviceUnavailableException",
+    }
+)
 
 
 TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")  # ToolName in the service model
@@ -160,7 +174,7 @@ def summary(request: Mapping[str, Any], model_id: str) -> tuple[str, str]:
     snippet = " ".join(last.split())[:60]
     text = (
         f"{LABEL} {model_id} received {len(request.get('messages', []))} message(s), {sum(map(len, texts))} characters"
-        f"{' and a system prompt' if system else ''}. The last message begins: \"{snippet}\"."
+        f'{" and a system prompt" if system else ""}. The last message begins: "{snippet}".'
     )
     config = request.get("inferenceConfig", {})
     stop_reason = "end_turn"
@@ -189,8 +203,11 @@ def plan(script: Script, request: Mapping[str, Any], model_id: str) -> Plan:
     frames = [encode_event("messageStart", {"role": "assistant"})]
     frames += _reasoning_block(script)
     pauses: dict[int, float] = {}  # index in frames → extra seconds before it
-    stop_at = {name: min(getattr(script, name), len(encoded)) for name in ("pause_after", "fail_after", "cut_after")
-               if getattr(script, name) is not None}
+    stop_at = {
+        name: min(getattr(script, name), len(encoded))
+        for name in ("pause_after", "fail_after", "cut_after")
+        if getattr(script, name) is not None
+    }
     for sent in range(len(encoded) + 1):
         if stop_at.get("pause_after") == sent:
             pauses[len(frames)] = script.pause_seconds
@@ -204,12 +221,24 @@ def plan(script: Script, request: Mapping[str, Any], model_id: str) -> Plan:
     frames += _tool_blocks(script)
     frames.append(encode_event("messageStop", {"stopReason": script.stop_reason or default_stop}))
     fragments = sum(len(call.input) for call in script.tool_calls)
-    input_tokens, output_tokens = script.usage or (_word_count(request), len(encoded) + len(script.reasoning) + fragments)
+    input_tokens, output_tokens = script.usage or (
+        _word_count(request),
+        len(encoded) + len(script.reasoning) + fragments,
+    )
     latency = script.delay_first + script.delay_between * len(frames) + sum(pauses.values())  # metadata's wait included
-    frames.append(encode_event("metadata", {
-        "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens},
-        "metrics": {"latencyMs": round(latency * 1000)},
-    }))
+    frames.append(
+        encode_event(
+            "metadata",
+            {
+                "usage": {
+                    "inputTokens": input_tokens,
+                    "outputTokens": output_tokens,
+                    "totalTokens": input_tokens + output_tokens,
+                },
+                "metrics": {"latencyMs": round(latency * 1000)},
+            },
+        )
+    )
     return _plan(script, frames, pauses, "complete")
 
 

@@ -59,8 +59,10 @@ class Call:
     def wait_ended(self, timeout: float = 5.0) -> Call:
         """Block until the stand-in has stopped answering this call (any outcome)."""
         if not self.ended.wait(timeout):
-            raise TimeoutError(f"the answer to {self.model_id} still streaming after {timeout} s "
-                               f"({self.events_sent}/{self.events_planned} events sent)")
+            raise TimeoutError(
+                f"the answer to {self.model_id} still streaming after {timeout} s "
+                f"({self.events_sent}/{self.events_planned} events sent)"
+            )
         return self
 
 
@@ -84,12 +86,16 @@ class _ConverseStreamHandler(BaseHTTPRequestHandler):
             self.server.open_connections.discard(self.connection)
         super().finish()
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         route = _ROUTE.match(urlsplit(self.path).path)
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if not route:
-            return self._refuse(404, "UnknownOperationException", "the stand-in serves only ConverseStream "
-                                f"(POST /model/{{modelId}}/converse-stream), not {self.command} {self.path}")
+            return self._refuse(
+                404,
+                "UnknownOperationException",
+                "the stand-in serves only ConverseStream "
+                f"(POST /model/{{modelId}}/converse-stream), not {self.command} {self.path}",
+            )
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
@@ -157,7 +163,7 @@ class _ConverseStreamHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: the app logs its calls
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -214,6 +220,7 @@ class FakeBedrock:
 
     def wait_for_disconnect(self, timeout: float = 5.0) -> Call:
         """Block until a client goes away mid-answer; returns that call (the first such)."""
+
         def disconnected() -> Call | None:
             return next((call for call in self._calls if call.disconnected), None)
 
@@ -273,8 +280,12 @@ if __name__ == "__main__":  # python -m local.fake_bedrock [port] [--script JSON
 
     parser = argparse.ArgumentParser(description="the local ConverseStream stand-in, on 127.0.0.1")
     parser.add_argument("port", nargs="?", type=int, default=0, help="port (default 0: any free one)")
-    parser.add_argument("--script", type=json.loads, default={},
-                        help='Script fields as JSON, the answer to every call, e.g. \'{"count": 5000}\'')
+    parser.add_argument(
+        "--script",
+        type=json.loads,
+        default={},
+        help="Script fields as JSON, the answer to every call, e.g. '{\"count\": 5000}'",
+    )
     args = parser.parse_args()
     stand_in = FakeBedrock(port=args.port, default=Script(**args.script))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -75,7 +75,9 @@ def requirements(packages: Mapping[str, Any]) -> list[str]:
             continue
         version = entry.get("version", "")
         if not version.startswith("=="):
-            raise LockError(f"Pipfile.lock's layer package '{name}' is not pinned to one version ({version or 'no version'})")
+            raise LockError(
+                f"Pipfile.lock's layer package '{name}' is not pinned to one version ({version or 'no version'})"
+            )
         if not entry.get("hashes"):
             raise LockError(f"Pipfile.lock's layer package '{name}' has no hashes")
         hashes = " ".join(f"--hash={digest}" for digest in sorted(entry["hashes"]))
@@ -86,18 +88,36 @@ def requirements(packages: Mapping[str, Any]) -> list[str]:
 def pip_command(requirements_file: Path, target: Path) -> list[str]:
     """pip install of exactly the locked wheels, for Lambda's interpreter and architecture."""
     return [
-        sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--quiet",
-        "--require-hashes", "--no-deps", "--only-binary=:all:",
-        "--platform", PIP_PLATFORM, "--implementation", PIP_IMPLEMENTATION, "--python-version", PYTHON_VERSION,
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--quiet",
+        "--require-hashes",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--platform",
+        PIP_PLATFORM,
+        "--implementation",
+        PIP_IMPLEMENTATION,
+        "--python-version",
+        PYTHON_VERSION,
         "--no-compile",  # bytecode for this machine's Python would be dead weight on 3.13
-        "--target", str(target), "-r", str(requirements_file),
+        "--target",
+        str(target),
+        "-r",
+        str(requirements_file),
     ]
 
 
 def layer_entries(layer_dir: Path) -> dict[str, tuple[bytes, int]]:
     """Every file under ``layer_dir`` (its ``python/`` folder), as zip entries."""
-    return {path.relative_to(layer_dir).as_posix(): (path.read_bytes(), FILE_MODE)
-            for path in sorted(layer_dir.rglob("*")) if path.is_file()}
+    return {
+        path.relative_to(layer_dir).as_posix(): (path.read_bytes(), FILE_MODE)
+        for path in sorted(layer_dir.rglob("*"))
+        if path.is_file()
+    }
 
 
 def build() -> None:
@@ -112,13 +132,21 @@ def build() -> None:
     # Console scripts (bin/uvicorn) point at this machine's interpreter: useless in Lambda.
     shutil.rmtree(target / "bin", ignore_errors=True)
     archive = write_zip(layer_entries(LAYER_DIR), LAYER_ZIP)
-    LAYER_STAMP.write_text(json.dumps({
-        "lock_digest": layer_digest(packages),
-        "zip_sha256": archive.sha256,
-        "packages": {name: packages[name]["version"].removeprefix("==") for name in sorted(packages)},
-    }, indent=2) + "\n")
+    LAYER_STAMP.write_text(
+        json.dumps(
+            {
+                "lock_digest": layer_digest(packages),
+                "zip_sha256": archive.sha256,
+                "packages": {name: packages[name]["version"].removeprefix("==") for name in sorted(packages)},
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     size = LAYER_ZIP.stat().st_size
-    print(f"built {LAYER_ZIP.relative_to(BUILD_DIR.parent)}: {len(lines)} packages, {size:,} bytes, sha256 {archive.sha256}")
+    print(
+        f"built {LAYER_ZIP.relative_to(BUILD_DIR.parent)}: {len(lines)} packages, {size:,} bytes, sha256 {archive.sha256}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,8 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except subprocess.CalledProcessError as error:
-        print(f"error: pip could not install the layer's packages (exit {error.returncode}); see its output above",
-              file=sys.stderr)
+        print(
+            f"error: pip could not install the layer's packages (exit {error.returncode}); see its output above",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -30,8 +30,10 @@ def version_error(version: str, allowed: str) -> str | None:
     """One line naming the interpreter's version and the allowed ones, or None when it fits."""
     if version in SpecifierSet(allowed):
         return None
-    return (f"error: PYTHON_BOOTSTRAP is Python {version} ({sys.executable}); Pipfile.lock is made for "
-            f"Python {allowed}: run make with one of those, e.g. `make setup PYTHON_BOOTSTRAP=python3.13`")
+    return (
+        f"error: PYTHON_BOOTSTRAP is Python {version} ({sys.executable}); Pipfile.lock is made for "
+        f"Python {allowed}: run make with one of those, e.g. `make setup PYTHON_BOOTSTRAP=python3.13`"
+    )
 
 
 def main(lock_file: Path = LOCK_FILE) -> int:

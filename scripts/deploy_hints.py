@@ -22,7 +22,7 @@ HINTS = [
 def main() -> None:
     print("\nmake deploy failed. If the error above says:")
     for fragment, advice in HINTS:
-        print(f"  - \"{fragment}\":\n      {advice}")
+        print(f'  - "{fragment}":\n      {advice}')
 
 
 if __name__ == "__main__":

@@ -68,8 +68,7 @@ def export_synth_output(synth_dir: Path, out: Path) -> list[Path]:
     """Export every stack in a cdktf output directory (as written by ``cdktf synth``)."""
     manifest = json.loads((synth_dir / "manifest.json").read_text())
     return [
-        export_stack(synth_dir / stack["workingDirectory"], out / name)
-        for name, stack in manifest["stacks"].items()
+        export_stack(synth_dir / stack["workingDirectory"], out / name) for name, stack in manifest["stacks"].items()
     ]
 
 
@@ -82,8 +81,15 @@ def synthesize(outdir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--from", dest="source", type=Path, help="an existing cdktf output directory (default: synthesize now)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where to write (default: {DEFAULT_OUT.relative_to(PROJECT_DIR)})")
+    parser.add_argument(
+        "--from", dest="source", type=Path, help="an existing cdktf output directory (default: synthesize now)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"where to write (default: {DEFAULT_OUT.relative_to(PROJECT_DIR)})",
+    )
     args = parser.parse_args(argv)
 
     if args.source:

@@ -31,22 +31,29 @@ FUNCTION_DIR = Path(__file__).resolve().parents[1] / "function"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
     parser.add_argument("--port", type=int, default=3000, help="port (default 3000; 0 picks a free one)")
-    parser.add_argument("--offline", action="store_true",
-                        help="answer with a local stand-in model instead of Amazon Bedrock (no AWS account needed)")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="answer with a local stand-in model instead of Amazon Bedrock (no AWS account needed)",
+    )
     return parser.parse_args(argv)
 
 
 def use_stand_in(url: str) -> None:
     """Point the app's client at the stand-in, with throwaway credentials it never checks."""
-    os.environ.update({
-        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": url,
-        "MODEL_ID": STAND_IN_MODEL_ID,
-        "AWS_ACCESS_KEY_ID": "local-stand-in",
-        "AWS_SECRET_ACCESS_KEY": "local-stand-in",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    })
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": url,
+            "MODEL_ID": STAND_IN_MODEL_ID,
+            "AWS_ACCESS_KEY_ID": "local-stand-in",
+            "AWS_SECRET_ACCESS_KEY": "local-stand-in",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # any Region: the stand-in ignores it
     for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
         os.environ.pop(name, None)
@@ -129,15 +136,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Model: {LABEL} {STAND_IN_MODEL_ID} at {stand_in.url}")
             print("       Answers are a fixed summary of your request, not model output. Drop --offline for Bedrock.")
         else:
-            print(f"Model: Amazon Bedrock {app.SETTINGS.model_id} in {app.BEDROCK.meta.region_name} (billed to your AWS account)")
+            print(
+                f"Model: Amazon Bedrock {app.SETTINGS.model_id} in {app.BEDROCK.meta.region_name} (billed to your AWS account)"
+            )
         print(f"Listening on {url}/invoke  (Ctrl-C to stop)")
         print(f"       {url}/v1/chat/completions and {url}/v1/models  (OpenAI SDKs: base_url {url}/v1)")
         print(f"Page:  {url}/playground  (try it in a browser)")
         print(f"Try:   curl -s {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\"}}'")
         chat = json.dumps({"model": app.SETTINGS.model_id, "messages": [{"role": "user", "content": "Hello!"}]})
         print(f"       curl -s {url}/v1/chat/completions -H 'Content-Type: application/json' -d '{chat}'")
-        print(f"       curl -N {url}/invoke -H 'Content-Type: application/json' -d '{{\"prompt\": \"Hello!\", \"stream\": true}}'",
-              flush=True)
+        print(
+            f'       curl -N {url}/invoke -H \'Content-Type: application/json\' -d \'{{"prompt": "Hello!", "stream": true}}\'',
+            flush=True,
+        )
         server.run(sockets=[sock])
     finally:
         if stand_in:

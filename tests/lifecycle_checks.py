@@ -86,6 +86,7 @@ def _first(items: list, what: str) -> Any:
 
 # --- Lambda ---------------------------------------------------------------------------------
 
+
 def _function(aws: Clients, v: Values) -> dict:
     found = aws.call("lambda", "get_function", FunctionName=v["function_name"])
     try:
@@ -136,6 +137,7 @@ def _check_permission(found: dict, v: Values) -> None:
 
 # --- IAM ------------------------------------------------------------------------------------
 
+
 def _check_role(found: dict, v: Values) -> None:
     role = found["Role"]
     assert same_json(role["AssumeRolePolicyDocument"], v["assume_role_policy"])
@@ -158,6 +160,7 @@ def _check_role_policy(found: dict, v: Values) -> None:
 
 
 # --- CloudWatch Logs, CloudWatch, SNS, KMS ---------------------------------------------------
+
 
 def _log_group(aws: Clients, v: Values) -> dict:
     groups = aws.call("logs", "describe_log_groups", logGroupNamePrefix=v["name"])["logGroups"]
@@ -200,7 +203,10 @@ def _check_topic(found: dict, v: Values) -> None:
 def _check_subscription(found: dict, v: Values) -> None:
     attributes = found["Attributes"]
     assert (attributes["TopicArn"], attributes["Protocol"], attributes["Endpoint"]) == (
-        v["topic_arn"], v["protocol"], v["endpoint"])
+        v["topic_arn"],
+        v["protocol"],
+        v["endpoint"],
+    )
 
 
 def _check_kms_key(found: dict, v: Values) -> None:
@@ -234,6 +240,7 @@ def _check_kms_alias(found: dict, v: Values) -> None:
 
 # --- API Gateway (REST) ---------------------------------------------------------------------
 
+
 def _apigw(operation: str, **ids: str) -> Callable[[Clients, Values], dict]:
     """fetch = apigateway.<operation>, with its arguments taken from the state (arg → attribute)."""
     return lambda aws, v: aws.call("apigateway", operation, **{arg: v[attr] for arg, attr in ids.items()})
@@ -244,7 +251,8 @@ def _rest_api(aws: Clients, v: Values) -> dict:
     found = aws.call("apigateway", "get_rest_api", restApiId=v["id"])
     found["integrations"] = {
         (resource["path"], method): aws.call(
-            "apigateway", "get_integration", restApiId=v["id"], resourceId=resource["id"], httpMethod=method)
+            "apigateway", "get_integration", restApiId=v["id"], resourceId=resource["id"], httpMethod=method
+        )
         for resource in aws.call("apigateway", "get_resources", restApiId=v["id"])["items"]
         for method in resource.get("resourceMethods", {})
     }
@@ -261,14 +269,18 @@ def _check_rest_api(found: dict, v: Values) -> None:
     document = json.loads(v["body"])
     wanted = {
         (path, method.upper()): operation["x-amazon-apigateway-integration"]
-        for path, item in document["paths"].items() for method, operation in item.items()
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
     }
     assert set(found["integrations"]) == set(wanted)
     for route, integration in wanted.items():
         kept = found["integrations"][route]
         assert kept["type"].upper() == integration["type"].upper(), route
         assert (kept["httpMethod"], kept["uri"], kept["timeoutInMillis"]) == (
-            integration["httpMethod"], integration["uri"], integration["timeoutInMillis"]), route
+            integration["httpMethod"],
+            integration["uri"],
+            integration["timeoutInMillis"],
+        ), route
 
 
 def _check_stage(found: dict, v: Values) -> None:
@@ -310,7 +322,9 @@ def _check_usage_plan(found: dict, v: Values) -> None:
         assert found["throttle"] == {"burstLimit": throttle["burst_limit"], "rateLimit": throttle["rate_limit"]}
     if quota:
         assert (found["quota"]["limit"], found["quota"]["period"]) == (quota["limit"], quota["period"])
-    assert [(s["apiId"], s["stage"]) for s in found["apiStages"]] == [(s["api_id"], s["stage"]) for s in v["api_stages"]]
+    assert [(s["apiId"], s["stage"]) for s in found["apiStages"]] == [
+        (s["api_id"], s["stage"]) for s in v["api_stages"]
+    ]
 
 
 def _check_usage_plan_key(found: dict, v: Values) -> None:
@@ -323,11 +337,16 @@ def _check_deployment(found: dict, v: Values) -> None:
 
 # --- WAF ------------------------------------------------------------------------------------
 
+
 def _check_web_acl(found: dict, v: Values) -> None:
     acl = found["WebACL"]
     assert acl["Name"] == v["name"]
-    assert {name.lower() for name in acl["DefaultAction"]} == {name for name, on in block(v, "default_action").items() if on}
-    assert sorted((r["Name"], r["Priority"]) for r in acl["Rules"]) == sorted((r["name"], r["priority"]) for r in v["rule"])
+    assert {name.lower() for name in acl["DefaultAction"]} == {
+        name for name, on in block(v, "default_action").items() if on
+    }
+    assert sorted((r["Name"], r["Priority"]) for r in acl["Rules"]) == sorted(
+        (r["name"], r["priority"]) for r in v["rule"]
+    )
     for rule in v["rule"]:
         rate = block(block(rule, "statement"), "rate_based_statement")
         if rate:
@@ -359,31 +378,38 @@ KINDS: dict[str, Kind] = {
     "aws_iam_role": Kind(lambda aws, v: aws.call("iam", "get_role", RoleName=v["name"]), _check_role),
     "aws_iam_role_policy_attachment": Kind(_attached_policy, _check_attached_policy),
     "aws_iam_role_policy": Kind(
-        lambda aws, v: aws.call("iam", "get_role_policy", RoleName=v["role"], PolicyName=v["name"]),
-        _check_role_policy),
+        lambda aws, v: aws.call("iam", "get_role_policy", RoleName=v["role"], PolicyName=v["name"]), _check_role_policy
+    ),
     "aws_cloudwatch_log_group": Kind(_log_group, _check_log_group),
     "aws_cloudwatch_metric_alarm": Kind(_alarm, _check_alarm),
     "aws_cloudwatch_dashboard": Kind(
-        lambda aws, v: aws.call("cloudwatch", "get_dashboard", DashboardName=v["dashboard_name"]), _check_dashboard),
+        lambda aws, v: aws.call("cloudwatch", "get_dashboard", DashboardName=v["dashboard_name"]), _check_dashboard
+    ),
     "aws_sns_topic": Kind(lambda aws, v: aws.call("sns", "get_topic_attributes", TopicArn=v["arn"]), _check_topic),
     "aws_sns_topic_subscription": Kind(
-        lambda aws, v: aws.call("sns", "get_subscription_attributes", SubscriptionArn=v["arn"]), _check_subscription),
+        lambda aws, v: aws.call("sns", "get_subscription_attributes", SubscriptionArn=v["arn"]), _check_subscription
+    ),
     "aws_kms_key": Kind(_kms_key, _check_kms_key, gone=_kms_key_scheduled_for_deletion),
     "aws_kms_alias": Kind(_kms_alias, _check_kms_alias),
     "aws_api_gateway_rest_api": Kind(_rest_api, _check_rest_api),
     "aws_api_gateway_deployment": Kind(
-        _apigw("get_deployment", restApiId="rest_api_id", deploymentId="id"), _check_deployment),
+        _apigw("get_deployment", restApiId="rest_api_id", deploymentId="id"), _check_deployment
+    ),
     "aws_api_gateway_stage": Kind(_apigw("get_stage", restApiId="rest_api_id", stageName="stage_name"), _check_stage),
     "aws_api_gateway_method_settings": Kind(
-        _apigw("get_stage", restApiId="rest_api_id", stageName="stage_name"), _check_method_settings),
+        _apigw("get_stage", restApiId="rest_api_id", stageName="stage_name"), _check_method_settings
+    ),
     "aws_api_gateway_account": Kind(_apigw("get_account"), _check_account, gone=_account_setting_is_reset),
     "aws_api_gateway_api_key": Kind(_apigw("get_api_key", apiKey="id"), _check_api_key),
     "aws_api_gateway_usage_plan": Kind(_apigw("get_usage_plan", usagePlanId="id"), _check_usage_plan),
     "aws_api_gateway_usage_plan_key": Kind(
-        _apigw("get_usage_plan_key", usagePlanId="usage_plan_id", keyId="key_id"), _check_usage_plan_key),
+        _apigw("get_usage_plan_key", usagePlanId="usage_plan_id", keyId="key_id"), _check_usage_plan_key
+    ),
     "aws_wafv2_web_acl": Kind(
-        lambda aws, v: aws.call("wafv2", "get_web_acl", Name=v["name"], Scope=v["scope"], Id=v["id"]), _check_web_acl),
+        lambda aws, v: aws.call("wafv2", "get_web_acl", Name=v["name"], Scope=v["scope"], Id=v["id"]), _check_web_acl
+    ),
     "aws_wafv2_web_acl_association": Kind(_web_acl_for_resource, _check_association),
     "aws_wafv2_web_acl_logging_configuration": Kind(
-        lambda aws, v: aws.call("wafv2", "get_logging_configuration", ResourceArn=v["resource_arn"]), _check_waf_logging),
+        lambda aws, v: aws.call("wafv2", "get_logging_configuration", ResourceArn=v["resource_arn"]), _check_waf_logging
+    ),
 }

@@ -36,7 +36,9 @@ def plan(workspace: Workspace, env: dict[str, str]) -> Plan:
     plan_file = workspace.root / "replan.tfplan"
     code, result = run(
         ["terraform", "plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode", f"-out={plan_file}"],
-        cwd=workspace.stack_dir, env=env, ok_codes=(0, 2),
+        cwd=workspace.stack_dir,
+        env=env,
+        ok_codes=(0, 2),
     )
     if code == 0:
         return Plan(run=result, changes=(), text=result.output)
@@ -54,8 +56,11 @@ def changes_of(plan_json: dict) -> tuple[Change, ...]:
         before = item["change"].get("before") or {}
         after = item["change"].get("after") or {}
         unknown = item["change"].get("after_unknown") or {}
-        names = sorted(k for k in set(before) | set(after) | set(unknown)
-                       if before.get(k) != after.get(k) or _any_unknown(unknown.get(k)))
+        names = sorted(
+            k
+            for k in set(before) | set(after) | set(unknown)
+            if before.get(k) != after.get(k) or _any_unknown(unknown.get(k))
+        )
         changes.append(Change(address=item["address"], type=item["type"], actions=actions, attributes=tuple(names)))
     return tuple(changes)
 
@@ -73,5 +78,5 @@ def plan_explanation(text: str) -> str:
     """The part of `terraform plan` output that says what would change and why."""
     for marker in ("Note: Objects have changed outside", "Terraform will perform the following actions:"):
         if marker in text:
-            return text[text.index(marker):][:8000]
+            return text[text.index(marker) :][:8000]
     return text[-8000:]

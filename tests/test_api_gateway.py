@@ -29,24 +29,40 @@ from tests.support.stack import resources_of, synth_construct
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:demo"
 AUTHORIZER = KeyAuthorizerFunction("demo-authorizer", "arn:aws:lambda:us-east-1:123456789012:function:demo-authorizer")
 STREAMING_URI = (
-    "arn:aws:apigateway:us-east-1:lambda:path/2021-11-15/functions/"
-    f"{FUNCTION_ARN}/response-streaming-invocations"
+    f"arn:aws:apigateway:us-east-1:lambda:path/2021-11-15/functions/{FUNCTION_ARN}/response-streaming-invocations"
 )
 
 
-def synth_api(auth: str = "api_key", cors: str = "", timeout_seconds: int = 28, prompt_max_chars: int = 100,
-              rate_limit: int = 5, playground: bool = False, key_names: tuple[str, ...] = ("key",)) -> str:
-    return synth_construct(lambda stack: InferenceApi(
-        stack, "api", api_name="demo", stage_name="v1",
-        backend=LambdaBackend(function_name="demo", function_arn=FUNCTION_ARN, timeout_seconds=timeout_seconds,
-                              partition="aws", region="us-east-1"),
-        request_schema=request_schema(prompt_max_chars=prompt_max_chars, max_tokens_cap=10),
-        access=AccessControl(auth=auth, rate_limit=rate_limit, burst_limit=7, daily_quota=100, key_names=key_names),
-        logging=ApiLogging(retention_days=30, kms_key_arn=None),
-        cors_allow_origin=cors,
-        playground=playground,
-        authorizer=AUTHORIZER if auth == "api_key" else None,
-    ))
+def synth_api(
+    auth: str = "api_key",
+    cors: str = "",
+    timeout_seconds: int = 28,
+    prompt_max_chars: int = 100,
+    rate_limit: int = 5,
+    playground: bool = False,
+    key_names: tuple[str, ...] = ("key",),
+) -> str:
+    return synth_construct(
+        lambda stack: InferenceApi(
+            stack,
+            "api",
+            api_name="demo",
+            stage_name="v1",
+            backend=LambdaBackend(
+                function_name="demo",
+                function_arn=FUNCTION_ARN,
+                timeout_seconds=timeout_seconds,
+                partition="aws",
+                region="us-east-1",
+            ),
+            request_schema=request_schema(prompt_max_chars=prompt_max_chars, max_tokens_cap=10),
+            access=AccessControl(auth=auth, rate_limit=rate_limit, burst_limit=7, daily_quota=100, key_names=key_names),
+            logging=ApiLogging(retention_days=30, kms_key_arn=None),
+            cors_allow_origin=cors,
+            playground=playground,
+            authorizer=AUTHORIZER if auth == "api_key" else None,
+        )
+    )
 
 
 def api_id(synthesized: str) -> str:
@@ -56,8 +72,11 @@ def api_id(synthesized: str) -> str:
 
 def permitted(synthesized: str, function_name: str = "demo") -> set[str]:
     """The source ARNs (after the API's execution ARN) that may invoke ``function_name``."""
-    return {p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)
-            if p["function_name"] == function_name}
+    return {
+        p["source_arn"].rsplit("}", 1)[1]
+        for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)
+        if p["function_name"] == function_name
+    }
 
 
 def body_of(synthesized: str) -> dict:
@@ -76,18 +95,31 @@ def trigger_of(synthesized: str) -> dict:
 
 def test_a_regional_rest_api_whose_body_is_the_openapi_document_with_invoke_and_the_openai_routes():
     synthesized = synth_api()
-    assert Testing.to_have_resource_with_properties(synthesized, ApiGatewayRestApi.TF_RESOURCE_TYPE, {
-        "name": "demo", "endpoint_configuration": {"types": ["REGIONAL"]},
-    })
+    assert Testing.to_have_resource_with_properties(
+        synthesized,
+        ApiGatewayRestApi.TF_RESOURCE_TYPE,
+        {
+            "name": "demo",
+            "endpoint_configuration": {"types": ["REGIONAL"]},
+        },
+    )
     document = body_of(synthesized)
     assert document["openapi"].startswith("3.0") and document["info"]["title"] == "demo"
     assert [(path, method) for path, method, _ in operations(document)] == [
-        ("/invoke", "post"), ("/v1/chat/completions", "post"), ("/v1/models", "get")]
+        ("/invoke", "post"),
+        ("/v1/chat/completions", "post"),
+        ("/v1/models", "get"),
+    ]
     # The document replaces the separate resources; none of them is declared any more.
     declared = set(json.loads(synthesized)["resource"])
-    assert not declared & {"aws_api_gateway_resource", "aws_api_gateway_method", "aws_api_gateway_integration",
-                           "aws_api_gateway_model", "aws_api_gateway_request_validator",
-                           "aws_api_gateway_gateway_response"}
+    assert not declared & {
+        "aws_api_gateway_resource",
+        "aws_api_gateway_method",
+        "aws_api_gateway_integration",
+        "aws_api_gateway_model",
+        "aws_api_gateway_request_validator",
+        "aws_api_gateway_gateway_response",
+    }
 
 
 @pytest.mark.parametrize("cors", ["", "https://app.example.com"])
@@ -101,7 +133,9 @@ def test_every_lambda_integration_streams_through_invoke_with_response_stream(co
 
 
 def test_the_streaming_uri_follows_the_partition():
-    assert LambdaBackend("f", "arn:aws-cn:lambda:cn-north-1:1:function:f", 60, "aws-cn", "cn-north-1").invocation_uri == (
+    assert LambdaBackend(
+        "f", "arn:aws-cn:lambda:cn-north-1:1:function:f", 60, "aws-cn", "cn-north-1"
+    ).invocation_uri == (
         "arn:aws-cn:apigateway:cn-north-1:lambda:path/2021-11-15/functions/"
         "arn:aws-cn:lambda:cn-north-1:1:function:f/response-streaming-invocations"
     )
@@ -109,8 +143,10 @@ def test_the_streaming_uri_follows_the_partition():
 
 @pytest.mark.parametrize("timeout_seconds", [28, 300, 890, 900])
 def test_the_integration_timeout_covers_the_function_timeout_within_the_15_minute_cap(timeout_seconds):
-    waits = {op["x-amazon-apigateway-integration"]["timeoutInMillis"]
-             for _, _, op in operations(body_of(synth_api(timeout_seconds=timeout_seconds)))}
+    waits = {
+        op["x-amazon-apigateway-integration"]["timeoutInMillis"]
+        for _, _, op in operations(body_of(synth_api(timeout_seconds=timeout_seconds)))
+    }
     [waited] = waits
     assert timeout_seconds * 1000 <= waited <= 15 * 60 * 1000
     # A cold start's Init phase (up to 10 s) comes before the function timeout starts.
@@ -144,8 +180,12 @@ def test_the_deployment_is_replaced_when_the_document_changes_and_only_then():
 
 def test_only_this_apis_stage_and_its_routes_may_invoke_the_function():
     synthesized = synth_api()
-    permissions = [p for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE) if p["function_name"] == "demo"]
-    assert {(p["principal"], p["action"]) for p in permissions} == {("apigateway.amazonaws.com", "lambda:InvokeFunction")}
+    permissions = [
+        p for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE) if p["function_name"] == "demo"
+    ]
+    assert {(p["principal"], p["action"]) for p in permissions} == {
+        ("apigateway.amazonaws.com", "lambda:InvokeFunction")
+    }
     assert {p["source_arn"] for p in permissions} == {
         f"${{aws_api_gateway_rest_api.{api_id(synthesized)}.execution_arn}}/v1/{method}{path}"
         for method, path in [("POST", "/invoke"), ("POST", "/v1/chat/completions"), ("GET", "/v1/models")]
@@ -154,10 +194,15 @@ def test_only_this_apis_stage_and_its_routes_may_invoke_the_function():
 
 def test_only_this_apis_authorizers_may_invoke_the_key_authorizer():
     synthesized = synth_api()
-    [permission] = [p for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)
-                    if p["function_name"] == "demo-authorizer"]
+    [permission] = [
+        p
+        for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)
+        if p["function_name"] == "demo-authorizer"
+    ]
     assert (permission["principal"], permission["action"]) == ("apigateway.amazonaws.com", "lambda:InvokeFunction")
-    assert permission["source_arn"] == f"${{aws_api_gateway_rest_api.{api_id(synthesized)}.execution_arn}}/authorizers/*"
+    assert (
+        permission["source_arn"] == f"${{aws_api_gateway_rest_api.{api_id(synthesized)}.execution_arn}}/authorizers/*"
+    )
 
 
 @pytest.mark.parametrize("auth", ["iam", "none"])
@@ -170,13 +215,17 @@ def test_without_api_keys_there_is_no_authorizer_permission_and_no_key(auth):
 def test_the_key_authorizer_comes_with_api_key_auth_and_only_with_it():
     def build(auth: str, authorizer: KeyAuthorizerFunction | None):
         return lambda stack: InferenceApi(
-            stack, "api", api_name="demo", stage_name="v1",
+            stack,
+            "api",
+            api_name="demo",
+            stage_name="v1",
             backend=LambdaBackend("demo", FUNCTION_ARN, 28, "aws", "us-east-1"),
             request_schema=request_schema(prompt_max_chars=100, max_tokens_cap=10),
             access=AccessControl(auth=auth, rate_limit=5, burst_limit=7, daily_quota=100),
             logging=ApiLogging(retention_days=30, kms_key_arn=None),
             authorizer=authorizer,
         )
+
     with pytest.raises(ValueError, match="the key authorizer is needed with auth 'api_key', and only then"):
         synth_construct(build("api_key", None))
     with pytest.raises(ValueError, match="the key authorizer is needed with auth 'api_key', and only then"):
@@ -188,7 +237,8 @@ def test_the_document_calls_the_key_authorizer_by_its_function_and_the_api_takes
     document = body_of(synthesized)
     authorizer = document["components"]["securitySchemes"]["key_authorizer"]["x-amazon-apigateway-authorizer"]
     assert authorizer["authorizerUri"] == (
-        f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{AUTHORIZER.function_arn}/invocations")
+        f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{AUTHORIZER.function_arn}/invocations"
+    )
     assert document["x-amazon-apigateway-api-key-source"] == "AUTHORIZER"
     assert trigger_of(synthesized)["authorizer_arn"] == AUTHORIZER.function_arn
 
@@ -209,8 +259,12 @@ def test_several_keys_share_the_one_usage_plan_and_the_default_key_keeps_its_nam
 
 def test_the_playground_adds_a_get_permission_for_each_of_its_files_only():
     synthesized = synth_api(cors="*", playground=True)
-    permissions = {p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)}
-    without = {p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synth_api(cors="*"), LambdaPermission.TF_RESOURCE_TYPE)}
+    permissions = {
+        p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synthesized, LambdaPermission.TF_RESOURCE_TYPE)
+    }
+    without = {
+        p["source_arn"].rsplit("}", 1)[1] for p in resources_of(synth_api(cors="*"), LambdaPermission.TF_RESOURCE_TYPE)
+    }
     assert permissions - without == {"/v1/GET/playground", "/v1/GET/playground/script", "/v1/GET/playground/style"}
     assert without >= {"/v1/POST/invoke", "/v1/OPTIONS/invoke"}
     assert "security" not in body_of(synthesized)["paths"]["/playground"]["get"]
@@ -225,12 +279,21 @@ def test_cors_adds_a_credential_free_preflight_to_the_function_and_cors_headers_
         [method] = set(item) - {"options"}
         assert "security" not in item["options"]
         assert item["options"]["x-amazon-apigateway-integration"] == item[method]["x-amazon-apigateway-integration"]
-    assert permitted(synthesized) == {"/v1/POST/invoke", "/v1/OPTIONS/invoke", "/v1/POST/v1/chat/completions",
-                                      "/v1/OPTIONS/v1/chat/completions", "/v1/GET/v1/models", "/v1/OPTIONS/v1/models"}
+    assert permitted(synthesized) == {
+        "/v1/POST/invoke",
+        "/v1/OPTIONS/invoke",
+        "/v1/POST/v1/chat/completions",
+        "/v1/OPTIONS/v1/chat/completions",
+        "/v1/GET/v1/models",
+        "/v1/OPTIONS/v1/models",
+    }
     responses = document["x-amazon-apigateway-gateway-responses"]
     assert set(responses) == set(openapi.gateway_errors(auth))
     for response in responses.values():
-        assert response["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == "'https://app.example.com'"
+        assert (
+            response["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
+            == "'https://app.example.com'"
+        )
 
 
 def test_without_cors_there_is_no_preflight_and_gateway_errors_carry_no_cors_header():
@@ -238,7 +301,8 @@ def test_without_cors_there_is_no_preflight_and_gateway_errors_carry_no_cors_hea
     assert list(document["paths"]["/invoke"]) == ["post"]
     responses = document["x-amazon-apigateway-gateway-responses"]
     assert {kind: r["responseTemplates"]["application/json"] for kind, r in responses.items()} == {
-        kind: openapi.error_template(error) for kind, error in openapi.gateway_errors("api_key").items()}
+        kind: openapi.error_template(error) for kind, error in openapi.gateway_errors("api_key").items()
+    }
     assert not [r for r in responses.values() if "Access-Control-Allow-Origin" in json.dumps(r)]
 
 
@@ -247,22 +311,36 @@ def test_post_validates_its_body_against_the_request_model():
     post = document["paths"]["/invoke"]["post"]
     validator = post["x-amazon-apigateway-request-validator"]
     assert document["x-amazon-apigateway-request-validators"][validator]["validateRequestBody"] is True
-    assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/InferenceRequest"}
-    assert document["components"]["schemas"]["InferenceRequest"] == request_schema(prompt_max_chars=100, max_tokens_cap=10)
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/InferenceRequest"
+    }
+    assert document["components"]["schemas"]["InferenceRequest"] == request_schema(
+        prompt_max_chars=100, max_tokens_cap=10
+    )
 
 
 def test_the_published_document_is_the_body_with_placeholders_for_what_only_terraform_knows():
     published = {}
-    synth_construct(lambda stack: published.update(InferenceApi(
-        stack, "api", api_name="demo", stage_name="v1",
-        backend=LambdaBackend("demo", FUNCTION_ARN, 28, "aws", "us-east-1"),
-        request_schema=request_schema(prompt_max_chars=100, max_tokens_cap=10),
-        access=AccessControl(auth="api_key", rate_limit=5, burst_limit=7, daily_quota=100),
-        logging=ApiLogging(retention_days=30, kms_key_arn=None),
-        authorizer=AUTHORIZER,
-    ).openapi_document))
+    synth_construct(
+        lambda stack: published.update(
+            InferenceApi(
+                stack,
+                "api",
+                api_name="demo",
+                stage_name="v1",
+                backend=LambdaBackend("demo", FUNCTION_ARN, 28, "aws", "us-east-1"),
+                request_schema=request_schema(prompt_max_chars=100, max_tokens_cap=10),
+                access=AccessControl(auth="api_key", rate_limit=5, burst_limit=7, daily_quota=100),
+                logging=ApiLogging(retention_days=30, kms_key_arn=None),
+                authorizer=AUTHORIZER,
+            ).openapi_document
+        )
+    )
     text = json.dumps(published)
     assert "<lambda_function_arn>" in text and "<partition>" in text and "<authorizer_function_arn>" in text
-    filled = (text.replace("<lambda_function_arn>", FUNCTION_ARN).replace("<partition>", "aws")
-              .replace("<authorizer_function_arn>", AUTHORIZER.function_arn))
+    filled = (
+        text.replace("<lambda_function_arn>", FUNCTION_ARN)
+        .replace("<partition>", "aws")
+        .replace("<authorizer_function_arn>", AUTHORIZER.function_arn)
+    )
     assert json.loads(filled) == body_of(synth_api())

@@ -12,9 +12,14 @@ from tests.support.stack import resources_of, synth_construct
 
 
 def synth_account_logging() -> str:
-    return synth_construct(lambda stack: ApiGatewayAccountLogging(
-        stack, "account_logging", role_name="demo-apigw-logs", partition="aws",
-    ))
+    return synth_construct(
+        lambda stack: ApiGatewayAccountLogging(
+            stack,
+            "account_logging",
+            role_name="demo-apigw-logs",
+            partition="aws",
+        )
+    )
 
 
 def test_the_account_setting_waits_for_the_policy_attachment_not_only_the_role():
@@ -38,12 +43,22 @@ def test_the_stage_is_created_after_the_account_setting_it_is_given_and_only_the
     def build(stack, manage: bool):
         account = ApiGatewayAccountLogging(stack, "account_logging", role_name="demo-apigw-logs", partition="aws")
         InferenceApi(
-            stack, "api", api_name="demo", stage_name="v1",
-            backend=LambdaBackend(function_name="demo", function_arn="arn:aws:lambda:us-east-1:123456789012:function:demo",
-                                  timeout_seconds=60, partition="aws", region="us-east-1"),
+            stack,
+            "api",
+            api_name="demo",
+            stage_name="v1",
+            backend=LambdaBackend(
+                function_name="demo",
+                function_arn="arn:aws:lambda:us-east-1:123456789012:function:demo",
+                timeout_seconds=60,
+                partition="aws",
+                region="us-east-1",
+            ),
             request_schema=request_schema(prompt_max_chars=100, max_tokens_cap=10),
             access=AccessControl(auth="iam", rate_limit=1, burst_limit=2, daily_quota=10),
-            logging=ApiLogging(retention_days=30, kms_key_arn=None, account_setting=account.account if manage else None),
+            logging=ApiLogging(
+                retention_days=30, kms_key_arn=None, account_setting=account.account if manage else None
+            ),
         )
 
     [managed] = resources_of(synth_construct(lambda stack: build(stack, True)), ApiGatewayStage.TF_RESOURCE_TYPE)

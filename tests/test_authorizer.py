@@ -27,7 +27,11 @@ def event_with(**headers: str) -> dict:
 
 def allowed_key(answer: dict) -> str:
     [statement] = answer["policyDocument"]["Statement"]
-    assert (statement["Effect"], statement["Action"], statement["Resource"]) == ("Allow", "execute-api:Invoke", METHOD_ARN)
+    assert (statement["Effect"], statement["Action"], statement["Resource"]) == (
+        "Allow",
+        "execute-api:Invoke",
+        METHOD_ARN,
+    )
     return answer["usageIdentifierKey"]
 
 
@@ -37,13 +41,17 @@ def assert_denied(answer: dict) -> None:
     assert "usageIdentifierKey" not in answer
 
 
-@pytest.mark.parametrize("headers", [
-    {"Authorization": f"Bearer {KEY}"},  # what the openai SDK sends
-    {"authorization": f"bearer {KEY}"},  # header names and the scheme are case-insensitive
-    {"Authorization": f"BEARER   {KEY}  "},
-    {"x-api-key": KEY},
-    {"X-API-Key": f" {KEY} "},
-], ids=["bearer", "lowercase-bearer", "upper-scheme-and-spaces", "x-api-key", "x-api-key-any-case"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": f"Bearer {KEY}"},  # what the openai SDK sends
+        {"authorization": f"bearer {KEY}"},  # header names and the scheme are case-insensitive
+        {"Authorization": f"BEARER   {KEY}  "},
+        {"x-api-key": KEY},
+        {"X-API-Key": f" {KEY} "},
+    ],
+    ids=["bearer", "lowercase-bearer", "upper-scheme-and-spaces", "x-api-key", "x-api-key-any-case"],
+)
 def test_the_key_in_either_header_goes_back_to_api_gateway_as_the_usage_identifier_key(headers):
     answer = api_keys.handler(event_with(**headers), None)
     assert allowed_key(answer) == KEY
@@ -57,18 +65,37 @@ def test_with_both_headers_x_api_key_wins_since_authorization_may_carry_a_proxys
     assert allowed_key(answer) == KEY
 
 
-@pytest.mark.parametrize("headers, reason", [
-    ({}, "neither an x-api-key header nor Authorization: Bearer"),
-    ({"Authorization": "Bearer"}, "the Authorization header is not 'Bearer <key>'"),
-    ({"Authorization": "Bearer "}, "the Authorization header is not 'Bearer <key>'"),
-    ({"Authorization": f"Basic {KEY}"}, "the Authorization header is not 'Bearer <key>'"),
-    ({"Authorization": f"Bearer {KEY} extra"}, "the Authorization header is not 'Bearer <key>'"),
-    ({"Authorization": f"Bearer {'a' * 100_000}"}, "the Authorization: Bearer value is not an API key (20-128 letters and digits)"),
-    ({"Authorization": "Bearer sk-short"}, "the Authorization: Bearer value is not an API key (20-128 letters and digits)"),
-    ({"x-api-key": ""}, "the x-api-key value is not an API key (20-128 letters and digits)"),
-    ({"x-api-key": f"{KEY};drop"}, "the x-api-key value is not an API key (20-128 letters and digits)"),
-], ids=["neither", "bearer-without-key", "bearer-blank", "basic", "two-words", "very-long", "too-short",
-        "empty-x-api-key", "not-alphanumeric"])
+@pytest.mark.parametrize(
+    "headers, reason",
+    [
+        ({}, "neither an x-api-key header nor Authorization: Bearer"),
+        ({"Authorization": "Bearer"}, "the Authorization header is not 'Bearer <key>'"),
+        ({"Authorization": "Bearer "}, "the Authorization header is not 'Bearer <key>'"),
+        ({"Authorization": f"Basic {KEY}"}, "the Authorization header is not 'Bearer <key>'"),
+        ({"Authorization": f"Bearer {KEY} extra"}, "the Authorization header is not 'Bearer <key>'"),
+        (
+            {"Authorization": f"Bearer {'a' * 100_000}"},
+            "the Authorization: Bearer value is not an API key (20-128 letters and digits)",
+        ),
+        (
+            {"Authorization": "Bearer sk-short"},
+            "the Authorization: Bearer value is not an API key (20-128 letters and digits)",
+        ),
+        ({"x-api-key": ""}, "the x-api-key value is not an API key (20-128 letters and digits)"),
+        ({"x-api-key": f"{KEY};drop"}, "the x-api-key value is not an API key (20-128 letters and digits)"),
+    ],
+    ids=[
+        "neither",
+        "bearer-without-key",
+        "bearer-blank",
+        "basic",
+        "two-words",
+        "very-long",
+        "too-short",
+        "empty-x-api-key",
+        "not-alphanumeric",
+    ],
+)
 def test_a_request_without_a_usable_key_is_denied_and_the_log_says_why_without_the_value(headers, reason, caplog):
     with caplog.at_level(logging.INFO):
         answer = api_keys.handler(event_with(**headers), None)

@@ -33,7 +33,10 @@ def run_bandit(config: str, *targets: str | Path) -> dict:
     assert BANDIT.exists(), "bandit's environment is missing: run `make test` or `make scan`"
     result = subprocess.run(
         [str(BANDIT), "--quiet", "-c", config, "-f", "json", "-r", *map(str, targets)],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode in (0, 1), result.stderr  # 1: findings, reported by the caller
     return json.loads(result.stdout)

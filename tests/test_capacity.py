@@ -22,7 +22,8 @@ def test_the_defaults_admit_no_more_at_once_than_reserved_concurrency_runs():
     assert found.answer_seconds == pytest.approx(TYPICAL_ANSWER_TOKENS / OUTPUT_TOKENS_PER_SECOND)
     assert found.answer_seconds >= 20  # answers stream for tens of seconds, not one or two
     assert found.admitted_at_once == pytest.approx(
-        defaults.throttle_burst_limit + defaults.throttle_rate_limit * found.answer_seconds)
+        defaults.throttle_burst_limit + defaults.throttle_rate_limit * found.answer_seconds
+    )
     assert found.admitted_at_once <= defaults.reserved_concurrency_limit
     assert capacity_warning(defaults) is None
 
@@ -30,14 +31,20 @@ def test_the_defaults_admit_no_more_at_once_than_reserved_concurrency_runs():
 def test_a_typical_answer_not_the_max_tokens_ceiling_sizes_the_arithmetic():
     # max_tokens bounds an answer; answers rarely reach it, so raising it reserves nothing more
     assert capacity(load_settings({}, {"MAX_TOKENS_DEFAULT": "16000"})) == capacity(Settings())
-    assert TYPICAL_ANSWER_TOKENS < Settings().max_tokens_default
+    assert Settings().max_tokens_default > TYPICAL_ANSWER_TOKENS
 
 
-@pytest.mark.parametrize("environ, admitted", [
-    ({"THROTTLE_RATE_LIMIT": "10", "THROTTLE_BURST_LIMIT": "20", "RESERVED_CONCURRENCY": "10"}, 220),  # the old defaults
-    ({"RESERVED_CONCURRENCY": "20"}, 25),
-    ({"THROTTLE_RATE_LIMIT": "2"}, 45),  # twice the rate, twice the answers running
-])
+@pytest.mark.parametrize(
+    "environ, admitted",
+    [
+        (
+            {"THROTTLE_RATE_LIMIT": "10", "THROTTLE_BURST_LIMIT": "20", "RESERVED_CONCURRENCY": "10"},
+            220,
+        ),  # the old defaults
+        ({"RESERVED_CONCURRENCY": "20"}, 25),
+        ({"THROTTLE_RATE_LIMIT": "2"}, 45),  # twice the rate, twice the answers running
+    ],
+)
 def test_synth_warns_when_the_throttle_admits_more_than_lambda_runs(environ, admitted):
     settings = load_settings({}, environ)
 

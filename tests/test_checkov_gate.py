@@ -44,10 +44,14 @@ def test_every_skip_is_an_expected_one_with_a_justification():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("environ", [
-    {},  # the defaults: what the gate is about
-    {"CORS_ALLOW_ORIGIN": "https://app.example.com", "ALARM_EMAIL": "oncall@example.com"},  # optional parts on
-], ids=["default", "cors-and-alarm-topic"])
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {},  # the defaults: what the gate is about
+        {"CORS_ALLOW_ORIGIN": "https://app.example.com", "ALARM_EMAIL": "oncall@example.com"},  # optional parts on
+    ],
+    ids=["default", "cors-and-alarm-topic"],
+)
 def test_checkov_finds_no_failed_check_in_the_synthesized_stack(environ):
     assert CHECKOV.exists(), "checkov's environment is missing: run `make setup` or `make test`"
     stack = build_stack(load_settings({}, environ))
@@ -55,7 +59,9 @@ def test_checkov_finds_no_failed_check_in_the_synthesized_stack(environ):
 
     result = subprocess.run(
         [str(CHECKOV), "--config-file", str(CONFIG), "-f", str(stack_json), "--output", "json"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
     report = json.loads(result.stdout)

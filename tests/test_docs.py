@@ -15,7 +15,9 @@ MAKEFILE = (PROJECT_DIR / "Makefile").read_text()
 
 def test_readme_settings_table_is_the_generated_one():
     table = README.split("<!-- settings-table")[1].split("-->", 1)[1].split("<!-- /settings-table -->")[0]
-    assert table.strip() == settings_table(), "run `python -m scripts.settings_table` and paste its table into README.md"
+    assert table.strip() == settings_table(), (
+        "run `python -m scripts.settings_table` and paste its table into README.md"
+    )
 
 
 def test_readme_model_table_is_the_generated_one():
@@ -25,7 +27,9 @@ def test_readme_model_table_is_the_generated_one():
 
 def test_readme_openai_fields_table_is_the_generated_one():
     table = README.split("<!-- openai-fields")[1].split("-->", 1)[1].split("<!-- /openai-fields -->")[0]
-    assert table.strip() == openai_fields_table(), "run `PYTHONPATH=function python -m scripts.openai_fields_table` and paste its table into README.md"
+    assert table.strip() == openai_fields_table(), (
+        "run `PYTHONPATH=function python -m scripts.openai_fields_table` and paste its table into README.md"
+    )
 
 
 def test_readme_starts_with_the_two_commands():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -90,14 +90,26 @@ def test_rejected_credentials_say_to_refresh_them(aws):
 
 
 def lifecycle(status: str, **times: datetime) -> dict:
-    return {"modelDetails": {"modelArn": MODEL_ARN, "modelId": BASE, "modelName": "Claude Sonnet 5",
-                             "providerName": "Anthropic", "modelLifecycle": {"status": status, **times}}}
+    return {
+        "modelDetails": {
+            "modelArn": MODEL_ARN,
+            "modelId": BASE,
+            "modelName": "Claude Sonnet 5",
+            "providerName": "Anthropic",
+            "modelLifecycle": {"status": status, **times},
+        }
+    }
 
 
 def profile() -> dict:
-    return {"inferenceProfileName": "US Claude Sonnet 5", "inferenceProfileArn": PROFILE_ARN,
-            "inferenceProfileId": PROFILE, "models": [{"modelArn": MODEL_ARN}], "status": "ACTIVE",
-            "type": "SYSTEM_DEFINED"}
+    return {
+        "inferenceProfileName": "US Claude Sonnet 5",
+        "inferenceProfileArn": PROFILE_ARN,
+        "inferenceProfileId": PROFILE,
+        "models": [{"modelArn": MODEL_ARN}],
+        "status": "ACTIVE",
+        "type": "SYSTEM_DEFINED",
+    }
 
 
 def test_model_pass_for_an_active_inference_profile(aws):
@@ -112,15 +124,23 @@ def test_model_pass_for_an_active_inference_profile(aws):
 
 def test_model_legacy_warns_with_bedrocks_date(aws):
     bedrock = stubbed(aws, "bedrock")
-    bedrock.add_response("get_foundation_model", lifecycle(
-        "LEGACY", legacyTime=datetime(2026, 6, 1, tzinfo=timezone.utc), endOfLifeTime=datetime(2027, 1, 15, tzinfo=timezone.utc)))
+    bedrock.add_response(
+        "get_foundation_model",
+        lifecycle(
+            "LEGACY",
+            legacyTime=datetime(2026, 6, 1, tzinfo=UTC),
+            endOfLifeTime=datetime(2027, 1, 15, tzinfo=UTC),
+        ),
+    )
     [result] = doctor.check_model(aws, settings(MODEL_ID=BASE))
     assert result.status == doctor.WARN
     assert "LEGACY (end of life 2027-01-15)" in result.message and "set MODEL_ID" in result.message
 
 
 def test_model_unknown_profile_fails_naming_model_id(aws):
-    stubbed(aws, "bedrock").add_client_error("get_inference_profile", **error("ResourceNotFoundException", "no such profile", 404))
+    stubbed(aws, "bedrock").add_client_error(
+        "get_inference_profile", **error("ResourceNotFoundException", "no such profile", 404)
+    )
     [result] = doctor.check_model(aws, settings(MODEL_ID="us.anthropic.claude-nope"))
     assert result.status == doctor.FAIL
     assert "no inference profile in us-east-1" in result.message and "set MODEL_ID" in result.message
@@ -134,8 +154,13 @@ def test_model_unknown_foundation_model_fails_naming_model_id(aws):
 
 
 def availability(agreement: str = "AVAILABLE", authorization: str = "AUTHORIZED", region: str = "AVAILABLE") -> dict:
-    return {"modelId": BASE, "agreementAvailability": {"status": agreement}, "authorizationStatus": authorization,
-            "entitlementAvailability": "AVAILABLE", "regionAvailability": region}
+    return {
+        "modelId": BASE,
+        "agreementAvailability": {"status": agreement},
+        "authorizationStatus": authorization,
+        "entitlementAvailability": "AVAILABLE",
+        "regionAvailability": region,
+    }
 
 
 def test_model_access_pass(aws):
@@ -166,10 +191,17 @@ def test_invoke_makes_one_call_of_one_token(aws):
     aws.invoke = True
     stubbed(aws, "bedrock-runtime").add_response(
         "converse",
-        {"output": {"message": {"role": "assistant", "content": [{"text": "OK"}]}}, "stopReason": "max_tokens",
-         "usage": {"inputTokens": 10, "outputTokens": 1, "totalTokens": 11}, "metrics": {"latencyMs": 300}},
-        {"modelId": PROFILE, "messages": [{"role": "user", "content": [{"text": "Say OK."}]}],
-         "inferenceConfig": {"maxTokens": 1}},
+        {
+            "output": {"message": {"role": "assistant", "content": [{"text": "OK"}]}},
+            "stopReason": "max_tokens",
+            "usage": {"inputTokens": 10, "outputTokens": 1, "totalTokens": 11},
+            "metrics": {"latencyMs": 300},
+        },
+        {
+            "modelId": PROFILE,
+            "messages": [{"role": "user", "content": [{"text": "Say OK."}]}],
+            "inferenceConfig": {"maxTokens": 1},
+        },
     )
     [result] = doctor.check_invoke(aws, settings(MODEL_ID=PROFILE))
     assert result.status == doctor.PASS and "maxTokens 1" in result.message
@@ -178,10 +210,15 @@ def test_invoke_makes_one_call_of_one_token(aws):
 def test_invoke_access_denied_explains_marketplace_and_the_use_case_form(aws):
     aws.invoke = True
     stubbed(aws, "bedrock-runtime").add_client_error(
-        "converse", **error("AccessDeniedException", "You don't have access to the model", 403))
+        "converse", **error("AccessDeniedException", "You don't have access to the model", 403)
+    )
     [result] = doctor.check_invoke(aws, settings())
     assert result.status == doctor.FAIL
-    assert "MODEL_ID" in result.message and "aws-marketplace:Subscribe" in result.message and "use-case form" in result.message
+    assert (
+        "MODEL_ID" in result.message
+        and "aws-marketplace:Subscribe" in result.message
+        and "use-case form" in result.message
+    )
 
 
 # --- layers (moto knows only the layers of its own account: publish them) ---
@@ -191,15 +228,19 @@ def publish(aws: doctor.Aws, name: str) -> str:
     content = io.BytesIO()
     with zipfile.ZipFile(content, "w") as archive:
         archive.writestr("python/x.py", "")
-    return aws.client("lambda").publish_layer_version(LayerName=name, Content={"ZipFile": content.getvalue()})["LayerVersionArn"]
+    return aws.client("lambda").publish_layer_version(LayerName=name, Content={"ZipFile": content.getvalue()})[
+        "LayerVersionArn"
+    ]
 
 
 def test_layers_pass_when_each_resolves_and_the_stacks_own_is_skipped(aws):
     adapter, powertools = publish(aws, "adapter"), publish(aws, "powertools")
     results = doctor.check_layers(aws, settings(WEB_ADAPTER_LAYER_ARN=adapter, POWERTOOLS_LAYER_ARN=powertools))
     assert [(r.name, r.status) for r in results] == [
-        ("layer WEB_ADAPTER_LAYER_ARN", doctor.PASS), ("layer POWERTOOLS_LAYER_ARN", doctor.PASS),
-        ("layer packages", doctor.SKIP)]
+        ("layer WEB_ADAPTER_LAYER_ARN", doctor.PASS),
+        ("layer POWERTOOLS_LAYER_ARN", doctor.PASS),
+        ("layer packages", doctor.SKIP),
+    ]
 
 
 def test_layer_that_does_not_exist_fails_naming_its_setting(aws):
@@ -229,13 +270,16 @@ def test_default_layers_are_the_stacks_own(aws):
 
 def account_limits(aws: doctor.Aws, total: int, unreserved: int, held: int | None = None) -> Stubber:
     stubber = stubbed(aws, "lambda")
-    stubber.add_response("get_account_settings", {"AccountLimit": {
-        "ConcurrentExecutions": total, "UnreservedConcurrentExecutions": unreserved}})
+    stubber.add_response(
+        "get_account_settings",
+        {"AccountLimit": {"ConcurrentExecutions": total, "UnreservedConcurrentExecutions": unreserved}},
+    )
     if held is None:
         stubber.add_client_error("get_function_concurrency", **error("ResourceNotFoundException", "", 404))
     else:
-        stubber.add_response("get_function_concurrency", {"ReservedConcurrentExecutions": held},
-                             {"FunctionName": "bedrock-api-dev"})
+        stubber.add_response(
+            "get_function_concurrency", {"ReservedConcurrentExecutions": held}, {"FunctionName": "bedrock-api-dev"}
+        )
     return stubber
 
 
@@ -277,7 +321,8 @@ def test_concurrency_off_is_skipped(aws):
 
 def set_account_role(aws: doctor.Aws, role_arn: str) -> None:
     aws.client("apigateway").update_account(
-        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role_arn}])
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role_arn}]
+    )
 
 
 def test_api_gateway_role_pass_when_the_region_has_none(aws):
@@ -304,15 +349,25 @@ def test_api_gateway_role_off_without_a_role_fails(aws):
 # --- Terraform state: the bucket and the lock table ---
 
 
-def make_bucket(aws: doctor.Aws, name: str, *, region: str = REGION, versioned: bool = True, private: bool = True) -> None:
+def make_bucket(
+    aws: doctor.Aws, name: str, *, region: str = REGION, versioned: bool = True, private: bool = True
+) -> None:
     s3 = aws.client("s3", region)
-    s3.create_bucket(Bucket=name, **({} if region == "us-east-1" else
-                                      {"CreateBucketConfiguration": {"LocationConstraint": region}}))
+    s3.create_bucket(
+        Bucket=name, **({} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}})
+    )
     if versioned:
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     if private:
-        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+        s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
 
 
 def test_state_bucket_unset_is_skipped(aws):
@@ -350,9 +405,11 @@ def test_state_bucket_unversioned_and_public_warns(aws):
 
 def make_table(aws: doctor.Aws, name: str, key: str) -> None:
     aws.client("dynamodb").create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}])
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+    )
 
 
 def test_lock_table_pass(aws):
@@ -386,10 +443,18 @@ GUARDRAIL = "gr4abc"
 
 
 def guardrail(status: str = "READY", version: str = "3") -> dict:
-    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
-    return {"name": "no-secrets", "guardrailId": GUARDRAIL, "version": version, "status": status,
-            "guardrailArn": f"arn:aws:bedrock:{REGION}:123456789012:guardrail/{GUARDRAIL}", "createdAt": now, "updatedAt": now,
-            "blockedInputMessaging": "Sorry.", "blockedOutputsMessaging": "Sorry."}
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    return {
+        "name": "no-secrets",
+        "guardrailId": GUARDRAIL,
+        "version": version,
+        "status": status,
+        "guardrailArn": f"arn:aws:bedrock:{REGION}:123456789012:guardrail/{GUARDRAIL}",
+        "createdAt": now,
+        "updatedAt": now,
+        "blockedInputMessaging": "Sorry.",
+        "blockedOutputsMessaging": "Sorry.",
+    }
 
 
 def test_guardrail_is_skipped_when_none_is_set(aws):
@@ -418,7 +483,9 @@ def test_guardrail_not_ready_warns(aws):
 
 
 def test_guardrail_missing_fails_naming_both_settings(aws):
-    stubbed(aws, "bedrock").add_client_error("get_guardrail", **error("ResourceNotFoundException", "no such guardrail", 404))
+    stubbed(aws, "bedrock").add_client_error(
+        "get_guardrail", **error("ResourceNotFoundException", "no such guardrail", 404)
+    )
     result = doctor.check_guardrail(aws, settings(GUARDRAIL_ID=GUARDRAIL, GUARDRAIL_VERSION="9"))
     assert result.status == doctor.FAIL
     assert "'gr4abc' version 9: Bedrock has no such guardrail in us-east-1" in result.message
@@ -434,8 +501,11 @@ def test_each_model_of_the_list_is_checked(aws):
     bedrock = stubbed(aws, "bedrock")
     bedrock.add_response("get_inference_profile", profile(), {"inferenceProfileIdentifier": PROFILE})
     bedrock.add_response("get_foundation_model", lifecycle("ACTIVE"), {"modelIdentifier": BASE})
-    bedrock.add_client_error("get_foundation_model", **error("ResourceNotFoundException", "", 404),
-                             expected_params={"modelIdentifier": SECOND})
+    bedrock.add_client_error(
+        "get_foundation_model",
+        **error("ResourceNotFoundException", "", 404),
+        expected_params={"modelIdentifier": SECOND},
+    )
     results = doctor.check_model(aws, settings(MODEL_ID=f"{PROFILE},{SECOND}"))
     assert [result.status for result in results] == [doctor.PASS, doctor.FAIL]
     assert f"MODEL_ID {SECOND!r}: Bedrock has no foundation model" in results[1].message
@@ -445,8 +515,11 @@ def test_each_model_of_the_list_is_checked(aws):
 def test_model_access_is_asked_once_per_base_model(aws):
     bedrock = stubbed(aws, "bedrock")
     bedrock.add_response("get_foundation_model_availability", availability(), {"modelId": BASE})
-    bedrock.add_response("get_foundation_model_availability", {**availability(region="NOT_AVAILABLE"), "modelId": SECOND},
-                         {"modelId": SECOND})
+    bedrock.add_response(
+        "get_foundation_model_availability",
+        {**availability(region="NOT_AVAILABLE"), "modelId": SECOND},
+        {"modelId": SECOND},
+    )
     # two profiles of one base model, and a second model
     results = doctor.check_model_access(aws, settings(MODEL_ID=f"{PROFILE},global.{BASE},{SECOND}"))
     assert [result.status for result in results] == [doctor.PASS, doctor.FAIL]
@@ -457,28 +530,50 @@ def test_model_access_is_asked_once_per_base_model(aws):
 def test_invoke_calls_each_model_once(aws):
     aws.invoke = True
     runtime = stubbed(aws, "bedrock-runtime")
-    answer = {"output": {"message": {"role": "assistant", "content": [{"text": "OK"}]}}, "stopReason": "max_tokens",
-              "usage": {"inputTokens": 10, "outputTokens": 1, "totalTokens": 11}, "metrics": {"latencyMs": 300}}
+    answer = {
+        "output": {"message": {"role": "assistant", "content": [{"text": "OK"}]}},
+        "stopReason": "max_tokens",
+        "usage": {"inputTokens": 10, "outputTokens": 1, "totalTokens": 11},
+        "metrics": {"latencyMs": 300},
+    }
     for model_id in (PROFILE, SECOND):
-        runtime.add_response("converse", answer, {"modelId": model_id, "messages": [{"role": "user", "content": [{"text": "Say OK."}]}],
-                                                  "inferenceConfig": {"maxTokens": 1}})
+        runtime.add_response(
+            "converse",
+            answer,
+            {
+                "modelId": model_id,
+                "messages": [{"role": "user", "content": [{"text": "Say OK."}]}],
+                "inferenceConfig": {"maxTokens": 1},
+            },
+        )
     results = doctor.check_invoke(aws, settings(MODEL_ID=f"{PROFILE},{SECOND}"))
-    assert [(result.status, result.message.split()[0]) for result in results] == [(doctor.PASS, PROFILE), (doctor.PASS, SECOND)]
+    assert [(result.status, result.message.split()[0]) for result in results] == [
+        (doctor.PASS, PROFILE),
+        (doctor.PASS, SECOND),
+    ]
     runtime.assert_no_pending_responses()
 
 
 # --- doctor's own calls failing: a line each, never a trace ---
 
 
-@pytest.mark.parametrize(("problem", "status", "says"), [
-    (ClientError({"Error": {"Code": "ThrottlingException"}}, "GetFoundationModel"), doctor.WARN, "throttled"),
-    (ClientError({"Error": {"Code": "AccessDeniedException"}}, "GetFoundationModel"), doctor.WARN, "doctor policy"),
-    (EndpointConnectionError(endpoint_url="https://bedrock.xx-east-9.amazonaws.com"), doctor.FAIL, "set AWS_REGION"),
-    (RuntimeError("something new"), doctor.FAIL, "unexpected RuntimeError"),
-])
+@pytest.mark.parametrize(
+    ("problem", "status", "says"),
+    [
+        (ClientError({"Error": {"Code": "ThrottlingException"}}, "GetFoundationModel"), doctor.WARN, "throttled"),
+        (ClientError({"Error": {"Code": "AccessDeniedException"}}, "GetFoundationModel"), doctor.WARN, "doctor policy"),
+        (
+            EndpointConnectionError(endpoint_url="https://bedrock.xx-east-9.amazonaws.com"),
+            doctor.FAIL,
+            "set AWS_REGION",
+        ),
+        (RuntimeError("something new"), doctor.FAIL, "unexpected RuntimeError"),
+    ],
+)
 def test_a_failed_call_is_one_clear_line(aws, problem, status, says):
     def check_raises(aws_, settings_):
         raise problem
+
     [_, result] = doctor.run_checks(aws, settings(), [check_raises])
     assert result.status == status and says in result.message
     assert result.name == "raises"
@@ -518,9 +613,20 @@ def test_main_exits_1_when_a_check_fails(aws, monkeypatch, capsys):
 def test_main_exits_0_when_nothing_fails_and_passes_invoke_on(aws, monkeypatch, capsys):
     monkeypatch.setattr(doctor, "CHECKS", (doctor.check_invoke, doctor.check_alarm_email))
     monkeypatch.setenv("ALARM_EMAIL", "oncall@example.com")
-    stubbed(aws, "bedrock-runtime").add_response("converse", {
-        "output": {"message": {"role": "assistant", "content": [{"text": "OK"}]}}, "stopReason": "max_tokens",
-        "usage": {"inputTokens": 10, "outputTokens": 1, "totalTokens": 11}, "metrics": {"latencyMs": 300}})
-    assert doctor.main(["--invoke"], make_aws=lambda settings_, invoke: doctor.Aws(aws.session, invoke, clients=aws.clients)) == 0
+    stubbed(aws, "bedrock-runtime").add_response(
+        "converse",
+        {
+            "output": {"message": {"role": "assistant", "content": [{"text": "OK"}]}},
+            "stopReason": "max_tokens",
+            "usage": {"inputTokens": 10, "outputTokens": 1, "totalTokens": 11},
+            "metrics": {"latencyMs": 300},
+        },
+    )
+    assert (
+        doctor.main(
+            ["--invoke"], make_aws=lambda settings_, invoke: doctor.Aws(aws.session, invoke, clients=aws.clients)
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "PASS  invoke:" in out and "WARN  alarm email:" in out

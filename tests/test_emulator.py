@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from constructs_lib.emulator import SERVICES, provider_overrides
 from constructs_lib.settings import describe
 from local.emulator.environment import STAND_IN_LAYERS
 from tests.support.stack import synth_stack
 
 EMULATOR = "http://127.0.0.1:5999"
-FLAGS = {"skip_credentials_validation", "skip_metadata_api_check", "skip_requesting_account_id",
-         "max_retries", "s3_use_path_style", "endpoints"}
+FLAGS = {
+    "skip_credentials_validation",
+    "skip_metadata_api_check",
+    "skip_requesting_account_id",
+    "max_retries",
+    "s3_use_path_style",
+    "endpoints",
+}
 
 
 def synthesized_provider() -> dict:
@@ -26,8 +33,20 @@ def test_with_an_endpoint_every_service_goes_to_the_emulator_with_its_flags(monk
     [endpoints] = provider["endpoints"]
     assert endpoints == {service.rstrip("_"): EMULATOR for service in SERVICES}
     # what the stack uses now, and what security and operations work adds
-    assert {"apigateway", "lambda", "iam", "sts", "logs", "cloudwatch", "sns", "wafv2", "kms", "xray",
-            "s3", "dynamodb"} <= set(endpoints)
+    assert {
+        "apigateway",
+        "lambda",
+        "iam",
+        "sts",
+        "logs",
+        "cloudwatch",
+        "sns",
+        "wafv2",
+        "kms",
+        "xray",
+        "s3",
+        "dynamodb",
+    } <= set(endpoints)
     assert provider["skip_credentials_validation"] is True
     assert provider["skip_metadata_api_check"] == "true"
     assert provider["skip_requesting_account_id"] is False  # moto answers GetCallerIdentity

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.export import export_stack, export_synth_output, portable_backend, with_module_relative_assets
-from main import build_app
 from constructs_lib.settings import Settings
+from main import build_app
+from scripts.export import export_stack, export_synth_output, portable_backend, with_module_relative_assets
 
 ZIP = "assets/lambda_code_0/ABC/archive.zip"
 
@@ -20,22 +20,36 @@ ZIP = "assets/lambda_code_0/ABC/archive.zip"
 def fake_stack(directory: Path, backend: dict) -> Path:
     (directory / "assets/lambda_code_0/ABC").mkdir(parents=True)
     (directory / ZIP).write_bytes(b"PK")
-    (directory / "cdk.tf.json").write_text(json.dumps({
-        "terraform": {"backend": backend},
-        "resource": {"aws_lambda_function": {"f": {"filename": ZIP, "handler": "run.sh"}}},
-    }))
+    (directory / "cdk.tf.json").write_text(
+        json.dumps(
+            {
+                "terraform": {"backend": backend},
+                "resource": {"aws_lambda_function": {"f": {"filename": ZIP, "handler": "run.sh"}}},
+            }
+        )
+    )
     return directory
 
 
 def test_asset_paths_become_relative_to_the_module_and_nothing_else_changes():
     config = {"resource": {"aws_lambda_function": {"f": {"filename": ZIP, "layers": ["assets-free"], "handler": "h"}}}}
-    assert with_module_relative_assets(config) == {"resource": {"aws_lambda_function": {"f": {
-        "filename": "${path.module}/" + ZIP, "layers": ["assets-free"], "handler": "h",
-    }}}}
+    assert with_module_relative_assets(config) == {
+        "resource": {
+            "aws_lambda_function": {
+                "f": {
+                    "filename": "${path.module}/" + ZIP,
+                    "layers": ["assets-free"],
+                    "handler": "h",
+                }
+            }
+        }
+    }
 
 
 def test_local_state_moves_beside_the_config_and_s3_stays():
-    assert portable_backend({"local": {"path": "/work/main/terraform.bedrock-inference.tfstate"}}) == {"local": {"path": "terraform.tfstate"}}
+    assert portable_backend({"local": {"path": "/work/main/terraform.bedrock-inference.tfstate"}}) == {
+        "local": {"path": "terraform.tfstate"}
+    }
     assert portable_backend(None) == {"local": {"path": "terraform.tfstate"}}
     s3 = {"s3": {"bucket": "b", "key": "bedrock-inference/terraform.tfstate", "region": "us-east-1", "encrypt": True}}
     assert portable_backend(s3) == s3
@@ -67,12 +81,18 @@ def test_export_of_the_real_app_validates_with_terraform_alone(tmp_path: Path):
     only_terraform = tmp_path / "bin"
     only_terraform.mkdir()
     (only_terraform / "terraform").symlink_to(shutil.which("terraform"))
-    env = {"PATH": str(only_terraform), "HOME": str(tmp_path), "CHECKPOINT_DISABLE": "1",
-           "TF_CLI_CONFIG_FILE": os.environ["TF_CLI_CONFIG_FILE"], "TF_IN_AUTOMATION": "1"}
+    env = {
+        "PATH": str(only_terraform),
+        "HOME": str(tmp_path),
+        "CHECKPOINT_DISABLE": "1",
+        "TF_CLI_CONFIG_FILE": os.environ["TF_CLI_CONFIG_FILE"],
+        "TF_IN_AUTOMATION": "1",
+    }
 
     def terraform(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["terraform", *args, "-no-color"], cwd=exported, env=env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            ["terraform", *args, "-no-color"], cwd=exported, env=env, capture_output=True, text=True, timeout=300
+        )
 
     init = terraform("init", "-input=false")
     # THEN init uses the exported local backend, and validate accepts the configuration

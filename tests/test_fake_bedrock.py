@@ -47,8 +47,14 @@ def fresh(request: pytest.FixtureRequest) -> None:
 def client(stand_in: FakeBedrock) -> Any:
     """The real client, one attempt per call (so each call takes exactly one script), 32 connections."""
     config = Config(retries={"total_max_attempts": 1}, read_timeout=5, max_pool_connections=32)
-    return boto3.client("bedrock-runtime", endpoint_url=stand_in.url, region_name="us-east-1",
-                        aws_access_key_id="x", aws_secret_access_key="x", config=config)
+    return boto3.client(
+        "bedrock-runtime",
+        endpoint_url=stand_in.url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=config,
+    )
 
 
 def stream(client: Any, model_id: str = "anthropic.claude-test", **request: Any) -> list[dict[str, Any]]:
@@ -58,8 +64,11 @@ def stream(client: Any, model_id: str = "anthropic.claude-test", **request: Any)
 
 
 def texts(events: list[dict[str, Any]]) -> list[str]:
-    return [e["contentBlockDelta"]["delta"]["text"] for e in events
-            if "text" in e.get("contentBlockDelta", {}).get("delta", {})]
+    return [
+        e["contentBlockDelta"]["delta"]["text"]
+        for e in events
+        if "text" in e.get("contentBlockDelta", {}).get("delta", {})
+    ]
 
 
 def decode(data: bytes) -> list[Any]:
@@ -69,6 +78,7 @@ def decode(data: bytes) -> list[Any]:
 
 
 # --- the encoder, checked by botocore's decoder -------------------------------------------------
+
 
 def test_a_message_round_trips_through_botocores_decoder_with_every_header_type() -> None:
     headers = {"text": "héllo", "raw": b"\x00\xff", "yes": True, "no": False, "number": -7}
@@ -95,7 +105,7 @@ def test_messages_split_anywhere_decode_in_order() -> None:
     data = encode_event("messageStart", {"role": "assistant"}) + encode_exception("throttlingException", "slow down")
     buffer, decoded = EventStreamBuffer(), []
     for i in range(len(data)):  # one byte at a time, as a slow network would deliver them
-        buffer.add_data(data[i:i + 1])
+        buffer.add_data(data[i : i + 1])
         decoded += list(buffer)
 
     assert [m.headers for m in decoded] == [
@@ -105,13 +115,16 @@ def test_messages_split_anywhere_decode_in_order() -> None:
     assert [json.loads(m.payload) for m in decoded] == [{"role": "assistant"}, {"message": "slow down"}]
 
 
-@pytest.mark.parametrize(("headers", "error", "named"), [
-    ({"": "x"}, ValueError, "header name"),
-    ({"n" * 256: "x"}, ValueError, "header name"),
-    ({"big": 2**31}, ValueError, "int32"),
-    ({"long": "x" * 65536}, ValueError, "65535"),
-    ({"float": 1.5}, TypeError, "float"),
-])
+@pytest.mark.parametrize(
+    ("headers", "error", "named"),
+    [
+        ({"": "x"}, ValueError, "header name"),
+        ({"n" * 256: "x"}, ValueError, "header name"),
+        ({"big": 2**31}, ValueError, "int32"),
+        ({"long": "x" * 65536}, ValueError, "65535"),
+        ({"float": 1.5}, TypeError, "float"),
+    ],
+)
 def test_an_unencodable_header_is_refused_by_name(headers: dict[str, Any], error: type, named: str) -> None:
     with pytest.raises(error, match=named):
         encode_message(headers, b"")
@@ -127,27 +140,32 @@ def test_the_stand_ins_lists_match_the_service_model() -> None:
 
 # --- scripts refuse what they cannot do ---------------------------------------------------------
 
-@pytest.mark.parametrize(("fields", "named"), [
-    ({"text": "one string"}, "list of deltas"),
-    ({"reasoning": [1]}, "str deltas"),
-    ({"text": ["a"], "count": 3}, "count"),
-    ({"stop_reason": "done"}, "stop_reason"),
-    ({"usage": (1, -1)}, "usage"),
-    ({"delay_between": -1}, "delay_between"),
-    ({"pause_after": 1}, "pause_seconds"),
-    ({"fail_after": 1}, "exception"),
-    ({"fail_after": 0, "exception": ("ThrottlingException", "x")}, "exception type"),
-    ({"fail_before": (200, "X", "x")}, "400-599"),
-    ({"fail_before": (429, "X", "x"), "cut_after": 0}, "one way"),
-    ({"text": ["a", "b"], "cut_after": 3}, "cut_after=3"),
-    ({"tool_calls": [{"name": "x"}]}, "ToolCall items"),
-])
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"text": "one string"}, "list of deltas"),
+        ({"reasoning": [1]}, "str deltas"),
+        ({"text": ["a"], "count": 3}, "count"),
+        ({"stop_reason": "done"}, "stop_reason"),
+        ({"usage": (1, -1)}, "usage"),
+        ({"delay_between": -1}, "delay_between"),
+        ({"pause_after": 1}, "pause_seconds"),
+        ({"fail_after": 1}, "exception"),
+        ({"fail_after": 0, "exception": ("ThrottlingException", "x")}, "exception type"),
+        ({"fail_before": (200, "X", "x")}, "400-599"),
+        ({"fail_before": (429, "X", "x"), "cut_after": 0}, "one way"),
+        ({"text": ["a", "b"], "cut_after": 3}, "cut_after=3"),
+        ({"tool_calls": [{"name": "x"}]}, "ToolCall items"),
+    ],
+)
 def test_a_script_that_cannot_be_played_is_refused_by_name(fields: dict[str, Any], named: str) -> None:
     with pytest.raises((ValueError, TypeError), match=named):
         Script(**fields)
 
 
 # --- the default answer, through the real client ------------------------------------------------
+
 
 def test_the_default_answer_streams_the_labelled_summary_as_bedrock_orders_events(client: Any) -> None:
     response = client.converse_stream(modelId="anthropic.claude-test", messages=MESSAGES)
@@ -157,7 +175,8 @@ def test_the_default_answer_streams_the_labelled_summary_as_bedrock_orders_event
     assert headers["content-type"] == "application/vnd.amazon.eventstream"
     assert headers["transfer-encoding"] == "chunked"
     assert [next(iter(e)) for e in events] == (
-        ["messageStart"] + ["contentBlockDelta"] * len(texts(events)) + ["contentBlockStop", "messageStop", "metadata"])
+        ["messageStart"] + ["contentBlockDelta"] * len(texts(events)) + ["contentBlockStop", "messageStop", "metadata"]
+    )
     assert events[0] == {"messageStart": {"role": "assistant"}}
     assert "".join(texts(events)) == summary({"messages": MESSAGES}, "anthropic.claude-test")[0]
     assert "not Amazon Bedrock" in "".join(texts(events))
@@ -195,6 +214,7 @@ def test_the_old_converse_route_is_gone(stand_in: FakeBedrock) -> None:
 
 # --- scripted answers -----------------------------------------------------------------------------
 
+
 def test_scripted_text_stop_reason_and_usage_reach_the_client(stand_in: FakeBedrock, client: Any) -> None:
     stand_in.script(Script(text=["Hello", ", world"], stop_reason="max_tokens", usage=(11, 22)))
 
@@ -210,8 +230,11 @@ def test_reasoning_comes_first_in_its_own_block_then_its_signature(stand_in: Fak
 
     events = stream(client)
 
-    deltas = [(e["contentBlockDelta"]["contentBlockIndex"], e["contentBlockDelta"]["delta"])
-              for e in events if "contentBlockDelta" in e]
+    deltas = [
+        (e["contentBlockDelta"]["contentBlockIndex"], e["contentBlockDelta"]["delta"])
+        for e in events
+        if "contentBlockDelta" in e
+    ]
     assert deltas == [
         (0, {"reasoningContent": {"text": "Let me "}}),
         (0, {"reasoningContent": {"text": "think."}}),
@@ -222,28 +245,41 @@ def test_reasoning_comes_first_in_its_own_block_then_its_signature(stand_in: Fak
     assert [e["contentBlockStop"]["contentBlockIndex"] for e in events if "contentBlockStop" in e] == [0, 1]
 
 
-@pytest.mark.parametrize(("fields", "named"), [
-    ({"name": "has space"}, "ToolCall.name"),
-    ({"name": "x" * 65}, "ToolCall.name"),
-    ({"name": "ok", "input": '{"a": 1}'}, "fragments"),
-])
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"name": "has space"}, "ToolCall.name"),
+        ({"name": "x" * 65}, "ToolCall.name"),
+        ({"name": "ok", "input": '{"a": 1}'}, "fragments"),
+    ],
+)
 def test_a_tool_call_that_bedrock_could_not_send_is_refused_by_name(fields: dict[str, Any], named: str) -> None:
     with pytest.raises((ValueError, TypeError), match=named):
         ToolCall(**fields)
 
 
 def test_tool_calls_come_after_the_text_each_in_its_block_with_the_input_in_fragments(
-        stand_in: FakeBedrock, client: Any) -> None:
-    stand_in.script(Script(text=["Let me look."], tool_calls=[
-        ToolCall("get_weather", ['{"city": ', '"Paris"}'], tool_use_id="tooluse_paris"),
-        ToolCall("get_time", ['{"zone": "CET"}']),
-    ]))
+    stand_in: FakeBedrock, client: Any
+) -> None:
+    stand_in.script(
+        Script(
+            text=["Let me look."],
+            tool_calls=[
+                ToolCall("get_weather", ['{"city": ', '"Paris"}'], tool_use_id="tooluse_paris"),
+                ToolCall("get_time", ['{"zone": "CET"}']),
+            ],
+        )
+    )
 
     events = stream(client)
 
     assert texts(events) == ["Let me look."]
-    blocks = [(name, body.get("contentBlockIndex"), body.get("start") or body.get("delta"))
-              for event in events for name, body in event.items() if name.startswith("contentBlock")]
+    blocks = [
+        (name, body.get("contentBlockIndex"), body.get("start") or body.get("delta"))
+        for event in events
+        for name, body in event.items()
+        if name.startswith("contentBlock")
+    ]
     assert blocks == [
         ("contentBlockDelta", 0, {"text": "Let me look."}),
         ("contentBlockStop", 0, None),
@@ -259,10 +295,14 @@ def test_tool_calls_come_after_the_text_each_in_its_block_with_the_input_in_frag
 
 
 def test_a_request_with_images_tools_and_tool_results_is_accepted_and_summarized(
-        stand_in: FakeBedrock, client: Any) -> None:
+    stand_in: FakeBedrock, client: Any
+) -> None:
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
     messages = [
-        {"role": "user", "content": [{"text": "What is in it?"}, {"image": {"format": "png", "source": {"bytes": png}}}]},
+        {
+            "role": "user",
+            "content": [{"text": "What is in it?"}, {"image": {"format": "png", "source": {"bytes": png}}}],
+        },
         {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "look", "input": {}}}]},
         {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "a red square"}]}}]},
     ]
@@ -286,13 +326,21 @@ def test_count_sends_that_many_generated_deltas(stand_in: FakeBedrock, client: A
     assert events[-1]["metadata"]["usage"]["outputTokens"] == 5000
 
 
-@pytest.mark.parametrize(("status", "error_type"), [
-    (429, "ThrottlingException"), (403, "AccessDeniedException"), (400, "ValidationException"),
-    (503, "ServiceUnavailableException"), (429, "ModelNotReadyException"), (404, "ResourceNotFoundException"),
-    (500, "InternalServerException"),
-])
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [
+        (429, "ThrottlingException"),
+        (403, "AccessDeniedException"),
+        (400, "ValidationException"),
+        (503, "ServiceUnavailableException"),
+        (429, "ModelNotReadyException"),
+        (404, "ResourceNotFoundException"),
+        (500, "InternalServerException"),
+    ],
+)
 def test_fail_before_is_a_client_error_with_that_code_before_any_event(
-        stand_in: FakeBedrock, client: Any, status: int, error_type: str) -> None:
+    stand_in: FakeBedrock, client: Any, status: int, error_type: str
+) -> None:
     stand_in.script(Script(fail_before=(status, error_type, "scripted refusal")))
 
     with pytest.raises(ClientError) as raised:
@@ -315,7 +363,8 @@ def test_delay_first_holds_back_a_refusal_too(stand_in: FakeBedrock, client: Any
 
 @pytest.mark.parametrize("exception_type", sorted(STREAM_EXCEPTIONS))
 def test_fail_after_raises_event_stream_error_with_the_member_name_as_code(
-        stand_in: FakeBedrock, client: Any, exception_type: str) -> None:
+    stand_in: FakeBedrock, client: Any, exception_type: str
+) -> None:
     stand_in.script(Script(text=["one ", "two ", "three"], fail_after=2, exception=(exception_type, "mid-stream")))
     received: list[dict[str, Any]] = []
 
@@ -328,7 +377,9 @@ def test_fail_after_raises_event_stream_error_with_the_member_name_as_code(
     assert stand_in.calls[0].wait_ended().outcome == "exception"
 
 
-def test_cut_after_drops_the_connection_and_urllib3_reports_a_protocol_error(stand_in: FakeBedrock, client: Any) -> None:
+def test_cut_after_drops_the_connection_and_urllib3_reports_a_protocol_error(
+    stand_in: FakeBedrock, client: Any
+) -> None:
     stand_in.script(Script(text=["one ", "two ", "three"], cut_after=1))
     received: list[dict[str, Any]] = []
 
@@ -358,9 +409,14 @@ def test_each_event_is_sent_when_it_happens_not_buffered(stand_in: FakeBedrock, 
 
 
 def test_a_pause_longer_than_the_read_timeout_times_the_client_out(stand_in: FakeBedrock) -> None:
-    impatient = boto3.client("bedrock-runtime", endpoint_url=stand_in.url, region_name="us-east-1",
-                             aws_access_key_id="x", aws_secret_access_key="x",
-                             config=Config(retries={"total_max_attempts": 1}, read_timeout=0.3))
+    impatient = boto3.client(
+        "bedrock-runtime",
+        endpoint_url=stand_in.url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(retries={"total_max_attempts": 1}, read_timeout=0.3),
+    )
     stand_in.script(Script(text=["a", "b"], pause_after=1, pause_seconds=5))
 
     with pytest.raises(urllib3.exceptions.ReadTimeoutError):
@@ -380,6 +436,7 @@ def test_scripts_answer_in_order_then_the_default(stand_in: FakeBedrock, client:
 
 
 # --- what the stand-in records --------------------------------------------------------------------
+
 
 def test_every_request_is_recorded_with_its_model_id_and_body(stand_in: FakeBedrock, client: Any) -> None:
     model_id = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet:0"
@@ -459,5 +516,5 @@ def test_the_frame_layout_is_awss_prelude_then_headers_then_payload() -> None:
 
     total, headers_length = struct.unpack("!II", message[:8])
     assert total == len(message)
-    assert message[12:12 + headers_length] == b"\x0b:event-type\x07\x00\x01x"
-    assert message[12 + headers_length:-4] == b"{}"
+    assert message[12 : 12 + headers_length] == b"\x0b:event-type\x07\x00\x01x"
+    assert message[12 + headers_length : -4] == b"{}"

@@ -101,8 +101,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def lambda_like_environment(function: dict, task_root: Path, layers: list[Path], runtime: Path,
-                            bin_dir: Path, home: Path, port: int) -> dict[str, str]:
+def lambda_like_environment(
+    function: dict, task_root: Path, layers: list[Path], runtime: Path, bin_dir: Path, home: Path, port: int
+) -> dict[str, str]:
     """The function's own variables from the synthesized stack, plus what Lambda sets."""
     return {
         **function["environment"]["variables"],
@@ -112,8 +113,10 @@ def lambda_like_environment(function: dict, task_root: Path, layers: list[Path],
         "PYTHONPATH": os.pathsep.join(str(layer) for layer in layers),
         "PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin",
         "HOME": str(home),
-        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_EC2_METADATA_DISABLED": "true",
         # Nothing may reach AWS: Bedrock calls go to a port where nothing listens.
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"http://127.0.0.1:{free_port()}",
@@ -138,8 +141,11 @@ def get_when_ready(url: str, process: subprocess.Popen, log: Path) -> tuple[int,
 
 def bedrock_function(synthesized: tuple[Path, dict]) -> tuple[dict, Path]:
     """The Bedrock function and its zip (the stack's other function is the key authorizer)."""
-    [found] = [(function, code) for function, code in asset(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
-               if function["handler"] == "run.sh"]
+    [found] = [
+        (function, code)
+        for function, code in asset(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
+        if function["handler"] == "run.sh"
+    ]
     return found
 
 
@@ -178,24 +184,45 @@ def test_run_sh_serves_the_app_from_the_unzipped_assets_and_what_lambda_provides
         unpack(packages, tmp_path / f"layer{index}")
         layers.append(tmp_path / f"layer{index}" / "python")
     port = free_port()
-    env = lambda_like_environment(function, task_root, layers, provided_folder(tmp_path / "runtime"),
-                                  isolated_python(tmp_path / "bin"), tmp_path, port)
+    env = lambda_like_environment(
+        function,
+        task_root,
+        layers,
+        provided_folder(tmp_path / "runtime"),
+        isolated_python(tmp_path / "bin"),
+        tmp_path,
+        port,
+    )
 
     # AND an interpreter that sees the layers and Lambda's own packages, and nothing of .venv
-    probe = ("import importlib.util as u, sys; "
-             "sys.path += [sys.argv[1]]; "
-             "print(sorted(m for m in ('starlette', 'uvicorn', 'boto3', 'aws_lambda_powertools', "
-             "'moto', 'pytest', 'cdktf', 'httpx') if u.find_spec(m)))")
-    visible = subprocess.run(["python3", "-c", probe, env["LAMBDA_RUNTIME_DIR"]], env=env, cwd=task_root,
-                             capture_output=True, text=True, timeout=30)
+    probe = (
+        "import importlib.util as u, sys; "
+        "sys.path += [sys.argv[1]]; "
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'boto3', 'aws_lambda_powertools', "
+        "'moto', 'pytest', 'cdktf', 'httpx') if u.find_spec(m)))"
+    )
+    visible = subprocess.run(
+        ["python3", "-c", probe, env["LAMBDA_RUNTIME_DIR"]],
+        env=env,
+        cwd=task_root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert visible.returncode == 0, visible.stderr
     assert visible.stdout.strip() == str(sorted(["starlette", "uvicorn", "boto3", "aws_lambda_powertools"]))
 
     # WHEN run.sh runs there, as the Web Adapter runs it
     log = tmp_path / "run.log"
     with open(log, "wb") as output:
-        process = subprocess.Popen([str(task_root / "run.sh")], cwd=task_root, env=env,
-                                   stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [str(task_root / "run.sh")],
+            cwd=task_root,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     try:
         status, body = get_when_ready(f"http://127.0.0.1:{port}/", process, log)
         page_status, page = get_when_ready(f"http://127.0.0.1:{port}/playground", process, log)
@@ -216,17 +243,29 @@ def test_run_sh_serves_the_app_from_the_unzipped_assets_and_what_lambda_provides
 
 def test_the_key_authorizers_zip_answers_api_gateway_from_its_own_folder_with_no_packages(synthesized, tmp_path: Path):
     # GIVEN the authorizer's zip unpacked alone, as Lambda's task root (no layers: stdlib only)
-    [(function, code)] = [(f, c) for f, c in asset(synthesized, LambdaFunction.TF_RESOURCE_TYPE) if f["handler"] != "run.sh"]
+    [(function, code)] = [
+        (f, c) for f, c in asset(synthesized, LambdaFunction.TF_RESOURCE_TYPE) if f["handler"] != "run.sh"
+    ]
     unpack(code, tmp_path / "task")
     module, handler = function["handler"].split(".")
-    event = {"type": "REQUEST", "methodArn": "arn:aws:execute-api:us-east-1:1:api/v1/GET/v1/models",
-             "headers": {"Authorization": "Bearer " + "k" * 40}}
+    event = {
+        "type": "REQUEST",
+        "methodArn": "arn:aws:execute-api:us-east-1:1:api/v1/GET/v1/models",
+        "headers": {"Authorization": "Bearer " + "k" * 40},
+    }
     # WHEN a bare interpreter imports the handler from there and calls it, as the runtime would
     result = subprocess.run(
-        [sys.executable, "-I", "-c",
-         f"import json, sys; sys.path.insert(0, '.'); import {module}; print(json.dumps({module}.{handler}(json.loads(sys.argv[1]), None)))",
-         json.dumps(event)],
-        cwd=tmp_path / "task", capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            f"import json, sys; sys.path.insert(0, '.'); import {module}; print(json.dumps({module}.{handler}(json.loads(sys.argv[1]), None)))",
+            json.dumps(event),
+        ],
+        cwd=tmp_path / "task",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     # THEN it hands the key back for the usage plan
     assert result.returncode == 0, result.stderr

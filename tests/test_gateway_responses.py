@@ -16,17 +16,26 @@ import openai
 import pytest
 from openapi_spec_validator import validate
 
-from constructs_lib import openapi
 from tests.test_openapi import build
 
 REQUEST_ID = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
 # API Gateway's default status of each type we customise (developer guide, "Gateway response
 # types for API Gateway"); DEFAULT_4XX/5XX stand for whichever type fell through to them.
 DEFAULT_STATUS = {
-    "BAD_REQUEST_BODY": 400, "REQUEST_TOO_LARGE": 413, "UNAUTHORIZED": 401, "INVALID_API_KEY": 403,
-    "WAF_FILTERED": 403, "THROTTLED": 429, "QUOTA_EXCEEDED": 429, "DEFAULT_4XX": 403, "DEFAULT_5XX": 504,
-    "ACCESS_DENIED": 403, "AUTHORIZER_FAILURE": 500, "AUTHORIZER_CONFIGURATION_ERROR": 500,
-    "MISSING_AUTHENTICATION_TOKEN": 403, "INTEGRATION_TIMEOUT": 504,
+    "BAD_REQUEST_BODY": 400,
+    "REQUEST_TOO_LARGE": 413,
+    "UNAUTHORIZED": 401,
+    "INVALID_API_KEY": 403,
+    "WAF_FILTERED": 403,
+    "THROTTLED": 429,
+    "QUOTA_EXCEEDED": 429,
+    "DEFAULT_4XX": 403,
+    "DEFAULT_5XX": 504,
+    "ACCESS_DENIED": 403,
+    "AUTHORIZER_FAILURE": 500,
+    "AUTHORIZER_CONFIGURATION_ERROR": 500,
+    "MISSING_AUTHENTICATION_TOKEN": 403,
+    "INTEGRATION_TIMEOUT": 504,
 }
 
 
@@ -43,12 +52,16 @@ def rendered(kind: str, response: dict) -> tuple[int, dict[str, str], str]:
         "$context.requestId": REQUEST_ID,
     }.items():
         body = body.replace(variable, value)
-    headers = {name.removeprefix("gatewayresponse.header."): value.strip("'")
-               for name, value in response.get("responseParameters", {}).items()}
+    headers = {
+        name.removeprefix("gatewayresponse.header."): value.strip("'")
+        for name, value in response.get("responseParameters", {}).items()
+    }
     return int(response.get("statusCode", DEFAULT_STATUS[kind])), headers, body
 
 
-def sdk_error(status: int, headers: dict[str, str], body: str, *, max_retries: int = 0) -> tuple[openai.APIStatusError, int]:
+def sdk_error(
+    status: int, headers: dict[str, str], body: str, *, max_retries: int = 0
+) -> tuple[openai.APIStatusError, int]:
     """What the openai SDK raises for this answer, and how many requests it made."""
     sent = []
 
@@ -56,16 +69,27 @@ def sdk_error(status: int, headers: dict[str, str], body: str, *, max_retries: i
         sent.append(request)
         return httpx2.Response(status, headers={**headers, "content-type": "application/json"}, content=body)
 
-    client = openai.OpenAI(api_key="k" * 32, base_url="https://api.example.test/v1/v1", max_retries=max_retries,
-                           http_client=httpx2.Client(transport=httpx2.MockTransport(answer)))
+    client = openai.OpenAI(
+        api_key="k" * 32,
+        base_url="https://api.example.test/v1/v1",
+        max_retries=max_retries,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(answer)),
+    )
     with pytest.raises(openai.APIStatusError) as raised:
         client.models.list()
     return raised.value, len(sent)
 
 
-SDK_EXCEPTION = {400: openai.BadRequestError, 401: openai.AuthenticationError, 403: openai.PermissionDeniedError,
-                 404: openai.NotFoundError, 413: openai.APIStatusError, 429: openai.RateLimitError,
-                 500: openai.InternalServerError, 504: openai.InternalServerError}
+SDK_EXCEPTION = {
+    400: openai.BadRequestError,
+    401: openai.AuthenticationError,
+    403: openai.PermissionDeniedError,
+    404: openai.NotFoundError,
+    413: openai.APIStatusError,
+    429: openai.RateLimitError,
+    500: openai.InternalServerError,
+    504: openai.InternalServerError,
+}
 
 
 @pytest.mark.parametrize("auth", ["api_key", "iam", "none"])
@@ -85,8 +109,10 @@ def test_every_refusal_has_the_one_error_shape_and_the_sdk_raises_what_its_statu
 def test_api_gateways_own_message_is_passed_through_where_we_have_no_better_one():
     status, headers, body = rendered("BAD_REQUEST_BODY", responses("api_key")["BAD_REQUEST_BODY"])
     assert json.loads(body)["error"] == {
-        "message": "API Gateway's message for BAD_REQUEST_BODY", "type": "invalid_request_error",
-        "param": None, "code": "invalid_body",
+        "message": "API Gateway's message for BAD_REQUEST_BODY",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_body",
     }
     _, _, body = rendered("INTEGRATION_TIMEOUT", responses("api_key")["DEFAULT_5XX"])
     assert json.loads(body)["error"]["code"] == "INTEGRATION_TIMEOUT"

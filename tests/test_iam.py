@@ -15,15 +15,28 @@ INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 
 
 def synth_role(*model_ids: str, guardrail: str | None = None) -> str:
-    return synth_construct(lambda stack: LambdaExecutionRole(
-        stack, "iam", role_name="demo-lambda", log_group_arn=LOG_GROUP_ARN, model_ids=model_ids,
-        partition="aws", region="us-east-1", account_id="123456789012", guardrail=guardrail,
-    ))
+    return synth_construct(
+        lambda stack: LambdaExecutionRole(
+            stack,
+            "iam",
+            role_name="demo-lambda",
+            log_group_arn=LOG_GROUP_ARN,
+            model_ids=model_ids,
+            partition="aws",
+            region="us-east-1",
+            account_id="123456789012",
+            guardrail=guardrail,
+        )
+    )
 
 
 def bedrock_statements(synthesized: str) -> list[dict]:
-    return [s for d in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
-            for s in d["statement"] if any(a.startswith("bedrock:") for a in s["actions"])]
+    return [
+        s
+        for d in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
+        for s in d["statement"]
+        if any(a.startswith("bedrock:") for a in s["actions"])
+    ]
 
 
 def statements(synthesized: str, sid: str) -> list[dict]:
@@ -37,13 +50,19 @@ def statements(synthesized: str, sid: str) -> list[dict]:
 
 def test_only_lambda_may_assume_the_role():
     synthesized = synth_role("us.anthropic.claude-sonnet-5")
-    assert Testing.to_have_data_source_with_properties(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE, {
-        "statement": [{
-            "actions": ["sts:AssumeRole"],
-            "effect": "Allow",
-            "principals": [{"type": "Service", "identifiers": ["lambda.amazonaws.com"]}],
-        }],
-    })
+    assert Testing.to_have_data_source_with_properties(
+        synthesized,
+        DataAwsIamPolicyDocument.TF_RESOURCE_TYPE,
+        {
+            "statement": [
+                {
+                    "actions": ["sts:AssumeRole"],
+                    "effect": "Allow",
+                    "principals": [{"type": "Service", "identifiers": ["lambda.amazonaws.com"]}],
+                }
+            ],
+        },
+    )
     assert Testing.to_have_resource_with_properties(synthesized, IamRole.TF_RESOURCE_TYPE, {"name": "demo-lambda"})
     [role] = resources_of(synthesized, IamRole.TF_RESOURCE_TYPE)
     assert role["assume_role_policy"].startswith("${data.aws_iam_policy_document.")
@@ -92,11 +111,15 @@ def test_plain_model_id_allows_exactly_its_foundation_model_in_the_stack_region(
 def test_policy_is_attached_inline_to_the_role():
     synthesized = synth_role("us.anthropic.claude-sonnet-5")
     [policy] = resources_of(synthesized, IamRolePolicy.TF_RESOURCE_TYPE)
-    assert policy["role"].startswith("${aws_iam_role.") and policy["policy"].startswith("${data.aws_iam_policy_document.")
+    assert policy["role"].startswith("${aws_iam_role.") and policy["policy"].startswith(
+        "${data.aws_iam_policy_document."
+    )
 
 
-@pytest.mark.parametrize("model_id", ["us.anthropic.claude-sonnet-5", "global.anthropic.claude-sonnet-5",
-                                      "anthropic.claude-3-5-sonnet-20240620-v1:0"])
+@pytest.mark.parametrize(
+    "model_id",
+    ["us.anthropic.claude-sonnet-5", "global.anthropic.claude-sonnet-5", "anthropic.claude-3-5-sonnet-20240620-v1:0"],
+)
 def test_streaming_is_allowed_exactly_where_invoking_is(model_id):
     # Every statement that grants one of the two grants both, on the same resources and condition.
     bedrock = bedrock_statements(synth_role(model_id))
@@ -111,8 +134,9 @@ FOUNDATION_MODEL = "arn:aws:bedrock:{region}::foundation-model/"
 
 def test_several_models_grant_exactly_those_profiles_plain_ids_and_their_base_models():
     # GIVEN two profiles (one global) and a plain id
-    synthesized = synth_role("us.anthropic.claude-sonnet-5", "global.anthropic.claude-opus-4-7",
-                             "anthropic.claude-haiku-4-5-20251001-v1:0")
+    synthesized = synth_role(
+        "us.anthropic.claude-sonnet-5", "global.anthropic.claude-opus-4-7", "anthropic.claude-haiku-4-5-20251001-v1:0"
+    )
     [invoke] = statements(synthesized, "InvokeConfiguredModels")
     [routed] = statements(synthesized, "InvokeBaseModelThroughProfile")
 
@@ -127,39 +151,60 @@ def test_several_models_grant_exactly_those_profiles_plain_ids_and_their_base_mo
         FOUNDATION_MODEL.format(region="") + "anthropic.claude-opus-4-7",  # global: no Region
     ]
     # the base models only through the listed profiles, never the plain id's: it needs none
-    assert routed["condition"] == [{
-        "test": "StringEquals", "variable": "bedrock:InferenceProfileArn",
-        "values": [PROFILE_ARN + "us.anthropic.claude-sonnet-5", PROFILE_ARN + "global.anthropic.claude-opus-4-7"],
-    }]
+    assert routed["condition"] == [
+        {
+            "test": "StringEquals",
+            "variable": "bedrock:InferenceProfileArn",
+            "values": [PROFILE_ARN + "us.anthropic.claude-sonnet-5", PROFILE_ARN + "global.anthropic.claude-opus-4-7"],
+        }
+    ]
     assert len(bedrock_statements(synthesized)) == 2  # one statement per kind, nothing else on bedrock
 
 
 def test_two_profiles_of_one_base_model_name_it_once():
-    [routed] = statements(synth_role("us.anthropic.claude-sonnet-5", "global.anthropic.claude-sonnet-5"),
-                          "InvokeBaseModelThroughProfile")
-    assert routed["resources"] == [FOUNDATION_MODEL.format(region="*") + "anthropic.claude-sonnet-5",
-                                   FOUNDATION_MODEL.format(region="") + "anthropic.claude-sonnet-5"]
+    [routed] = statements(
+        synth_role("us.anthropic.claude-sonnet-5", "global.anthropic.claude-sonnet-5"), "InvokeBaseModelThroughProfile"
+    )
+    assert routed["resources"] == [
+        FOUNDATION_MODEL.format(region="*") + "anthropic.claude-sonnet-5",
+        FOUNDATION_MODEL.format(region="") + "anthropic.claude-sonnet-5",
+    ]
 
 
 def test_plain_ids_only_need_no_profile_statement():
     synthesized = synth_role("anthropic.claude-haiku-4-5-20251001-v1:0", "anthropic.claude-sonnet-4-6")
     [invoke] = statements(synthesized, "InvokeConfiguredModels")
-    assert invoke["resources"] == [FOUNDATION_MODEL.format(region="us-east-1") + "anthropic.claude-haiku-4-5-20251001-v1:0",
-                                   FOUNDATION_MODEL.format(region="us-east-1") + "anthropic.claude-sonnet-4-6"]
+    assert invoke["resources"] == [
+        FOUNDATION_MODEL.format(region="us-east-1") + "anthropic.claude-haiku-4-5-20251001-v1:0",
+        FOUNDATION_MODEL.format(region="us-east-1") + "anthropic.claude-sonnet-4-6",
+    ]
     assert statements(synthesized, "InvokeBaseModelThroughProfile") == []
 
 
 # --- the guardrail: ApplyGuardrail on that one only, and only when set -------------------------
 
 
-@pytest.mark.parametrize("guardrail, arn", [
-    ("abc123xyz", "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123xyz"),  # an id: the stack's Region and account
-    ("arn:aws:bedrock:us-east-1:210987654321:guardrail/shared1", "arn:aws:bedrock:us-east-1:210987654321:guardrail/shared1"),
-])
+@pytest.mark.parametrize(
+    "guardrail, arn",
+    [
+        (
+            "abc123xyz",
+            "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123xyz",
+        ),  # an id: the stack's Region and account
+        (
+            "arn:aws:bedrock:us-east-1:210987654321:guardrail/shared1",
+            "arn:aws:bedrock:us-east-1:210987654321:guardrail/shared1",
+        ),
+    ],
+)
 def test_a_guardrail_may_be_applied_that_one_only(guardrail, arn):
     [apply] = statements(synth_role("us.anthropic.claude-sonnet-5", guardrail=guardrail), "ApplyConfiguredGuardrail")
-    assert apply == {"actions": ["bedrock:ApplyGuardrail"], "effect": "Allow", "resources": [arn],
-                     "sid": "ApplyConfiguredGuardrail"}
+    assert apply == {
+        "actions": ["bedrock:ApplyGuardrail"],
+        "effect": "Allow",
+        "resources": [arn],
+        "sid": "ApplyConfiguredGuardrail",
+    }
 
 
 def test_without_a_guardrail_no_guardrail_may_be_applied():
@@ -169,10 +214,16 @@ def test_without_a_guardrail_no_guardrail_may_be_applied():
 
 # --- API Gateway's CloudWatch Logs role ----------------------------------------------------------
 
+
 def synth_api_gateway_role(partition: str = "aws") -> str:
-    return synth_construct(lambda stack: ApiGatewayCloudWatchRole(
-        stack, "apigw", role_name="demo-apigw-logs", partition=partition,
-    ))
+    return synth_construct(
+        lambda stack: ApiGatewayCloudWatchRole(
+            stack,
+            "apigw",
+            role_name="demo-apigw-logs",
+            partition=partition,
+        )
+    )
 
 
 def test_api_gateway_logging_role_has_aws_managed_policy_and_nothing_else():
@@ -187,10 +238,13 @@ def test_api_gateway_logging_role_has_aws_managed_policy_and_nothing_else():
     assert attachment["role"].startswith("${aws_iam_role.") and attachment["role"].endswith(".name}")
     assert resources_of(synthesized, IamRolePolicy.TF_RESOURCE_TYPE) == []  # no policy of our own beside it
     [trust] = data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
-    assert trust["statement"] == [{
-        "actions": ["sts:AssumeRole"], "effect": "Allow",
-        "principals": [{"type": "Service", "identifiers": ["apigateway.amazonaws.com"]}],
-    }]
+    assert trust["statement"] == [
+        {
+            "actions": ["sts:AssumeRole"],
+            "effect": "Allow",
+            "principals": [{"type": "Service", "identifiers": ["apigateway.amazonaws.com"]}],
+        }
+    ]
 
 
 def test_api_gateway_logging_policy_follows_the_partition():

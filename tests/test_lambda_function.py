@@ -12,7 +12,6 @@ from cdktf import Testing
 from constructs_lib import lambda_function
 from constructs_lib.aws import CloudwatchLogGroup, LambdaFunction, LambdaLayerVersion
 from constructs_lib.lambda_function import BedrockFunction
-from constructs_lib.layer_arns import powertools_layer_arn, web_adapter_layer_arn
 from constructs_lib.lambda_zips import (
     Archive,
     LayerNotBuiltError,
@@ -21,6 +20,7 @@ from constructs_lib.lambda_zips import (
     file_sha256,
     write_zip,
 )
+from constructs_lib.layer_arns import powertools_layer_arn, web_adapter_layer_arn
 from tests.support.stack import resources_of, synth_construct
 
 ADAPTER = "arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:30"
@@ -35,9 +35,14 @@ def packages(tmp_path_factory) -> Archive:
 
 def synth_function(packages: Archive, **overrides) -> str:
     props = dict(
-        function_name="demo", role_arn="arn:aws:iam::123456789012:role/demo", memory_mb=512,
-        timeout_seconds=210, log_retention_days=30, environment={"MODEL_ID": "us.anthropic.claude-sonnet-5"},
-        layers=[ADAPTER, POWERTOOLS], packages=packages,
+        function_name="demo",
+        role_arn="arn:aws:iam::123456789012:role/demo",
+        memory_mb=512,
+        timeout_seconds=210,
+        log_retention_days=30,
+        environment={"MODEL_ID": "us.anthropic.claude-sonnet-5"},
+        layers=[ADAPTER, POWERTOOLS],
+        packages=packages,
     )
     props.update(overrides)
     return synth_construct(lambda stack: BedrockFunction(stack, "lambda", **props))
@@ -45,23 +50,29 @@ def synth_function(packages: Archive, **overrides) -> str:
 
 def test_function_runs_run_sh_on_python_313_arm64_behind_the_web_adapter(packages):
     synthesized = synth_function(packages, memory_mb=1024, timeout_seconds=300)
-    assert Testing.to_have_resource_with_properties(synthesized, LambdaFunction.TF_RESOURCE_TYPE, {
-        "function_name": "demo",
-        "runtime": "python3.13",
-        "architectures": ["arm64"],
-        "handler": "run.sh",
-        "memory_size": 1024,
-        "timeout": 300,
-        "role": "arn:aws:iam::123456789012:role/demo",
-        "environment": {"variables": {
-            "MODEL_ID": "us.anthropic.claude-sonnet-5",
-            # the adapter's bootstrap wraps the runtime, streams answers, forwards to run.sh's port
-            "AWS_LAMBDA_EXEC_WRAPPER": "/opt/bootstrap",
-            "AWS_LWA_INVOKE_MODE": "response_stream",
-            "PORT": "8080",
-        }},
-        "logging_config": {"log_format": "JSON"},
-    })
+    assert Testing.to_have_resource_with_properties(
+        synthesized,
+        LambdaFunction.TF_RESOURCE_TYPE,
+        {
+            "function_name": "demo",
+            "runtime": "python3.13",
+            "architectures": ["arm64"],
+            "handler": "run.sh",
+            "memory_size": 1024,
+            "timeout": 300,
+            "role": "arn:aws:iam::123456789012:role/demo",
+            "environment": {
+                "variables": {
+                    "MODEL_ID": "us.anthropic.claude-sonnet-5",
+                    # the adapter's bootstrap wraps the runtime, streams answers, forwards to run.sh's port
+                    "AWS_LAMBDA_EXEC_WRAPPER": "/opt/bootstrap",
+                    "AWS_LWA_INVOKE_MODE": "response_stream",
+                    "PORT": "8080",
+                }
+            },
+            "logging_config": {"log_format": "JSON"},
+        },
+    )
 
 
 def test_layers_are_the_adapter_powertools_and_then_the_functions_own_packages(packages):
@@ -74,21 +85,30 @@ def test_layers_are_the_adapter_powertools_and_then_the_functions_own_packages(p
 
 def test_own_layer_is_built_for_python_313_arm64_from_the_built_zip(packages):
     synthesized = synth_function(packages)
-    assert Testing.to_have_resource_with_properties(synthesized, LambdaLayerVersion.TF_RESOURCE_TYPE, {
-        "layer_name": "demo-packages",
-        "compatible_runtimes": ["python3.13"],
-        "compatible_architectures": ["arm64"],
-        "source_code_hash": packages.sha256,
-    })
+    assert Testing.to_have_resource_with_properties(
+        synthesized,
+        LambdaLayerVersion.TF_RESOURCE_TYPE,
+        {
+            "layer_name": "demo-packages",
+            "compatible_runtimes": ["python3.13"],
+            "compatible_architectures": ["arm64"],
+            "source_code_hash": packages.sha256,
+        },
+    )
     [layer] = resources_of(synthesized, LambdaLayerVersion.TF_RESOURCE_TYPE)
     assert layer["filename"].startswith("assets/") and layer["filename"].endswith("/layer.zip")
 
 
 def test_log_group_is_explicit_retained_and_created_before_the_function(packages):
     synthesized = synth_function(packages, log_retention_days=90)
-    assert Testing.to_have_resource_with_properties(synthesized, CloudwatchLogGroup.TF_RESOURCE_TYPE, {
-        "name": "/aws/lambda/demo", "retention_in_days": 90,
-    })
+    assert Testing.to_have_resource_with_properties(
+        synthesized,
+        CloudwatchLogGroup.TF_RESOURCE_TYPE,
+        {
+            "name": "/aws/lambda/demo",
+            "retention_in_days": 90,
+        },
+    )
     [function] = resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
     [log_group_id] = json.loads(synthesized)["resource"][CloudwatchLogGroup.TF_RESOURCE_TYPE]
     assert function["depends_on"] == [f"{CloudwatchLogGroup.TF_RESOURCE_TYPE}.{log_group_id}"]
@@ -120,12 +140,24 @@ def test_default_public_layers_are_the_aws_published_ones_for_the_region():
 def test_synth_stops_with_one_line_when_the_package_layer_is_not_built(monkeypatch, tmp_path: Path):
     # GIVEN no layer zip where the construct looks for it
     missing = tmp_path / "layer.zip"
-    monkeypatch.setattr(lambda_function, "built_layer", lambda: built_layer(zip_path=missing, stamp=tmp_path / "layer.json"))
+    monkeypatch.setattr(
+        lambda_function, "built_layer", lambda: built_layer(zip_path=missing, stamp=tmp_path / "layer.json")
+    )
 
     with pytest.raises(LayerNotBuiltError) as raised:
-        synth_construct(lambda stack: BedrockFunction(
-            stack, "lambda", function_name="demo", role_arn="arn:aws:iam::1:role/x", memory_mb=512,
-            timeout_seconds=210, log_retention_days=30, environment={}, layers=[]))
+        synth_construct(
+            lambda stack: BedrockFunction(
+                stack,
+                "lambda",
+                function_name="demo",
+                role_arn="arn:aws:iam::1:role/x",
+                memory_mb=512,
+                timeout_seconds=210,
+                log_retention_days=30,
+                environment={},
+                layers=[],
+            )
+        )
 
     message = str(raised.value)
     assert "\n" not in message and "not built" in message and message.endswith("run `make layer`")

@@ -19,9 +19,9 @@ import pytest
 
 pytest.register_assert_rewrite("tests.lifecycle_checks")  # its asserts explain themselves too
 
-from main import read_settings  # noqa: E402
 from local.emulator import environment, tools  # noqa: E402
 from local.emulator.process import MotoServer, start_moto, stop_moto  # noqa: E402
+from main import read_settings  # noqa: E402
 from tests.lifecycle_checks import KINDS, Clients, Missing  # noqa: E402
 from tests.lifecycle_plan import plan, plan_explanation  # noqa: E402
 
@@ -50,9 +50,11 @@ SETTINGS_ENV = {
 # Anything else fails the test. Known gaps that a fresh deploy does not reach are not listed:
 # moto cannot update an API Gateway resource's path_part, nor an HTTP API stage's route settings.
 EMULATOR_DRIFT = {
-    ("aws_lambda_function", "logging_config"):
-        "moto does not store a function's LoggingConfig (GetFunction returns none), so every plan "
-        "adds the configured JSON-format block back",
+    (
+        "aws_lambda_function",
+        "logging_config",
+    ): "moto does not store a function's LoggingConfig (GetFunction returns none), so every plan "
+    "adds the configured JSON-format block back",
 }
 
 
@@ -118,8 +120,11 @@ def test_deploy_check_plan_again_and_destroy_the_stack_in_moto(moto, tmp_path, f
 
     # AND planning again changes nothing but the emulator's known drift
     replan = plan(workspace, env)
-    unexpected = [(c.address, c.actions, c.attributes) for c in replan.changes
-                  if c.actions != ("update",) or any((c.type, a) not in EMULATOR_DRIFT for a in c.attributes)]
+    unexpected = [
+        (c.address, c.actions, c.attributes)
+        for c in replan.changes
+        if c.actions != ("update",) or any((c.type, a) not in EMULATOR_DRIFT for a in c.attributes)
+    ]
     assert not unexpected, f"the second plan changes {unexpected}:\n{plan_explanation(replan.text)}"
 
     # WHEN the stack is destroyed
@@ -148,8 +153,9 @@ def test_deploy_check_plan_again_and_destroy_the_stack_in_moto(moto, tmp_path, f
         f"destroy {destroyed.seconds:.1f} s (cdktf destroy); total {total:.1f} s (target <= 60 s)"
     )
     if replan.changes:
-        figures.lines.append("accepted emulator drift: " + ", ".join(
-            f"{c.type}.{a}" for c in replan.changes for a in c.attributes))
+        figures.lines.append(
+            "accepted emulator drift: " + ", ".join(f"{c.type}.{a}" for c in replan.changes for a in c.attributes)
+        )
 
 
 def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str], stand_ins: dict[str, str]) -> None:
@@ -160,22 +166,38 @@ def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str
     assert (function["Runtime"], function["Architectures"], function["Handler"]) == ("python3.13", ["arm64"], "run.sh")
     variables = function["Environment"]["Variables"]
     assert variables["MAX_TOKENS_CAP"] == "2048"
-    assert (variables["AWS_LAMBDA_EXEC_WRAPPER"], variables["AWS_LWA_INVOKE_MODE"]) == ("/opt/bootstrap", "response_stream")
+    assert (variables["AWS_LAMBDA_EXEC_WRAPPER"], variables["AWS_LWA_INVOKE_MODE"]) == (
+        "/opt/bootstrap",
+        "response_stream",
+    )
     # the adapter and Powertools (stand-ins here), then the stack's own package layer
     [own] = aws.call("lambda", "list_layer_versions", LayerName=f"{name}-packages")["LayerVersions"]
     assert [layer["Arn"] for layer in function["Layers"]] == [
-        stand_ins["WEB_ADAPTER_LAYER_ARN"], stand_ins["POWERTOOLS_LAYER_ARN"], own["LayerVersionArn"]]
+        stand_ins["WEB_ADAPTER_LAYER_ARN"],
+        stand_ins["POWERTOOLS_LAYER_ARN"],
+        own["LayerVersionArn"],
+    ]
     groups = aws.call("logs", "describe_log_groups", logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]
     assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {
-        f"/aws/lambda/{name}": 14, f"/aws/lambda/{name}-authorizer": 14}
+        f"/aws/lambda/{name}": 14,
+        f"/aws/lambda/{name}-authorizer": 14,
+    }
     # the key authorizer (AUTH=api_key): its own small function
     authorizer = aws.call("lambda", "get_function_configuration", FunctionName=f"{name}-authorizer")
-    assert (authorizer["Runtime"], authorizer["Handler"], authorizer["Architectures"]) == ("python3.13", "api_keys.handler", ["arm64"])
+    assert (authorizer["Runtime"], authorizer["Handler"], authorizer["Architectures"]) == (
+        "python3.13",
+        "api_keys.handler",
+        ["arm64"],
+    )
     [api] = [a for a in aws.call("apigateway", "get_rest_apis")["items"] if a["name"] == name]
     assert aws.call("apigateway", "get_stage", restApiId=api["id"], stageName="ci")
     # POST /invoke streams from this function and waits out its timeout plus a cold start's 10 s.
-    [invoke] = [r for r in aws.call("apigateway", "get_resources", restApiId=api["id"])["items"] if r["path"] == "/invoke"]
-    integration = aws.call("apigateway", "get_integration", restApiId=api["id"], resourceId=invoke["id"], httpMethod="POST")
+    [invoke] = [
+        r for r in aws.call("apigateway", "get_resources", restApiId=api["id"])["items"] if r["path"] == "/invoke"
+    ]
+    integration = aws.call(
+        "apigateway", "get_integration", restApiId=api["id"], resourceId=invoke["id"], httpMethod="POST"
+    )
     assert integration["uri"].endswith(f"/functions/{function['FunctionArn']}/response-streaming-invocations")
     assert integration["timeoutInMillis"] == (int(SETTINGS_ENV["LAMBDA_TIMEOUT_SECONDS"]) + 10) * 1000
     if "aws_api_gateway_usage_plan" in types:
@@ -188,8 +210,11 @@ def assert_settings_reached_the_resources(aws: Clients, settings, types: set[str
     if "aws_wafv2_web_acl" in types:
         [summary] = aws.call("wafv2", "list_web_acls", Scope="REGIONAL")["WebACLs"]
         acl = aws.call("wafv2", "get_web_acl", Name=summary["Name"], Scope="REGIONAL", Id=summary["Id"])["WebACL"]
-        limits = [r["Statement"]["RateBasedStatement"]["Limit"] for r in acl["Rules"]
-                  if "RateBasedStatement" in r["Statement"]]
+        limits = [
+            r["Statement"]["RateBasedStatement"]["Limit"]
+            for r in acl["Rules"]
+            if "RateBasedStatement" in r["Statement"]
+        ]
         assert limits == [500]
 
 
@@ -208,4 +233,3 @@ def names_left(aws: Clients, name: str) -> list[str]:
     found += [a["Name"] for a in aws.call("wafv2", "list_web_acls", Scope="REGIONAL")["WebACLs"]]
     found += [a["AliasName"] for a in aws.call("kms", "list_aliases")["Aliases"]]
     return [item for item in found if name in item]
-

@@ -29,7 +29,8 @@ def test_the_default_leaves_room_for_thinking_before_a_typical_answer():
 def test_a_default_json_answer_ends_inside_api_gateways_idle_timeout_at_the_slow_rate():
     defaults = Settings()
     assert defaults.default_json_answer_seconds == (
-        defaults.bedrock_worst_case_seconds + defaults.max_tokens_default / SLOW_OUTPUT_TOKENS_PER_SECOND)
+        defaults.bedrock_worst_case_seconds + defaults.max_tokens_default / SLOW_OUTPUT_TOKENS_PER_SECOND
+    )
     assert defaults.default_json_answer_seconds < STREAM_IDLE_TIMEOUT_SECONDS
 
 

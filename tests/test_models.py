@@ -52,23 +52,29 @@ def test_a_cross_region_or_global_profile_is_its_base_model(prefix):
     assert facts_for(f"{prefix}anthropic.claude-sonnet-4-5-20250929-v1:0").name == "Claude Sonnet 4.5"
 
 
-@pytest.mark.parametrize("model_id, name", [
-    ("anthropic.claude-sonnet-5:0", "Claude Sonnet 5"),  # a version suffix is the same family
-    ("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4"),  # not 4.5 or 4.6
-    ("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2"),
-    ("anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet v1"),
-])
+@pytest.mark.parametrize(
+    "model_id, name",
+    [
+        ("anthropic.claude-sonnet-5:0", "Claude Sonnet 5"),  # a version suffix is the same family
+        ("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4"),  # not 4.5 or 4.6
+        ("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2"),
+        ("anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet v1"),
+    ],
+)
 def test_families_that_share_a_prefix_stay_apart(model_id, name):
     assert facts_for(model_id).name == name
 
 
-@pytest.mark.parametrize("model_id", [
-    "anthropic.claude-sonnet-5-5",  # Claude Sonnet 5.5, another family with other rules
-    "us.anthropic.claude-opus-5",
-    "amazon.nova-pro-v1:0",
-    "anthropic.claude-instant-v1",
-    "sonnet-5",
-])
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        "anthropic.claude-sonnet-5-5",  # Claude Sonnet 5.5, another family with other rules
+        "us.anthropic.claude-opus-5",
+        "amazon.nova-pro-v1:0",
+        "anthropic.claude-instant-v1",
+        "sonnet-5",
+    ],
+)
 def test_an_id_no_row_describes_is_passed_through(model_id):
     assert facts_for(model_id) is None
 
@@ -87,29 +93,37 @@ def test_the_effort_levels_are_the_ones_bedrocks_service_model_documents():
         shapes = json.load(service)["shapes"]
     effort = shapes["OutputConfig"]["members"]["effort"]
     assert "outputConfig" in shapes["ConverseStreamRequest"]["members"]
-    documented = re.findall(r"<code>(\w+)</code>", effort["documentation"].split("Supported values are")[1].split(".")[0])
+    documented = re.findall(
+        r"<code>(\w+)</code>", effort["documentation"].split("Supported values are")[1].split(".")[0]
+    )
     assert tuple(documented) == EFFORT_LEVELS
     assert all(len(level) <= shapes[effort["shape"]]["max"] for level in EFFORT_LEVELS)
 
 
-@pytest.mark.parametrize("effort, model_id, sent", [
-    ("auto", "us.anthropic.claude-sonnet-5", "medium"),
-    ("auto", "anthropic.claude-opus-4-5-20251101-v1:0", "medium"),
-    ("auto", "anthropic.claude-sonnet-4-5-20250929-v1:0", ""),  # no effort control
-    ("auto", "amazon.nova-pro-v1:0", ""),  # not in the table: nothing added
-    ("default", "us.anthropic.claude-sonnet-5", ""),  # the model's own default
-    ("xhigh", "us.anthropic.claude-sonnet-5", "xhigh"),
-])
+@pytest.mark.parametrize(
+    "effort, model_id, sent",
+    [
+        ("auto", "us.anthropic.claude-sonnet-5", "medium"),
+        ("auto", "anthropic.claude-opus-4-5-20251101-v1:0", "medium"),
+        ("auto", "anthropic.claude-sonnet-4-5-20250929-v1:0", ""),  # no effort control
+        ("auto", "amazon.nova-pro-v1:0", ""),  # not in the table: nothing added
+        ("default", "us.anthropic.claude-sonnet-5", ""),  # the model's own default
+        ("xhigh", "us.anthropic.claude-sonnet-5", "xhigh"),
+    ],
+)
 def test_the_effort_setting_becomes_the_effort_sent(effort, model_id, sent):
     assert resolve_effort(effort, model_id) == sent
 
 
-@pytest.mark.parametrize("mistake", [
-    {"refused_parameters": frozenset({"temprature"})},
-    {"exclusive_parameters": frozenset({"top_k", "stream"})},
-    {"thinking": "sometimes"},
-    {"effort_levels": ("medium", "extreme")},
-])
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        {"refused_parameters": frozenset({"temprature"})},
+        {"exclusive_parameters": frozenset({"top_k", "stream"})},
+        {"thinking": "sometimes"},
+        {"effort_levels": ("medium", "extreme")},
+    ],
+)
 def test_a_row_with_a_misspelt_fact_is_refused_at_import(mistake):
     with pytest.raises(ValueError, match="'Claude Test'"):
         ModelFacts(name="Claude Test", pattern="x", **mistake)

@@ -17,11 +17,16 @@ from function.playground import ASSETS
 
 URI = openapi.streaming_invocation_uri("aws", "us-east-1", "arn:aws:lambda:us-east-1:123456789012:function:demo")
 AUTHORIZER_URI = openapi.authorizer_invocation_uri(
-    "aws", "us-east-1", "arn:aws:lambda:us-east-1:123456789012:function:demo-authorizer")
+    "aws", "us-east-1", "arn:aws:lambda:us-east-1:123456789012:function:demo-authorizer"
+)
 
 
-def build(auth: str = "api_key", cors: str = "", routes: tuple[openapi.Route, ...] = openapi.ROUTES,
-          model: ModelFacts | None = None) -> dict:
+def build(
+    auth: str = "api_key",
+    cors: str = "",
+    routes: tuple[openapi.Route, ...] = openapi.ROUTES,
+    model: ModelFacts | None = None,
+) -> dict:
     return openapi.document(
         title="demo",
         auth=auth,
@@ -76,7 +81,9 @@ def test_the_document_keeps_to_api_gateways_openapi_rules(auth):
     for name, schema in openapi.response_schemas().items():
         assert schema["type"] == "object", name
     unsupported = {"nullable", "oneOf", "discriminator", "example", "exclusiveMinimum", "readOnly", "$schema"}
-    assert not [sorted(unsupported & set(node)) for node in schemas_in(document["components"]) if unsupported & set(node)]
+    assert not [
+        sorted(unsupported & set(node)) for node in schemas_in(document["components"]) if unsupported & set(node)
+    ]
 
 
 def test_api_key_auth_requires_a_key_found_by_the_key_authorizer_on_every_route():
@@ -87,11 +94,15 @@ def test_api_key_auth_requires_a_key_found_by_the_key_authorizer_on_every_route(
     # ... and the key comes from the authorizer, which reads x-api-key or Authorization: Bearer
     assert document["x-amazon-apigateway-api-key-source"] == "AUTHORIZER"
     authorizer = schemes["key_authorizer"]
-    assert (authorizer["type"], authorizer["in"], authorizer["x-amazon-apigateway-authtype"]) == ("apiKey", "header", "custom")
+    assert (authorizer["type"], authorizer["in"], authorizer["x-amazon-apigateway-authtype"]) == (
+        "apiKey",
+        "header",
+        "custom",
+    )
     assert authorizer["x-amazon-apigateway-authorizer"] == {
         "type": "request",
         "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-                         "arn:aws:lambda:us-east-1:123456789012:function:demo-authorizer/invocations",
+        "arn:aws:lambda:us-east-1:123456789012:function:demo-authorizer/invocations",
         "authorizerResultTtlInSeconds": 0,
     }
     for route in openapi.ROUTES:
@@ -115,9 +126,14 @@ def test_api_key_auth_without_the_authorizer_is_refused():
 
 def test_iam_auth_requires_a_sigv4_signature_on_post():
     document = build("iam", "*")
-    assert document["components"]["securitySchemes"] == {"sigv4": {
-        "type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4",
-    }}
+    assert document["components"]["securitySchemes"] == {
+        "sigv4": {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "awsSigv4",
+        }
+    }
     assert document["paths"]["/invoke"]["post"]["security"] == [{"sigv4": []}]
     assert "x-amazon-apigateway-api-key-source" not in document
     assert "key_authorizer" not in document["components"]["securitySchemes"]
@@ -161,7 +177,10 @@ def test_another_lambda_route_is_one_more_route_with_the_same_integration_securi
     validate(document)
     added = document["paths"]["/v1/embeddings"]
     assert set(added) == {"post", "options"}
-    assert added["post"]["x-amazon-apigateway-integration"] == document["paths"]["/invoke"]["post"]["x-amazon-apigateway-integration"]
+    assert (
+        added["post"]["x-amazon-apigateway-integration"]
+        == document["paths"]["/invoke"]["post"]["x-amazon-apigateway-integration"]
+    )
     assert added["post"]["security"] == [{"sigv4": []}]
 
 
@@ -170,7 +189,9 @@ def test_the_answer_is_json_or_an_event_stream_and_every_error_has_the_error_sha
     assert set(responses["200"]["content"]) == {"application/json", "text/event-stream"}
     errors = {status: r for status, r in responses.items() if status != "200"}
     assert {"400", "401", "403", "404", "413", "429", "504"} <= set(errors)
-    assert all(r["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"} for r in errors.values())
+    assert all(
+        r["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"} for r in errors.values()
+    )
 
 
 def test_the_document_is_written_as_indented_json(tmp_path: Path):
@@ -198,11 +219,16 @@ def test_the_playground_setting_adds_public_get_routes_for_the_page_and_nothing_
     for path, item in added.items():
         assert list(item) == ["get"], path
         assert "security" not in item["get"] and "requestBody" not in item["get"]
-        assert item["get"]["x-amazon-apigateway-integration"] == with_page["paths"]["/invoke"]["post"]["x-amazon-apigateway-integration"]
+        assert (
+            item["get"]["x-amazon-apigateway-integration"]
+            == with_page["paths"]["/invoke"]["post"]["x-amazon-apigateway-integration"]
+        )
     assert list(added["/playground"]["get"]["responses"]["200"]["content"]) == ["text/html"]
     # ... and /invoke is exactly as it was: the key is still required there
     assert with_page["paths"]["/invoke"] == without["paths"]["/invoke"]
-    assert openapi.preflight_paths(openapi.api_routes(playground=True), cors) == openapi.preflight_paths(openapi.ROUTES, cors)
+    assert openapi.preflight_paths(openapi.api_routes(playground=True), cors) == openapi.preflight_paths(
+        openapi.ROUTES, cors
+    )
 
 
 def test_the_playground_routes_are_the_paths_the_function_serves_the_page_at():

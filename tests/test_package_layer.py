@@ -44,23 +44,29 @@ def built(tmp_path: Path, packages: dict) -> tuple[Path, Path, Path]:
 
 # --- what gets installed ----------------------------------------------------------------------
 
+
 def test_each_locked_package_becomes_one_pinned_hash_checked_requirement():
     assert build_layer.requirements({"starlette": STARLETTE}) == [
         "starlette==1.10.0 --hash=sha256:aaa --hash=sha256:bbb"
     ]
 
 
-@pytest.mark.parametrize("marker", ["python_version < '3.12'", "sys_platform == 'win32'", "platform_machine == 'x86_64'"])
+@pytest.mark.parametrize(
+    "marker", ["python_version < '3.12'", "sys_platform == 'win32'", "platform_machine == 'x86_64'"]
+)
 def test_a_package_lambdas_python_313_on_arm64_linux_does_not_need_stays_out(marker):
     packages = {"starlette": STARLETTE, "backport": {"version": "==1.0", "hashes": ["sha256:c"], "markers": marker}}
     assert [line.split("==")[0] for line in build_layer.requirements(packages)] == ["starlette"]
 
 
-@pytest.mark.parametrize("entry, problem", [
-    ({"version": ">=1.0", "hashes": ["sha256:a"]}, "is not pinned to one version (>=1.0)"),
-    ({"hashes": ["sha256:a"]}, "is not pinned to one version (no version)"),
-    ({"version": "==1.0", "hashes": []}, "has no hashes"),
-])
+@pytest.mark.parametrize(
+    "entry, problem",
+    [
+        ({"version": ">=1.0", "hashes": ["sha256:a"]}, "is not pinned to one version (>=1.0)"),
+        ({"hashes": ["sha256:a"]}, "is not pinned to one version (no version)"),
+        ({"version": "==1.0", "hashes": []}, "has no hashes"),
+    ],
+)
 def test_an_unpinned_or_unhashed_package_is_refused(entry, problem):
     with pytest.raises(build_layer.LockError) as raised:
         build_layer.requirements({"x": entry})
@@ -93,10 +99,14 @@ def test_the_zip_holds_the_python_folder_as_lambda_unpacks_it_to_opt(tmp_path: P
     (tmp_path / "python" / "starlette").mkdir(parents=True)
     (tmp_path / "python" / "starlette" / "__init__.py").write_text("")
     (tmp_path / "python" / "typing_extensions.py").write_text("")
-    assert sorted(build_layer.layer_entries(tmp_path)) == ["python/starlette/__init__.py", "python/typing_extensions.py"]
+    assert sorted(build_layer.layer_entries(tmp_path)) == [
+        "python/starlette/__init__.py",
+        "python/typing_extensions.py",
+    ]
 
 
 # --- what synth accepts -----------------------------------------------------------------------
+
 
 def test_a_layer_built_from_todays_lock_is_accepted(tmp_path: Path):
     lock, zip_path, stamp = built(tmp_path, {"starlette": STARLETTE})
@@ -113,7 +123,10 @@ def test_a_missing_layer_is_refused_with_the_command_to_run(tmp_path: Path):
 def test_a_layer_built_from_other_locked_packages_is_refused_as_stale(tmp_path: Path):
     lock, zip_path, stamp = built(tmp_path, {"starlette": STARLETTE})
     lock_with(tmp_path, {"starlette": {**STARLETTE, "version": "==1.11.0"}})  # the lock moves on
-    with pytest.raises(LayerNotBuiltError, match=r"is stale: the 'layer' packages in Pipfile.lock changed since it was built: run `make layer`"):
+    with pytest.raises(
+        LayerNotBuiltError,
+        match=r"is stale: the 'layer' packages in Pipfile.lock changed since it was built: run `make layer`",
+    ):
         built_layer(lock, zip_path, stamp)
 
 

@@ -64,13 +64,15 @@ def test_the_check_stops_with_exit_code_2_when_the_interpreter_does_not_fit(tmp_
     lock.write_text(json.dumps({"_meta": {"requires": {"python_version": ">=3.99"}}}))
     assert check_python.main(lock) == 2
     [line] = capsys.readouterr().err.splitlines()
-    assert line.startswith("error: PYTHON_BOOTSTRAP is Python ") and line.endswith("made for Python >=3.99: "
-                                                                                  "run make with one of those, e.g. `make setup PYTHON_BOOTSTRAP=python3.13`")
+    assert line.startswith("error: PYTHON_BOOTSTRAP is Python ") and line.endswith(
+        "made for Python >=3.99: run make with one of those, e.g. `make setup PYTHON_BOOTSTRAP=python3.13`"
+    )
 
 
 def test_the_check_script_passes_this_interpreter_silently():
-    result = subprocess.run([sys.executable, "-m", "scripts.check_python"], cwd=PROJECT_DIR,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.check_python"], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60
+    )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
@@ -84,9 +86,29 @@ def test_the_lock_installs_on_each_supported_python(version: str, tmp_path: Path
     requirements.write_text(requirements_from_lock())
     platforms = [arg for tag in sorted({t.platform for t in sys_tags()}) for arg in ("--platform", tag)]
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--no-input", "--ignore-installed",
-         "--only-binary=:all:", "--implementation", "cp", "--python-version", version, *platforms,
-         "--target", str(tmp_path / "target"), "--require-hashes", "-r", str(requirements)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--quiet",
+            "--no-input",
+            "--ignore-installed",
+            "--only-binary=:all:",
+            "--implementation",
+            "cp",
+            "--python-version",
+            version,
+            *platforms,
+            "--target",
+            str(tmp_path / "target"),
+            "--require-hashes",
+            "-r",
+            str(requirements),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr

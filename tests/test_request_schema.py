@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft4Validator
-
-from constructs_lib.request_schema import request_schema
-from function.models import EFFORT_LEVELS, facts_for
 
 import capabilities as app_capabilities  # function/capabilities.py: each model's refusals
 import request as app_request  # function/request.py: pure, reads no environment
 from config import Settings as AppSettings
+from constructs_lib.request_schema import request_schema
+from function.models import EFFORT_LEVELS, facts_for
 
 LIMITS = {"prompt_max_chars": 200, "max_tokens_cap": 50}
 SCHEMA = Draft4Validator(request_schema(**LIMITS))
@@ -40,10 +40,21 @@ def test_schema_fields_are_the_apps_fields():
 def test_valid_requests_pass_both():
     for body in [
         {"prompt": "hi"},
-        {"prompt": "hi", "max_tokens": 50, "temperature": 0, "top_p": 1, "system": "be brief",
-         "stop_sequences": ["END"]},
-        {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
-                      {"role": "user", "content": "c"}]},
+        {
+            "prompt": "hi",
+            "max_tokens": 50,
+            "temperature": 0,
+            "top_p": 1,
+            "system": "be brief",
+            "stop_sequences": ["END"],
+        },
+        {
+            "messages": [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": "b"},
+                {"role": "user", "content": "c"},
+            ]
+        },
         {"prompt": "hi", "temperature": None},
         {"prompt": "hi", "stream": True},
         {"prompt": "hi", "stream": False},
@@ -82,20 +93,27 @@ def test_what_the_schema_refuses_the_app_refuses_too():
 # Mostly well-formed bodies, with values at and across the limits, so that many are accepted
 # by the app (the property says nothing about bodies it refuses).
 words = st.text(alphabet="ab \n\t\u00e9\u4e2d", min_size=1, max_size=205)
-turns = st.integers(0, 2).flatmap(lambda n: st.lists(words, min_size=2 * n + 1, max_size=2 * n + 1)).map(
-    lambda contents: [{"role": "user" if i % 2 == 0 else "assistant", "content": c} for i, c in enumerate(contents)]
+turns = (
+    st.integers(0, 2)
+    .flatmap(lambda n: st.lists(words, min_size=2 * n + 1, max_size=2 * n + 1))
+    .map(
+        lambda contents: [{"role": "user" if i % 2 == 0 else "assistant", "content": c} for i, c in enumerate(contents)]
+    )
 )
-optional = st.fixed_dictionaries({}, optional={
-    "system": st.one_of(st.none(), words),
-    "max_tokens": st.one_of(st.none(), st.integers(0, 55)),
-    "temperature": st.one_of(st.none(), st.floats(0, 1.1, allow_nan=False), st.integers(0, 1)),
-    "top_p": st.one_of(st.none(), st.floats(0, 1.1, allow_nan=False)),
-    "stop_sequences": st.lists(st.text(alphabet="xyz", min_size=1, max_size=4), max_size=5),
-    "stream": st.one_of(st.none(), st.booleans()),
-    "effort": st.one_of(st.none(), st.sampled_from(EFFORT_LEVELS)),
-    "include_reasoning": st.one_of(st.none(), st.booleans()),
-    "model": st.one_of(st.none(), st.sampled_from(SERVED), st.text(max_size=8)),
-})
+optional = st.fixed_dictionaries(
+    {},
+    optional={
+        "system": st.one_of(st.none(), words),
+        "max_tokens": st.one_of(st.none(), st.integers(0, 55)),
+        "temperature": st.one_of(st.none(), st.floats(0, 1.1, allow_nan=False), st.integers(0, 1)),
+        "top_p": st.one_of(st.none(), st.floats(0, 1.1, allow_nan=False)),
+        "stop_sequences": st.lists(st.text(alphabet="xyz", min_size=1, max_size=4), max_size=5),
+        "stream": st.one_of(st.none(), st.booleans()),
+        "effort": st.one_of(st.none(), st.sampled_from(EFFORT_LEVELS)),
+        "include_reasoning": st.one_of(st.none(), st.booleans()),
+        "model": st.one_of(st.none(), st.sampled_from(SERVED), st.text(max_size=8)),
+    },
+)
 bodies = st.builds(
     lambda base, extra: {**base, **extra},
     st.one_of(st.fixed_dictionaries({"prompt": words}), st.fixed_dictionaries({"messages": turns})),
@@ -111,6 +129,7 @@ def test_schema_never_refuses_a_body_the_app_accepts(body):
 
 
 # ------------------------------------------------------------------ the schema follows the model's row
+
 
 def schema_for(*model_ids: str) -> Draft4Validator:
     return Draft4Validator(request_schema(**LIMITS, models=[facts_for(model_id) for model_id in model_ids]))
@@ -141,7 +160,9 @@ def test_temperature_and_top_p_one_at_a_time_where_the_model_says_so():
 
 
 def test_effort_takes_the_models_levels_only():
-    assert [level for level in EFFORT_LEVELS if SONNET_5.is_valid({"prompt": "hi", "effort": level})] == list(EFFORT_LEVELS)
+    assert [level for level in EFFORT_LEVELS if SONNET_5.is_valid({"prompt": "hi", "effort": level})] == list(
+        EFFORT_LEVELS
+    )
     assert not SONNET_4_6.is_valid({"prompt": "hi", "effort": "xhigh"})  # Sonnet 4.6 offers no xhigh
     assert not SONNET_5.is_valid({"prompt": "hi", "effort": "extreme"})
     assert not SONNET_4_5.is_valid({"prompt": "hi", "effort": "low"})  # no effort control at all
@@ -191,14 +212,22 @@ def test_with_several_models_temperature_and_top_p_together_are_refused_only_if_
 
 def test_with_several_models_effort_takes_every_level_any_of_them_offers():
     mixed = schema_for("anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-opus-4-5-20251101-v1:0")
-    assert [level for level in EFFORT_LEVELS if mixed.is_valid({"prompt": "hi", "effort": level})] == ["low", "medium", "high"]
+    assert [level for level in EFFORT_LEVELS if mixed.is_valid({"prompt": "hi", "effort": level})] == [
+        "low",
+        "medium",
+        "high",
+    ]
     assert not OPUS_4_5.is_valid({"prompt": "hi", "effort": "max"})
     with_sonnet_5 = schema_for("anthropic.claude-opus-4-5-20251101-v1:0", "us.anthropic.claude-sonnet-5")
     assert with_sonnet_5.is_valid({"prompt": "hi", "effort": "max"})
     no_control = schema_for("anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-haiku-4-5-20251001-v1:0")
-    assert not no_control.is_valid({"prompt": "hi", "effort": "low"}) and no_control.is_valid({"prompt": "hi", "effort": None})
+    assert not no_control.is_valid({"prompt": "hi", "effort": "low"}) and no_control.is_valid(
+        {"prompt": "hi", "effort": None}
+    )
     # a model without a row may take any level: the schema leaves effort open
-    assert schema_for("anthropic.claude-sonnet-4-5-20250929-v1:0", "amazon.nova-pro-v1:0").is_valid({"prompt": "hi", "effort": "low"})
+    assert schema_for("anthropic.claude-sonnet-4-5-20250929-v1:0", "amazon.nova-pro-v1:0").is_valid(
+        {"prompt": "hi", "effort": "low"}
+    )
 
 
 SERVED_ROWS = schema_for(*SERVED)
@@ -207,8 +236,10 @@ SERVED_ROWS = schema_for(*SERVED)
 def app_accepts_for_the_named_model(body: object) -> bool:
     """Parsed, and not refused by the capability check of the model it names (or the default)."""
     parsed = app_request.parse_request(json.dumps(body).encode(), "application/json", APP)
-    return (isinstance(parsed, app_request.InferenceRequest)
-            and app_capabilities.refusal(parsed, parsed.model or APP.model_id) is None)
+    return (
+        isinstance(parsed, app_request.InferenceRequest)
+        and app_capabilities.refusal(parsed, parsed.model or APP.model_id) is None
+    )
 
 
 @settings(max_examples=500, deadline=None)

@@ -5,7 +5,7 @@ in a configuration that turns it off, in the style of cdk-nag's compliant/non-co
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from cdktf import Testing
@@ -32,7 +32,7 @@ from constructs_lib.stack import synth_warnings
 from tests.support.stack import data_sources_of, resources_of, synth_stack
 
 
-@lru_cache(maxsize=None)
+@cache
 def synth(**environ: str) -> str:
     """The whole stack synthesized with these setting overrides (cached: synth is the slow part)."""
     return synth_stack(load_settings({}, environ))
@@ -54,18 +54,26 @@ def post_invoke(**environ: str) -> dict:
 
 # --- authentication ---------------------------------------------------------------------------
 
+
 def test_default_requires_an_api_key_bound_to_the_stage_by_a_throttled_usage_plan_with_a_quota():
     # every route needs a key (so the usage plan meters it), found by the key authorizer
     for path, item in document()["paths"].items():
         for method, operation in item.items():
             if method != "options":
                 assert operation["security"] == [{"api_key": [], "key_authorizer": []}], (path, method)
-    assert document()["components"]["securitySchemes"]["api_key"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
+    assert document()["components"]["securitySchemes"]["api_key"] == {
+        "type": "apiKey",
+        "name": "x-api-key",
+        "in": "header",
+    }
     assert document()["x-amazon-apigateway-api-key-source"] == "AUTHORIZER"
-    assert has(ApiGatewayUsagePlan.TF_RESOURCE_TYPE, {
-        "throttle_settings": {"rate_limit": 1, "burst_limit": 5},
-        "quota_settings": {"limit": 1000, "period": "DAY"},
-    })
+    assert has(
+        ApiGatewayUsagePlan.TF_RESOURCE_TYPE,
+        {
+            "throttle_settings": {"rate_limit": 1, "burst_limit": 5},
+            "quota_settings": {"limit": 1000, "period": "DAY"},
+        },
+    )
     assert has(ApiGatewayUsagePlanKey.TF_RESOURCE_TYPE, {"key_type": "API_KEY"})
     [plan] = resources_of(synth(), ApiGatewayUsagePlan.TF_RESOURCE_TYPE)
     assert plan["api_stages"][0]["stage"].startswith("${aws_api_gateway_stage.")
@@ -74,9 +82,16 @@ def test_default_requires_an_api_key_bound_to_the_stage_by_a_throttled_usage_pla
 
 
 def test_usage_plan_limits_come_from_the_settings():
-    assert has(ApiGatewayUsagePlan.TF_RESOURCE_TYPE, {
-        "throttle_settings": {"rate_limit": 3, "burst_limit": 4}, "quota_settings": {"limit": 50, "period": "DAY"},
-    }, THROTTLE_RATE_LIMIT="3", THROTTLE_BURST_LIMIT="4", API_KEY_DAILY_QUOTA="50")
+    assert has(
+        ApiGatewayUsagePlan.TF_RESOURCE_TYPE,
+        {
+            "throttle_settings": {"rate_limit": 3, "burst_limit": 4},
+            "quota_settings": {"limit": 50, "period": "DAY"},
+        },
+        THROTTLE_RATE_LIMIT="3",
+        THROTTLE_BURST_LIMIT="4",
+        API_KEY_DAILY_QUOTA="50",
+    )
 
 
 def test_iam_auth_requires_sigv4_and_has_no_api_key():
@@ -85,7 +100,9 @@ def test_iam_auth_requires_sigv4_and_has_no_api_key():
     assert scheme["x-amazon-apigateway-authtype"] == "awsSigv4"
     assert resources_of(synth(AUTH="iam"), ApiGatewayUsagePlan.TF_RESOURCE_TYPE) == []
     assert not {"api_key", "api_keys", "authorizer_function_name"} & set(json.loads(synth(AUTH="iam"))["output"])
-    assert [f["function_name"] for f in resources_of(synth(AUTH="iam"), LambdaFunction.TF_RESOURCE_TYPE)] == ["bedrock-api-dev"]
+    assert [f["function_name"] for f in resources_of(synth(AUTH="iam"), LambdaFunction.TF_RESOURCE_TYPE)] == [
+        "bedrock-api-dev"
+    ]
 
 
 def test_no_auth_only_on_request_and_synth_warns_that_the_endpoint_is_public():
@@ -98,14 +115,22 @@ def test_no_auth_only_on_request_and_synth_warns_that_the_endpoint_is_public():
 
 def unauthenticated(**environ: str) -> list[str]:
     """``METHOD path`` of every operation that asks for no credentials (preflights have none)."""
-    return sorted(f"{method.upper()} {path}" for path, item in document(**environ)["paths"].items()
-                  for method, operation in item.items() if method != "options" and "security" not in operation)
+    return sorted(
+        f"{method.upper()} {path}"
+        for path, item in document(**environ)["paths"].items()
+        for method, operation in item.items()
+        if method != "options" and "security" not in operation
+    )
 
 
 def test_every_route_requires_the_key_by_default_and_the_playground_opens_its_page_only():
     assert unauthenticated() == []
     assert unauthenticated(PLAYGROUND="true") == ["GET /playground", "GET /playground/script", "GET /playground/style"]
-    assert post_invoke(PLAYGROUND="true")["security"] == post_invoke()["security"] == [{"api_key": [], "key_authorizer": []}]
+    assert (
+        post_invoke(PLAYGROUND="true")["security"]
+        == post_invoke()["security"]
+        == [{"api_key": [], "key_authorizer": []}]
+    )
 
 
 def test_unknown_auth_is_refused():
@@ -114,6 +139,7 @@ def test_unknown_auth_is_refused():
 
 
 # --- at the edge ------------------------------------------------------------------------------
+
 
 def model_of(**environ: str) -> dict:
     """The JSON Schema POST /invoke bodies are validated against."""
@@ -138,16 +164,27 @@ def test_model_bounds_follow_the_settings():
 
 
 def test_stage_throttling_and_execution_logging_at_error_with_metrics():
-    assert has(ApiGatewayMethodSettings.TF_RESOURCE_TYPE, {
-        "method_path": "*/*",
-        "settings": {
-            "throttling_rate_limit": 1, "throttling_burst_limit": 5,
-            "logging_level": "ERROR", "metrics_enabled": True, "data_trace_enabled": False,
+    assert has(
+        ApiGatewayMethodSettings.TF_RESOURCE_TYPE,
+        {
+            "method_path": "*/*",
+            "settings": {
+                "throttling_rate_limit": 1,
+                "throttling_burst_limit": 5,
+                "logging_level": "ERROR",
+                "metrics_enabled": True,
+                "data_trace_enabled": False,
+            },
         },
-    })
-    assert has(ApiGatewayMethodSettings.TF_RESOURCE_TYPE, {
-        "settings": {"throttling_rate_limit": 2, "throttling_burst_limit": 3},
-    }, THROTTLE_RATE_LIMIT="2", THROTTLE_BURST_LIMIT="3")
+    )
+    assert has(
+        ApiGatewayMethodSettings.TF_RESOURCE_TYPE,
+        {
+            "settings": {"throttling_rate_limit": 2, "throttling_burst_limit": 3},
+        },
+        THROTTLE_RATE_LIMIT="2",
+        THROTTLE_BURST_LIMIT="3",
+    )
 
 
 def test_reserved_concurrency_caps_bedrock_spend_unless_off():
@@ -165,7 +202,10 @@ def test_waf_guards_the_stage_with_a_per_ip_rate_rule_and_known_bad_inputs_unles
     assert acl["scope"] == "REGIONAL"
     assert rules["rate-limit-per-ip"]["statement"]["rate_based_statement"] == {"limit": 300, "aggregate_key_type": "IP"}
     assert "block" in rules["rate-limit-per-ip"]["action"]
-    assert rules["aws-known-bad-inputs"]["statement"]["managed_rule_group_statement"]["name"] == "AWSManagedRulesKnownBadInputsRuleSet"
+    assert (
+        rules["aws-known-bad-inputs"]["statement"]["managed_rule_group_statement"]["name"]
+        == "AWSManagedRulesKnownBadInputsRuleSet"
+    )
     managed = {rule["statement"].get("managed_rule_group_statement", {}).get("name") for rule in acl["rule"]}
     assert "AWSManagedRulesCommonRuleSet" not in managed  # its body-size rule would block long prompts
     [association] = resources_of(synth(), Wafv2WebAclAssociation.TF_RESOURCE_TYPE)
@@ -202,17 +242,24 @@ def test_waf_rate_limit_is_a_setting():
 
 
 def test_lambda_permissions_are_limited_to_the_stage_and_each_routes_method_and_the_apis_authorizers():
-    arns = sorted(permission["source_arn"].split("}", 1)[1] for permission in resources_of(synth(), LambdaPermission.TF_RESOURCE_TYPE))
+    arns = sorted(
+        permission["source_arn"].split("}", 1)[1]
+        for permission in resources_of(synth(), LambdaPermission.TF_RESOURCE_TYPE)
+    )
     assert arns == ["/authorizers/*", "/v1/GET/v1/models", "/v1/POST/invoke", "/v1/POST/v1/chat/completions"]
 
 
 # --- logging and tracing ----------------------------------------------------------------------
 
+
 def test_stage_writes_json_access_logs_to_its_own_retained_log_group():
     [stage] = resources_of(synth(), ApiGatewayStage.TF_RESOURCE_TYPE)
     assert stage["access_log_settings"]["destination_arn"].startswith("${aws_cloudwatch_log_group.")
     assert json.loads(stage["access_log_settings"]["format"])["requestId"] == "$context.requestId"
-    assert has(CloudwatchLogGroup.TF_RESOURCE_TYPE, {"name": "/aws/apigateway/bedrock-api-dev/access", "retention_in_days": 365})
+    assert has(
+        CloudwatchLogGroup.TF_RESOURCE_TYPE,
+        {"name": "/aws/apigateway/bedrock-api-dev/access", "retention_in_days": 365},
+    )
 
 
 def test_execution_log_group_is_created_with_retention_before_api_gateway_would():
@@ -228,8 +275,10 @@ def test_account_cloudwatch_role_is_set_by_default_before_the_stage_and_left_alo
     [stage] = resources_of(synth(), ApiGatewayStage.TF_RESOURCE_TYPE)
     assert any(d.startswith(f"{ApiGatewayAccount.TF_RESOURCE_TYPE}.") for d in stage["depends_on"])
     trusts = [
-        statement for document in data_sources_of(synth(), DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
-        for statement in document["statement"] if statement.get("principals")
+        statement
+        for document in data_sources_of(synth(), DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
+        for statement in document["statement"]
+        if statement.get("principals")
     ]
     assert any(s["principals"][0]["identifiers"] == ["apigateway.amazonaws.com"] for s in trusts)
 
@@ -250,7 +299,9 @@ def test_a_rotating_kms_key_encrypts_every_log_group_and_the_function_settings_b
     # the function's, the authorizer's, the API's access and execution logs, WAF's
     assert len(groups) == 5 and all("kms_key_id" in group for group in groups)
     assert all(group["kms_key_id"].startswith("${aws_kms_key.") for group in groups)
-    [function] = [f for f in resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE) if f["function_name"] == "bedrock-api-dev"]
+    [function] = [
+        f for f in resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE) if f["function_name"] == "bedrock-api-dev"
+    ]
     assert function["kms_key_arn"].startswith("${aws_kms_key.")
 
 
@@ -287,6 +338,7 @@ def test_an_existing_key_can_be_named_and_kms_can_be_turned_off():
 
 
 # --- least privilege --------------------------------------------------------------------------
+
 
 def key_policies(synthesized: str) -> list[dict]:
     """Every KMS key's policy in the stack, parsed (a key policy is JSON: constructs_lib/encryption.py)."""
@@ -327,12 +379,16 @@ def wildcard_findings(synthesized: str) -> list[str]:
     return findings
 
 
-@pytest.mark.parametrize("environ", [
-    {},
-    {"MODEL_ID": "anthropic.claude-3-5-sonnet-20241022-v2:0"},
-    {"MODEL_ID": "global.anthropic.claude-sonnet-5"},
-    {"AUTH": "iam", "WAF_ENABLED": "false", "LOG_KMS_KEY": "off"},
-], ids=["default", "plain-model", "global-profile", "iam-no-waf-no-kms"])
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {},
+        {"MODEL_ID": "anthropic.claude-3-5-sonnet-20241022-v2:0"},
+        {"MODEL_ID": "global.anthropic.claude-sonnet-5"},
+        {"AUTH": "iam", "WAF_ENABLED": "false", "LOG_KMS_KEY": "off"},
+    ],
+    ids=["default", "plain-model", "global-profile", "iam-no-waf-no-kms"],
+)
 def test_no_policy_statement_grants_a_wildcard(environ):
     assert wildcard_findings(synth(**environ)) == []
 
@@ -341,22 +397,71 @@ def test_the_only_managed_policy_is_aws_own_for_api_gateway_logging():
     # The wildcard walk above reads the stack's own policy documents; a managed policy is not one.
     # This one is allowed (and its "*" with it) for the reasons in tests/test_iam.py.
     attached = {a["policy_arn"] for a in resources_of(synth(), IamRolePolicyAttachment.TF_RESOURCE_TYPE)}
-    assert attached == {"arn:${data.aws_partition.partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}
+    assert attached == {
+        "arn:${data.aws_partition.partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    }
 
 
 def test_the_wildcard_walk_finds_what_it_looks_for():
-    bad = json.dumps({"data": {"aws_iam_policy_document": {"p": {"statement": [
-        {"sid": "A", "actions": ["bedrock:*"], "resources": ["arn:aws:bedrock:us-east-1::foundation-model/x"]},
-        {"sid": "B", "actions": ["logs:PutLogEvents"], "resources": ["*"]},
-        {"sid": "C", "actions": ["bedrock:InvokeModel"], "resources": ["arn:aws:bedrock:*::foundation-model/*"]},
-    ]}}}})
+    bad = json.dumps(
+        {
+            "data": {
+                "aws_iam_policy_document": {
+                    "p": {
+                        "statement": [
+                            {
+                                "sid": "A",
+                                "actions": ["bedrock:*"],
+                                "resources": ["arn:aws:bedrock:us-east-1::foundation-model/x"],
+                            },
+                            {"sid": "B", "actions": ["logs:PutLogEvents"], "resources": ["*"]},
+                            {
+                                "sid": "C",
+                                "actions": ["bedrock:InvokeModel"],
+                                "resources": ["arn:aws:bedrock:*::foundation-model/*"],
+                            },
+                        ]
+                    }
+                }
+            }
+        }
+    )
     assert len(wildcard_findings(bad)) == 3
 
-    key_policy = json.dumps({"resource": {"aws_kms_key": {"k": {"policy": json.dumps({"Statement": [
-        {"Sid": "Named", "Action": ["kms:Decrypt"], "Resource": "*", "Principal": {"Service": "logs.us-east-1.amazonaws.com"}},
-        {"Sid": "Anyone", "Action": ["kms:Decrypt"], "Resource": "*", "Principal": {"AWS": "*"}},
-        {"Sid": "Everything", "Action": ["kms:*"], "Resource": "*", "Principal": {"AWS": "arn:aws:iam::1:root"}},
-    ]})}}}})
+    key_policy = json.dumps(
+        {
+            "resource": {
+                "aws_kms_key": {
+                    "k": {
+                        "policy": json.dumps(
+                            {
+                                "Statement": [
+                                    {
+                                        "Sid": "Named",
+                                        "Action": ["kms:Decrypt"],
+                                        "Resource": "*",
+                                        "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+                                    },
+                                    {
+                                        "Sid": "Anyone",
+                                        "Action": ["kms:Decrypt"],
+                                        "Resource": "*",
+                                        "Principal": {"AWS": "*"},
+                                    },
+                                    {
+                                        "Sid": "Everything",
+                                        "Action": ["kms:*"],
+                                        "Resource": "*",
+                                        "Principal": {"AWS": "arn:aws:iam::1:root"},
+                                    },
+                                ]
+                            }
+                        )
+                    }
+                }
+            }
+        }
+    )
     assert wildcard_findings(key_policy) == [
         "'*' principal in key policy Anyone: ['kms:Decrypt'] for {'AWS': '*'}",
         "wildcard action in key policy Everything: ['kms:*'] for {'AWS': 'arn:aws:iam::1:root'}",
@@ -375,7 +480,9 @@ def test_a_failed_deploy_says_when_to_turn_reserved_concurrency_off():
     from scripts.deploy_hints import HINTS  # scripts/deploy_hints.py, printed by `make deploy` on failure
 
     hints = dict(HINTS)
-    assert "RESERVED_CONCURRENCY=off" in hints["decreases account's UnreservedConcurrentExecution below its minimum value"]
+    assert (
+        "RESERVED_CONCURRENCY=off" in hints["decreases account's UnreservedConcurrentExecution below its minimum value"]
+    )
 
 
 def test_alarm_topic_is_encrypted_with_the_stacks_key_which_lets_cloudwatch_publish():
@@ -385,6 +492,8 @@ def test_alarm_topic_is_encrypted_with_the_stacks_key_which_lets_cloudwatch_publ
     [policy] = key_policies(synthesized)
     [publisher] = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchAlarmsPublishToTheEncryptedTopic"]
     assert publisher["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-    assert publisher["Condition"] == {"StringEquals": {"aws:SourceAccount": "${data.aws_caller_identity.account.account_id}"}}
+    assert publisher["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "${data.aws_caller_identity.account.account_id}"}
+    }
     # Without a topic, the key grants CloudWatch nothing.
     assert "CloudWatchAlarmsPublishToTheEncryptedTopic" not in synth()

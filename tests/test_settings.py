@@ -71,8 +71,16 @@ def test_booleans_accept_the_usual_spellings(text, expected):
         ("AWS_REGION", "mars-1", "an AWS Region code"),
         ("MODEL_ID", "claude", "a Bedrock model id"),
         ("MODEL_ID", "us.anthropic.claude-sonnet-5,claude", "'claude' is not one"),
-        ("MODEL_ID", "us.anthropic.claude-sonnet-5,,anthropic.claude-sonnet-4-6", "one entry between the commas is empty"),
-        ("MODEL_ID", "us.anthropic.claude-sonnet-5,us.anthropic.claude-sonnet-5", "'us.anthropic.claude-sonnet-5' is listed twice"),
+        (
+            "MODEL_ID",
+            "us.anthropic.claude-sonnet-5,,anthropic.claude-sonnet-4-6",
+            "one entry between the commas is empty",
+        ),
+        (
+            "MODEL_ID",
+            "us.anthropic.claude-sonnet-5,us.anthropic.claude-sonnet-5",
+            "'us.anthropic.claude-sonnet-5' is listed twice",
+        ),
         ("GUARDRAIL_ID", "MyGuardrail", "a guardrail id (lowercase letters and digits) or a guardrail ARN"),
         ("GUARDRAIL_ID", "arn:aws:bedrock:us-east-1:123456789012:agent/abc123", "a guardrail ARN"),
         ("GUARDRAIL_VERSION", "v1", "a guardrail version number (1-99999999) or DRAFT"),
@@ -84,7 +92,11 @@ def test_booleans_accept_the_usual_spellings(text, expected):
         ("LOG_RETENTION_DAYS", "45", "one of 1, 3, 5"),
         ("STAGE_NAME", "v1/beta", "letters, digits or '_'"),
         ("POWERTOOLS_LAYER_ARN", "layer-27", "a Lambda layer version ARN"),
-        ("WEB_ADAPTER_LAYER_ARN", "arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64", "a Lambda layer version ARN"),
+        (
+            "WEB_ADAPTER_LAYER_ARN",
+            "arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64",
+            "a Lambda layer version ARN",
+        ),
         ("MAX_TOKENS_CAP", "0", "a number from 1"),
         ("PROMPT_MAX_CHARS", "1.5", "a whole number"),
         ("BODY_MAX_BYTES", "10", "a number from 256"),
@@ -106,29 +118,44 @@ def test_each_invalid_value_names_the_setting_the_value_and_what_is_allowed(vari
 
 
 def test_model_id_takes_a_list_the_first_being_the_default():
-    settings = load_settings({}, {"MODEL_ID": " us.anthropic.claude-sonnet-5 , anthropic.claude-haiku-4-5-20251001-v1:0"})
+    settings = load_settings(
+        {}, {"MODEL_ID": " us.anthropic.claude-sonnet-5 , anthropic.claude-haiku-4-5-20251001-v1:0"}
+    )
     assert settings.model_ids == ("us.anthropic.claude-sonnet-5", "anthropic.claude-haiku-4-5-20251001-v1:0")
     assert settings.model_id == "us.anthropic.claude-sonnet-5"
     # cdktf.json context: a list, or the same comma-separated string
-    assert load_settings({"model_ids": ["eu.anthropic.claude-sonnet-5", "anthropic.claude-sonnet-4-6"]}, {}).model_ids == (
-        "eu.anthropic.claude-sonnet-5", "anthropic.claude-sonnet-4-6")
-    assert load_settings({"model_ids": "eu.anthropic.claude-sonnet-5"}, {}).model_ids == ("eu.anthropic.claude-sonnet-5",)
-    with pytest.raises(SettingsError, match=r"MODEL_ID \(model_ids\) = 7: expected a comma-separated string or a list of strings"):
+    assert load_settings(
+        {"model_ids": ["eu.anthropic.claude-sonnet-5", "anthropic.claude-sonnet-4-6"]}, {}
+    ).model_ids == ("eu.anthropic.claude-sonnet-5", "anthropic.claude-sonnet-4-6")
+    assert load_settings({"model_ids": "eu.anthropic.claude-sonnet-5"}, {}).model_ids == (
+        "eu.anthropic.claude-sonnet-5",
+    )
+    with pytest.raises(
+        SettingsError, match=r"MODEL_ID \(model_ids\) = 7: expected a comma-separated string or a list of strings"
+    ):
         load_settings({"model_ids": 7}, {})
 
 
 def test_a_guardrail_needs_its_version_and_its_settings_need_a_guardrail():
     with pytest.raises(SettingsError) as raised:
         load_settings({}, {"GUARDRAIL_ID": "abc123"})
-    assert str(raised.value).startswith("invalid setting GUARDRAIL_VERSION (guardrail_version) = '': GUARDRAIL_ID 'abc123'")
+    assert str(raised.value).startswith(
+        "invalid setting GUARDRAIL_VERSION (guardrail_version) = '': GUARDRAIL_ID 'abc123'"
+    )
     assert "DRAFT" in str(raised.value)
     for variable, value in (("GUARDRAIL_VERSION", "3"), ("GUARDRAIL_STREAM_MODE", "async")):
-        with pytest.raises(SettingsError, match=f"invalid setting {variable} .* no guardrail to apply it to: set GUARDRAIL_ID"):
+        with pytest.raises(
+            SettingsError, match=f"invalid setting {variable} .* no guardrail to apply it to: set GUARDRAIL_ID"
+        ):
             load_settings({}, {variable: value})
     arn = "arn:aws:bedrock:eu-west-1:123456789012:guardrail/abc123"
     for identifier, version in (("abc123", "DRAFT"), ("abc123", "12"), (arn, "1")):
         settings = load_settings({}, {"GUARDRAIL_ID": identifier, "GUARDRAIL_VERSION": version})
-        assert (settings.guardrail_id, settings.guardrail_version, settings.guardrail_stream_mode) == (identifier, version, "sync")
+        assert (settings.guardrail_id, settings.guardrail_version, settings.guardrail_stream_mode) == (
+            identifier,
+            version,
+            "sync",
+        )
 
 
 def test_default_max_tokens_may_not_exceed_the_cap():
@@ -142,8 +169,11 @@ def test_default_max_tokens_may_not_exceed_the_cap():
 def test_the_playground_goes_with_an_api_key_or_no_auth_never_with_sigv4():
     assert load_settings({}, {"PLAYGROUND": "true"}).playground is True
     assert load_settings({"playground": True, "auth": "none"}, {}).playground is True
-    with pytest.raises(SettingsError, match=r"^invalid setting PLAYGROUND .*AUTH is 'iam', and a page in a browser "
-                                            r"cannot sign SigV4 requests; use AUTH=api_key"):
+    with pytest.raises(
+        SettingsError,
+        match=r"^invalid setting PLAYGROUND .*AUTH is 'iam', and a page in a browser "
+        r"cannot sign SigV4 requests; use AUTH=api_key",
+    ):
         load_settings({}, {"PLAYGROUND": "1", "AUTH": "iam"})
 
 
@@ -164,8 +194,15 @@ def test_a_bedrock_budget_equal_to_the_lambda_timeout_is_refused_and_one_second_
 
 def test_bedrock_time_budget_must_end_before_api_gateway_drops_a_silent_stream():
     # Nothing reaches the caller before the model's first event; API Gateway ends a stream idle for 300 s.
-    assert load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "900", "BEDROCK_READ_TIMEOUT_SECONDS": "140"}).bedrock_worst_case_seconds == 285
-    with pytest.raises(SettingsError, match="take up to 405 s, which must stay below .* and API Gateway's 300 s stream idle timeout"):
+    assert (
+        load_settings(
+            {}, {"LAMBDA_TIMEOUT_SECONDS": "900", "BEDROCK_READ_TIMEOUT_SECONDS": "140"}
+        ).bedrock_worst_case_seconds
+        == 285
+    )
+    with pytest.raises(
+        SettingsError, match="take up to 405 s, which must stay below .* and API Gateway's 300 s stream idle timeout"
+    ):
         load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "900", "BEDROCK_READ_TIMEOUT_SECONDS": "200"})
 
 
@@ -173,7 +210,8 @@ def test_default_timeout_fits_a_full_answer_at_a_slow_30_tokens_a_second_after_a
     # the Bedrock budget before the first token, then MAX_TOKENS_CAP tokens at 30 a second
     settings = Settings()
     assert settings.long_answer_seconds == (
-        settings.bedrock_worst_case_seconds + settings.max_tokens_cap / SLOW_OUTPUT_TOKENS_PER_SECOND)
+        settings.bedrock_worst_case_seconds + settings.max_tokens_cap / SLOW_OUTPUT_TOKENS_PER_SECOND
+    )
     assert settings.long_answer_seconds < settings.lambda_timeout_seconds <= STREAM_MAX_SECONDS
 
 
@@ -191,8 +229,12 @@ def test_every_setting_has_an_environment_variable_and_a_meaning():
 
 def test_bad_setting_fails_synth_with_one_line_and_no_traceback():
     result = subprocess.run(
-        [sys.executable, "main.py"], cwd=PROJECT_DIR, capture_output=True, text=True,
-        env={"PATH": "/usr/bin:/bin", "LAMBDA_MEMORY_MB": "64"}, timeout=120,
+        [sys.executable, "main.py"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "LAMBDA_MEMORY_MB": "64"},
+        timeout=120,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

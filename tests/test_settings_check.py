@@ -25,17 +25,34 @@ PUBLIC_WARNING = (
 def run_make(target: str, **settings: str) -> subprocess.CompletedProcess:
     """``make TARGET`` with these settings, the shared environments taken as installed."""
     return subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.synced", "-o", "node_modules/.installed",
-         "-o", ".build/layer.json", target, "STACK=bedrock-inference"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300,
+        [
+            "make",
+            "--no-print-directory",
+            "-o",
+            ".venv/.synced",
+            "-o",
+            "node_modules/.installed",
+            "-o",
+            ".build/layer.json",
+            target,
+            "STACK=bedrock-inference",
+        ],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "CI": "1", **settings},
     )
 
 
 def run_check(**settings: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "main.py", "--check"], cwd=PROJECT_DIR, capture_output=True, text=True,
-        timeout=120, env={**os.environ, **settings},
+        [sys.executable, "main.py", "--check"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **settings},
     )
 
 

@@ -17,22 +17,37 @@ from main import build_app, print_warnings
 from tests.support import PROJECT_DIR
 from tests.support.stack import build_stack, data_sources_of, resources_of
 
-OUTPUTS = {"api_endpoint", "openai_base_url", "lambda_function_name", "lambda_function_arn", "lambda_role_arn",
-           "log_group_name", "api_key", "api_keys", "authorizer_function_name"}
+OUTPUTS = {
+    "api_endpoint",
+    "openai_base_url",
+    "lambda_function_name",
+    "lambda_function_arn",
+    "lambda_role_arn",
+    "log_group_name",
+    "api_key",
+    "api_keys",
+    "authorizer_function_name",
+}
 
 
 def bedrock_function(synthesized: str) -> dict:
     """The Bedrock function (the other one is the key authorizer)."""
-    [function] = [f for f in resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE) if f["function_name"] == "bedrock-api-dev"]
+    [function] = [
+        f for f in resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE) if f["function_name"] == "bedrock-api-dev"
+    ]
     return function
 
 
 def test_provider_uses_the_configured_region_and_default_tags():
     synthesized = Testing.synth(build_stack(load_settings({}, {"AWS_REGION": "eu-central-1", "ENVIRONMENT": "prod"})))
-    assert Testing.to_have_provider_with_properties(synthesized, AwsProvider.TF_RESOURCE_TYPE, {
-        "region": "eu-central-1",
-        "default_tags": [{"tags": {"project": "bedrock-api", "environment": "prod", "managed-by": "cdktf"}}],
-    })
+    assert Testing.to_have_provider_with_properties(
+        synthesized,
+        AwsProvider.TF_RESOURCE_TYPE,
+        {
+            "region": "eu-central-1",
+            "default_tags": [{"tags": {"project": "bedrock-api", "environment": "prod", "managed-by": "cdktf"}}],
+        },
+    )
 
 
 def test_outputs_name_the_endpoint_and_the_function_role_and_log_group():
@@ -80,26 +95,41 @@ def test_function_gets_the_role_the_handler_settings_and_its_three_layers():
 
 def test_several_models_and_a_guardrail_reach_the_function_its_role_and_the_request_model():
     # GIVEN a profile first (the default), a plain id second, and a guardrail
-    settings = load_settings({}, {
-        "MODEL_ID": "us.anthropic.claude-sonnet-5,anthropic.claude-haiku-4-5-20251001-v1:0",
-        "GUARDRAIL_ID": "gr4abc", "GUARDRAIL_VERSION": "3", "GUARDRAIL_STREAM_MODE": "async",
-    })
+    settings = load_settings(
+        {},
+        {
+            "MODEL_ID": "us.anthropic.claude-sonnet-5,anthropic.claude-haiku-4-5-20251001-v1:0",
+            "GUARDRAIL_ID": "gr4abc",
+            "GUARDRAIL_VERSION": "3",
+            "GUARDRAIL_STREAM_MODE": "async",
+        },
+    )
     stack = build_stack(settings)
     synthesized = Testing.synth(stack)
     # THEN the function is told the list and the guardrail
     function = bedrock_function(synthesized)
     variables = function["environment"]["variables"]
     assert variables["MODEL_ID"] == "us.anthropic.claude-sonnet-5,anthropic.claude-haiku-4-5-20251001-v1:0"
-    assert (variables["GUARDRAIL_ID"], variables["GUARDRAIL_VERSION"], variables["GUARDRAIL_STREAM_MODE"]) == ("gr4abc", "3", "async")
+    assert (variables["GUARDRAIL_ID"], variables["GUARDRAIL_VERSION"], variables["GUARDRAIL_STREAM_MODE"]) == (
+        "gr4abc",
+        "3",
+        "async",
+    )
     # its role may invoke both models and apply that guardrail, in the stack's partition, Region and account
-    statements = {statement["sid"]: statement for document in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
-                  for statement in document["statement"] if "sid" in statement}
+    statements = {
+        statement["sid"]: statement
+        for document in data_sources_of(synthesized, DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
+        for statement in document["statement"]
+        if "sid" in statement
+    }
     partition, account = "${data.aws_partition.partition.partition}", "${data.aws_caller_identity.account.account_id}"
     assert statements["InvokeConfiguredModels"]["resources"] == [
         f"arn:{partition}:bedrock:us-east-1:{account}:inference-profile/us.anthropic.claude-sonnet-5",
         f"arn:{partition}:bedrock:us-east-1::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0",
     ]
-    assert statements["ApplyConfiguredGuardrail"]["resources"] == [f"arn:{partition}:bedrock:us-east-1:{account}:guardrail/gr4abc"]
+    assert statements["ApplyConfiguredGuardrail"]["resources"] == [
+        f"arn:{partition}:bedrock:us-east-1:{account}:guardrail/gr4abc"
+    ]
     # and the request model takes `model`, and a temperature (Claude Haiku 4.5 takes one; Sonnet 5 none)
     properties = stack.api.openapi_document["components"]["schemas"]["InferenceRequest"]["properties"]
     assert properties["model"] == {"anyOf": [{"type": "string"}, {"enum": [None]}]}
@@ -110,7 +140,11 @@ def test_without_a_guardrail_the_function_gets_empty_guardrail_variables_and_the
     synthesized = Testing.synth(build_stack())
     function = bedrock_function(synthesized)
     variables = function["environment"]["variables"]
-    assert (variables["GUARDRAIL_ID"], variables["GUARDRAIL_VERSION"], variables["GUARDRAIL_STREAM_MODE"]) == ("", "", "sync")
+    assert (variables["GUARDRAIL_ID"], variables["GUARDRAIL_VERSION"], variables["GUARDRAIL_STREAM_MODE"]) == (
+        "",
+        "",
+        "sync",
+    )
     assert "bedrock:ApplyGuardrail" not in synthesized
 
 
@@ -124,7 +158,9 @@ def test_public_layers_can_be_overridden():
 
 def test_a_timeout_too_short_for_a_full_answer_gets_a_warning(capsys):
     # 65 s budget + 24000 tokens at 30 tokens/s (800 s) = 865 s > 630 s
-    print_warnings({"bedrock-inference": load_settings({}, {"MAX_TOKENS_CAP": "24000", "LAMBDA_TIMEOUT_SECONDS": "630"})})
+    print_warnings(
+        {"bedrock-inference": load_settings({}, {"MAX_TOKENS_CAP": "24000", "LAMBDA_TIMEOUT_SECONDS": "630"})}
+    )
     assert capsys.readouterr().err.splitlines() == [
         "warning: LAMBDA_TIMEOUT_SECONDS=630 is shorter than a MAX_TOKENS_CAP answer may take: up to 65 s "
         "before the first token (the Bedrock budget) plus 24000 tokens at a slow 30 tokens/s = 865 s; "
@@ -133,7 +169,9 @@ def test_a_timeout_too_short_for_a_full_answer_gets_a_warning(capsys):
 
 
 def test_a_latency_alarm_the_timeout_never_lets_fire_gets_a_warning(capsys):
-    print_warnings({"bedrock-inference": load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "700", "ALARM_LATENCY_P99_MS": "700000"})})
+    print_warnings(
+        {"bedrock-inference": load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "700", "ALARM_LATENCY_P99_MS": "700000"})}
+    )
     assert capsys.readouterr().err.splitlines() == [
         "warning: ALARM_LATENCY_P99_MS=700000 is not below LAMBDA_TIMEOUT_SECONDS=700 (in ms): "
         "the function ends first, so the latency alarm never fires."
@@ -162,15 +200,21 @@ def test_each_stack_gets_its_openapi_document_beside_its_terraform_json(tmp_path
     from main import write_openapi_documents
 
     # GIVEN two stacks, as ENVIRONMENTS makes them
-    app = build_app({
-        "api-dev": load_settings({}, {"ENVIRONMENT": "dev"}),
-        "api-prod": load_settings({}, {"ENVIRONMENT": "prod", "AUTH": "iam"}),
-    }, outdir=str(tmp_path))
+    app = build_app(
+        {
+            "api-dev": load_settings({}, {"ENVIRONMENT": "dev"}),
+            "api-prod": load_settings({}, {"ENVIRONMENT": "prod", "AUTH": "iam"}),
+        },
+        outdir=str(tmp_path),
+    )
     app.synth()
     # WHEN synth writes the documents
     written = write_openapi_documents(app)
     # THEN each stack directory holds its own, valid, with its own settings
-    assert written == [tmp_path / "stacks" / "api-dev" / "openapi.json", tmp_path / "stacks" / "api-prod" / "openapi.json"]
+    assert written == [
+        tmp_path / "stacks" / "api-dev" / "openapi.json",
+        tmp_path / "stacks" / "api-prod" / "openapi.json",
+    ]
     dev, prod = (json.loads(path.read_text()) for path in written)
     for document in (dev, prod):
         validate(document)
@@ -188,8 +232,12 @@ def test_real_terraform_validates_the_synthesized_stack():
 @pytest.mark.slow
 def test_cdktf_synth_writes_the_stack_with_the_projects_app_command(tmp_path: Path):
     result = subprocess.run(
-        ["cdktf", "synth", "--output", str(tmp_path)], cwd=PROJECT_DIR,
-        capture_output=True, text=True, timeout=300, env={**os.environ, "CI": "1"},
+        ["cdktf", "synth", "--output", str(tmp_path)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "CI": "1"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     stack = json.loads((tmp_path / "stacks" / "bedrock-inference" / "cdk.tf.json").read_text())

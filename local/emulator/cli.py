@@ -18,7 +18,14 @@ from pathlib import Path
 import local.emulator as emulator
 from local.emulator import PROJECT_DIR, STACK, EmulatorError
 from local.emulator.environment import child_environment, publish_stand_in_layers, stack_region
-from local.emulator.process import MotoServer, ensure_moto_installed, is_answering, is_moto_process, start_moto, stop_moto
+from local.emulator.process import (
+    MotoServer,
+    ensure_moto_installed,
+    is_answering,
+    is_moto_process,
+    start_moto,
+    stop_moto,
+)
 from local.emulator.tools import Workspace, deploy, destroy
 
 LOCAL_DIR = PROJECT_DIR / ".local"  # make local's state (gitignored)
@@ -68,8 +75,9 @@ def local_up() -> int:
         server = start_moto(LOCAL_DIR / "moto.log")
         print(f"moto started at {server.url} (pid {server.pid}, log {server.log})")
         stand_ins = publish_stand_in_layers(server, stack_region())
-        state = LocalState(pid=server.pid, port=server.port, log=server.log, stand_in_layers=stand_ins,
-                           workspace=str(workspace.root))
+        state = LocalState(
+            pid=server.pid, port=server.port, log=server.log, stand_in_layers=stand_ins, workspace=str(workspace.root)
+        )
         STATE_FILE.write_text(json.dumps(asdict(state), indent=2) + "\n")
     workspace.prepare()
     env = child_environment(server, stand_ins)
@@ -99,8 +107,12 @@ def local_down() -> int:
             workspace.prepare()
             try:
                 # The stack as deployed (--skip-synth): a destroy does not depend on today's code.
-                destroy(workspace, child_environment(state.server, state.stand_in_layers), echo=True,
-                        skip_synth=(workspace.stack_dir / "cdk.tf.json").is_file())
+                destroy(
+                    workspace,
+                    child_environment(state.server, state.stand_in_layers),
+                    echo=True,
+                    skip_synth=(workspace.stack_dir / "cdk.tf.json").is_file(),
+                )
             except EmulatorError as error:
                 print(f"\nerror: destroy failed; moto is left running (pid {state.pid}):\n{error}", file=sys.stderr)
                 return 1

@@ -17,9 +17,15 @@ from local.emulator.process import MotoServer
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "moto-testing", "AWS_SECRET_ACCESS_KEY": "moto-testing"}
 # Never let a real profile, session or configured endpoint leak into an emulator run.
 _SCRUBBED = (
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-    "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 )
 # The public layers moto cannot attach: setting → (stand-in layer name, what it stands for).
 STAND_IN_LAYERS = {
@@ -35,27 +41,30 @@ def stack_region(environ: dict[str, str] | os._Environ = os.environ) -> str:
     return read_settings(environ).region
 
 
-def child_environment(server: MotoServer, stand_in_layers: dict[str, str],
-                      base: dict[str, str] | None = None) -> dict[str, str]:
+def child_environment(
+    server: MotoServer, stand_in_layers: dict[str, str], base: dict[str, str] | None = None
+) -> dict[str, str]:
     """Environment for cdktf, Terraform and boto3 aimed at ``server``, with fake credentials and
     the stand-in layers (setting → ARN, from ``publish_stand_in_layers``)."""
     env = {k: v for k, v in (os.environ if base is None else base).items() if k not in _SCRUBBED}
     region = stack_region(env)
     env.update(FAKE_CREDENTIALS)
-    env.update({
-        "AWS_ENDPOINT_URL": server.url,
-        "AWS_REGION": region,
-        "AWS_DEFAULT_REGION": region,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        **stand_in_layers,
-        # The one default stack, with its state in the run's workspace: never S3, never several.
-        "STATE_BUCKET": "",
-        "ENVIRONMENTS": "",
-        "PATH": f"{PROJECT_DIR / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}",
-        "CHECKPOINT_DISABLE": "1",
-        "CI": "1",  # cdktf-cli: no interactive prompts, plain output
-        "FORCE_COLOR": "0",
-    })
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": server.url,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            **stand_in_layers,
+            # The one default stack, with its state in the run's workspace: never S3, never several.
+            "STATE_BUCKET": "",
+            "ENVIRONMENTS": "",
+            "PATH": f"{PROJECT_DIR / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}",
+            "CHECKPOINT_DISABLE": "1",
+            "CI": "1",  # cdktf-cli: no interactive prompts, plain output
+            "FORCE_COLOR": "0",
+        }
+    )
     if not Path(env.get("TF_CLI_CONFIG_FILE", "")).is_file():
         from scripts import terraform_cli_config
 
@@ -82,8 +91,10 @@ def publish_stand_in_layers(server: MotoServer, region: str) -> dict[str, str]:
 
 
 def _boto_credentials() -> dict[str, str]:
-    return {"aws_access_key_id": FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}
+    return {
+        "aws_access_key_id": FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    }
 
 
 def client(server: MotoServer, service: str, region: str):

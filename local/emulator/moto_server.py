@@ -18,8 +18,8 @@ from typing import Any
 
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # read when moto's IAM backend starts
 
-from moto.apigateway.models import Account  # noqa: E402
-from moto.server import main  # noqa: E402
+from moto.apigateway.models import Account
+from moto.server import main
 
 _apply_patch_operations = Account.apply_patch_operations
 

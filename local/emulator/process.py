@@ -53,8 +53,11 @@ def start_moto(log_path: Path, attempts: int = 3) -> MotoServer:
         port = free_port()
         with open(log_path, "ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)], cwd=PROJECT_DIR,
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [sys.executable, "-m", MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)],
+                cwd=PROJECT_DIR,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,  # outlives `make local`; stopped by pid in `make local-down`
             )
         server = MotoServer(pid=process.pid, port=port, log=str(log_path))
@@ -69,8 +72,9 @@ def start_moto(log_path: Path, attempts: int = 3) -> MotoServer:
     raise EmulatorError(f"moto's server did not start; see {log_path}:\n{_tail(log_path)}")
 
 
-def wait_ready(server: MotoServer, process: subprocess.Popen | None = None,
-               timeout: float = READY_TIMEOUT_SECONDS) -> bool:
+def wait_ready(
+    server: MotoServer, process: subprocess.Popen | None = None, timeout: float = READY_TIMEOUT_SECONDS
+) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -92,7 +96,8 @@ def is_answering(server: MotoServer) -> bool:
 def configure_lambda_without_docker(server: MotoServer) -> None:
     """Before any deploy: there is no Docker engine here, and moto's Lambda uses one by default."""
     request = urllib.request.Request(
-        f"{server.url}/moto-api/config", method="POST",
+        f"{server.url}/moto-api/config",
+        method="POST",
         data=json.dumps({"lambda": {"use_docker": False}}).encode(),
         headers={"Content-Type": "application/json"},
     )

@@ -48,8 +48,10 @@ class Workspace:
 
 def _absolute_command(command: str) -> str:
     """The app command with its project-relative paths made absolute (it runs in the workspace)."""
-    parts = [str(PROJECT_DIR / part) if (PROJECT_DIR / part).exists() and not os.path.isabs(part) else part
-             for part in shlex.split(command)]
+    parts = [
+        str(PROJECT_DIR / part) if (PROJECT_DIR / part).exists() and not os.path.isabs(part) else part
+        for part in shlex.split(command)
+    ]
     return shlex.join(parts)
 
 
@@ -59,12 +61,14 @@ class Run:
     output: str
 
 
-def run(command: list[str], *, cwd: Path, env: dict[str, str], echo: bool = False,
-        ok_codes: tuple[int, ...] = (0,)) -> tuple[int, Run]:
+def run(
+    command: list[str], *, cwd: Path, env: dict[str, str], echo: bool = False, ok_codes: tuple[int, ...] = (0,)
+) -> tuple[int, Run]:
     """Run a tool; on an unexpected exit code raise EmulatorError with its output."""
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True
+    )
     lines = []
     assert process.stdout is not None
     for line in process.stdout:
@@ -86,8 +90,12 @@ def deploy(workspace: Workspace, env: dict[str, str], *, echo: bool = False, ski
     """``cdktf deploy``; ``skip_synth`` deploys what ``synth`` already wrote."""
     outputs = workspace.root / "outputs.json"
     extra = ["--skip-synth"] if skip_synth else []
-    return run(["cdktf", "deploy", STACK, *CDKTF_FLAGS, *extra, "--outputs-file", str(outputs)],
-               cwd=workspace.root, env=env, echo=echo)[1]
+    return run(
+        ["cdktf", "deploy", STACK, *CDKTF_FLAGS, *extra, "--outputs-file", str(outputs)],
+        cwd=workspace.root,
+        env=env,
+        echo=echo,
+    )[1]
 
 
 def destroy(workspace: Workspace, env: dict[str, str], *, echo: bool = False, skip_synth: bool = False) -> Run:
@@ -111,8 +119,13 @@ def state_resources(workspace: Workspace, env: dict[str, str]) -> list[dict]:
         for instance in resource.get("instances", []):
             key = instance.get("index_key")
             suffix = "" if key is None else f"[{json.dumps(key)}]"
-            found.append({"address": f"{resource['type']}.{resource['name']}{suffix}", "type": resource["type"],
-                          "values": instance.get("attributes", {})})
+            found.append(
+                {
+                    "address": f"{resource['type']}.{resource['name']}{suffix}",
+                    "type": resource["type"],
+                    "values": instance.get("attributes", {}),
+                }
+            )
     return found
 
 
@@ -120,5 +133,5 @@ def _explain(output: str, lines: int = 40, width: int = 1000) -> str:
     """The part of a tool's output that explains a failure: from its first Error on, else its tail."""
     text = [line if len(line) <= width else line[:width] + " [...]" for line in output.splitlines()]
     errors = [i for i, line in enumerate(text) if "Error:" in line]
-    shown = text[max(errors[0] - 2, 0):errors[0] + lines] if errors else text[-lines:]
+    shown = text[max(errors[0] - 2, 0) : errors[0] + lines] if errors else text[-lines:]
     return "\n".join(shown)

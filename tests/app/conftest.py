@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from tests.support.app import FakeBedrock, LogCapture, captured_logs, make_test_client
 from starlette.testclient import TestClient
 
 from config import Settings
+from tests.support.app import FakeBedrock, LogCapture, captured_logs, make_test_client
 
 
 @pytest.fixture(scope="session")

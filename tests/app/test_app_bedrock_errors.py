@@ -14,7 +14,6 @@ import socket
 import botocore.session
 import pytest
 from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError
-from tests.support.app import JSON, Script, reply, sse_events
 from starlette.testclient import TestClient
 
 import app as app_module
@@ -23,6 +22,7 @@ import replies
 from bedrock import CALLER_FAULT_MARKERS, CLIENT_ERRORS
 from config import Budget, Settings
 from errors import ERRORS
+from tests.support.app import JSON, Script, reply, sse_events
 
 PROMPT = {"prompt": "hi"}
 MODES = pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
@@ -55,7 +55,7 @@ def bedrock_status(code: str) -> int:
     """The HTTP status Bedrock answers ``code`` with, from the service model (400 for the unknown)."""
     try:
         return SERVICE_MODEL.shape_for(code).metadata["error"]["httpStatusCode"]
-    except Exception:  # noqa: BLE001 - botocore raises NoShapeFoundError for a code it does not model
+    except Exception:
         return 400
 
 
@@ -149,10 +149,14 @@ def test_a_validation_error_caused_by_the_input_is_a_400_the_caller_can_act_on(c
 
 
 @MODES
-@pytest.mark.parametrize("message", [
-    "The provided model identifier is invalid.",
-    "Malformed input request, please reformat your input and try again.",
-], ids=["bad model id", "malformed request"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "The provided model identifier is invalid.",
+        "Malformed input request, please reformat your input and try again.",
+    ],
+    ids=["bad model id", "malformed request"],
+)
 def test_a_validation_error_not_caused_by_the_input_is_a_502(client, stand_in, message, stream):
     stand_in.script(refusal("ValidationException", message))
     answer = reply(client.post("/invoke", json={**PROMPT, "stream": stream}, headers=JSON))
@@ -162,7 +166,9 @@ def test_a_validation_error_not_caused_by_the_input_is_a_502(client, stand_in, m
 
 @MODES
 @pytest.mark.parametrize("code", ["AccessDeniedException", "ResourceNotFoundException"])
-def test_a_model_the_function_cannot_use_is_a_500_naming_model_id_and_the_setting(client_with, stand_in, logs, code, stream):
+def test_a_model_the_function_cannot_use_is_a_500_naming_model_id_and_the_setting(
+    client_with, stand_in, logs, code, stream
+):
     client = client_with(Settings(model_ids=("eu.anthropic.claude-test-model",)))
     internal = "User: arn:aws:sts::123456789012:assumed-role/bedrock-api-dev-lambda/x is not authorized"
     stand_in.script(refusal(code, internal))
@@ -310,4 +316,3 @@ def test_every_error_code_has_a_status_in_the_4xx_or_5xx_range_and_a_message():
         assert 400 <= spec.status <= 599 and spec.message, code
         assert spec.log_level in ("info", "warning", "error"), code
         assert spec.retry_after is None or spec.retry_after > 0, code
-

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.support.app import JSON, Script, reply, sse_events
 
 import app as app_module
 import bedrock
@@ -36,6 +35,7 @@ from constructs_lib.aws import LambdaFunction
 from constructs_lib.settings import Settings as StackSettings
 from constructs_lib.settings import SettingsError, describe, synth_check
 from constructs_lib.stack import handler_environment
+from tests.support.app import JSON, Script, reply, sse_events
 from tests.support.stack import resources_of, synth_stack
 
 # How the app's Settings exposes each variable it is given, as the stack writes it (a string):
@@ -63,13 +63,18 @@ def read_as_declared(name: str) -> Callable[[Settings], str]:
 
 
 # How the function reads each variable it declares (config.HandlerSettings).
-FUNCTION_READS = {item.metadata["env"]: SHAPED_READS.get(item.metadata["env"], read_as_declared(item.name))
-                  for item in dataclasses.fields(HandlerSettings)}
+FUNCTION_READS = {
+    item.metadata["env"]: SHAPED_READS.get(item.metadata["env"], read_as_declared(item.name))
+    for item in dataclasses.fields(HandlerSettings)
+}
 
 
 def budget_env(connect: int, read: int, attempts: int, lambda_timeout: int | None = None) -> dict[str, str]:
-    env = {"BEDROCK_CONNECT_TIMEOUT_SECONDS": str(connect), "BEDROCK_READ_TIMEOUT_SECONDS": str(read),
-           "BEDROCK_MAX_ATTEMPTS": str(attempts)}
+    env = {
+        "BEDROCK_CONNECT_TIMEOUT_SECONDS": str(connect),
+        "BEDROCK_READ_TIMEOUT_SECONDS": str(read),
+        "BEDROCK_MAX_ATTEMPTS": str(attempts),
+    }
     return env if lambda_timeout is None else {**env, "LAMBDA_TIMEOUT_SECONDS": str(lambda_timeout)}
 
 
@@ -81,7 +86,13 @@ def test_the_default_budget_ends_well_before_the_default_lambda_timeout():
     # 2 attempts x (2 s connect + 30 s read) + at most 1 s back-off, before the first event
     assert settings.budget == Budget(connect=2, read=30, attempts=2)
     # and before API Gateway's idle timeout, which is shorter than the default Lambda timeout
-    assert settings.budget.worst_case == 65 < settings.budget_limit == STREAM_IDLE_TIMEOUT_SECONDS < settings.lambda_timeout
+    assert (
+        settings.budget.worst_case
+        == 65
+        < settings.budget_limit
+        == STREAM_IDLE_TIMEOUT_SECONDS
+        < settings.lambda_timeout
+    )
     assert settings.corrections == ()
 
 
@@ -146,8 +157,12 @@ def accepted(name: str) -> st.SearchStrategy[int]:
     return st.integers(VARIABLES[name].metadata["low"], VARIABLES[name].metadata["high"])
 
 
-@given(connect=accepted("bedrock_connect_timeout_seconds"), read=accepted("bedrock_read_timeout_seconds"),
-       attempts=accepted("bedrock_max_attempts"), lambda_timeout=accepted("lambda_timeout_seconds"))
+@given(
+    connect=accepted("bedrock_connect_timeout_seconds"),
+    read=accepted("bedrock_read_timeout_seconds"),
+    attempts=accepted("bedrock_max_attempts"),
+    lambda_timeout=accepted("lambda_timeout_seconds"),
+)
 def test_any_budget_ends_before_the_lambda_timeout_and_one_that_fits_is_kept(connect, read, attempts, lambda_timeout):
     settings = load_settings(budget_env(connect, read, attempts, lambda_timeout))
     budget = settings.budget
@@ -182,13 +197,25 @@ def test_the_read_timeout_bounds_the_silence_between_events_not_the_answer(clien
 
 
 def test_unreadable_settings_fall_back_to_defaults_and_are_reported():
-    settings = load_settings({"MAX_TOKENS_CAP": "lots", "BEDROCK_MAX_ATTEMPTS": "0", "PROMPT_MAX_CHARS": "-5",
-                              "LAMBDA_TIMEOUT_SECONDS": "2.5"})
+    settings = load_settings(
+        {
+            "MAX_TOKENS_CAP": "lots",
+            "BEDROCK_MAX_ATTEMPTS": "0",
+            "PROMPT_MAX_CHARS": "-5",
+            "LAMBDA_TIMEOUT_SECONDS": "2.5",
+        }
+    )
     defaults = Settings()
     assert (settings.max_tokens_cap, settings.budget.attempts, settings.prompt_max_chars, settings.lambda_timeout) == (
-        defaults.max_tokens_cap, defaults.budget.attempts, defaults.prompt_max_chars, defaults.lambda_timeout)
+        defaults.max_tokens_cap,
+        defaults.budget.attempts,
+        defaults.prompt_max_chars,
+        defaults.lambda_timeout,
+    )
     assert len(settings.corrections) == 4
-    assert any("MAX_TOKENS_CAP='lots'" in note and f"using {defaults.max_tokens_cap}" in note for note in settings.corrections)
+    assert any(
+        "MAX_TOKENS_CAP='lots'" in note and f"using {defaults.max_tokens_cap}" in note for note in settings.corrections
+    )
     assert any("LAMBDA_TIMEOUT_SECONDS='2.5'" in note for note in settings.corrections)
 
 
@@ -201,15 +228,28 @@ def test_the_default_max_tokens_never_exceeds_the_cap():
 
 
 def test_environment_strings_become_typed_settings():
-    settings = load_settings({
-        "MODEL_ID": " eu.anthropic.claude-haiku-5 ", "MAX_TOKENS_DEFAULT": "100", "MAX_TOKENS_CAP": "200",
-        "PROMPT_MAX_CHARS": "500", "BODY_MAX_BYTES": "4096", "CORS_ALLOW_ORIGIN": "https://app.example.com",
-        "LOG_CONTENT": "true", **budget_env(3, 20, 3, lambda_timeout=300),
-    })
+    settings = load_settings(
+        {
+            "MODEL_ID": " eu.anthropic.claude-haiku-5 ",
+            "MAX_TOKENS_DEFAULT": "100",
+            "MAX_TOKENS_CAP": "200",
+            "PROMPT_MAX_CHARS": "500",
+            "BODY_MAX_BYTES": "4096",
+            "CORS_ALLOW_ORIGIN": "https://app.example.com",
+            "LOG_CONTENT": "true",
+            **budget_env(3, 20, 3, lambda_timeout=300),
+        }
+    )
     assert settings == Settings(
-        model_ids=("eu.anthropic.claude-haiku-5",), max_tokens_default=100, max_tokens_cap=200, prompt_max_chars=500,
-        body_max_bytes=4096, cors_allow_origin="https://app.example.com", log_content=True,
-        budget=Budget(connect=3, read=20, attempts=3), lambda_timeout=300,
+        model_ids=("eu.anthropic.claude-haiku-5",),
+        max_tokens_default=100,
+        max_tokens_cap=200,
+        prompt_max_chars=500,
+        body_max_bytes=4096,
+        cors_allow_origin="https://app.example.com",
+        log_content=True,
+        budget=Budget(connect=3, read=20, attempts=3),
+        lambda_timeout=300,
     )
     assert load_settings({}) == Settings()
     assert load_settings({"LOG_CONTENT": "false"}).log_content is False
@@ -264,13 +304,18 @@ def test_the_stacks_setting_for_each_declared_variable_has_its_default_range_and
 
 
 def test_the_same_worst_case_arithmetic_as_the_stack_for_every_value_it_accepts():
-    connects, reads, attempts = (accepted_interval(stack_field(name)) for name in
-                                 ("bedrock_connect_timeout_seconds", "bedrock_read_timeout_seconds", "bedrock_max_attempts"))
+    connects, reads, attempts = (
+        accepted_interval(stack_field(name))
+        for name in ("bedrock_connect_timeout_seconds", "bedrock_read_timeout_seconds", "bedrock_max_attempts")
+    )
     for tries in range(attempts[0], attempts[1] + 1):
         for connect in range(connects[0], connects[1] + 1):
             for read in range(reads[0], reads[1] + 1):
-                stack = SimpleNamespace(bedrock_max_attempts=tries, bedrock_connect_timeout_seconds=connect,
-                                        bedrock_read_timeout_seconds=read)
+                stack = SimpleNamespace(
+                    bedrock_max_attempts=tries,
+                    bedrock_connect_timeout_seconds=connect,
+                    bedrock_read_timeout_seconds=read,
+                )
                 assert worst_case_seconds(connect, read, tries) == StackSettings.bedrock_worst_case_seconds.fget(stack)
 
 
@@ -280,9 +325,13 @@ def test_every_value_the_stack_accepts_reaches_the_function_unchanged():
         environment = handler_environment(stack)
         settings = load_settings(environment)
         assert settings.corrections == (), (environment, settings.corrections)
-        assert {name: read(settings) for name, read in FUNCTION_READS.items()} == {name: environment[name] for name in FUNCTION_READS}
+        assert {name: read(settings) for name, read in FUNCTION_READS.items()} == {
+            name: environment[name] for name in FUNCTION_READS
+        }
         tested.update({name: tested.get(name, set()) | {environment[name]} for name in FUNCTION_READS})
-    assert {name for name, values in tested.items() if len(values) < 2} == set(), tested  # each took more than its default
+    assert {name for name, values in tested.items() if len(values) < 2} == set(), (
+        tested
+    )  # each took more than its default
 
 
 def stack_field(name: str) -> dataclasses.Field:
@@ -296,6 +345,7 @@ def accepts(item: dataclasses.Field, value: Any) -> bool:
 
 def accepted_interval(item: dataclasses.Field, limit: int = 10**12) -> tuple[int, int]:
     """The lowest and highest whole number the stack's check accepts for ``item``, found by asking it."""
+
     def edge(direction: int) -> int:
         good, step = item.default, 1
         while abs(good) < limit and accepts(item, good + direction * step):
@@ -311,15 +361,21 @@ def accepted_interval(item: dataclasses.Field, limit: int = 10**12) -> tuple[int
 
 # Values of the stack's text settings that its checks accept (checked below); a boolean takes both.
 OTHER_VALUES = {
-    "model_ids": [("eu.anthropic.claude-haiku-5",), ("us.anthropic.claude-sonnet-5", "anthropic.claude-3-5-sonnet-20240620-v1:0")],
+    "model_ids": [
+        ("eu.anthropic.claude-haiku-5",),
+        ("us.anthropic.claude-sonnet-5", "anthropic.claude-3-5-sonnet-20240620-v1:0"),
+    ],
     "cors_allow_origin": ["*", "https://app.example.com", "http://localhost:3000"],
     "effort": ["low", "max", "default"],
 }
 # Values that only go together: a guardrail needs its version, and its stream mode a guardrail.
 TOGETHER = [
     {"guardrail_id": "abc123", "guardrail_version": "DRAFT"},
-    {"guardrail_id": "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123", "guardrail_version": "12",
-     "guardrail_stream_mode": "async"},
+    {
+        "guardrail_id": "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123",
+        "guardrail_version": "12",
+        "guardrail_stream_mode": "async",
+    },
 ]
 
 
@@ -330,13 +386,19 @@ def stack_settings_at_the_edges() -> Iterator[StackSettings]:
     outlasts the default Lambda timeout) is tried again with roomy companions; one refused in
     every combination is one no deployment can have.
     """
-    names = {stack_field(name).metadata["env"]: name for name in (item.name for item in dataclasses.fields(StackSettings))}
+    names = {
+        stack_field(name).metadata["env"]: name for name in (item.name for item in dataclasses.fields(StackSettings))
+    }
     fields = [stack_field(names[env]) for env in FUNCTION_READS]
     edges = {item.name: accepted_interval(item) for item in fields if type(item.default) is int}
-    roomy = {"lambda_timeout_seconds": edges["lambda_timeout_seconds"][1], "max_tokens_cap": edges["max_tokens_cap"][1],
-             "max_tokens_default": edges["max_tokens_default"][0], "bedrock_max_attempts": edges["bedrock_max_attempts"][0],
-             "bedrock_connect_timeout_seconds": edges["bedrock_connect_timeout_seconds"][0],
-             "bedrock_read_timeout_seconds": edges["bedrock_read_timeout_seconds"][0]}
+    roomy = {
+        "lambda_timeout_seconds": edges["lambda_timeout_seconds"][1],
+        "max_tokens_cap": edges["max_tokens_cap"][1],
+        "max_tokens_default": edges["max_tokens_default"][0],
+        "bedrock_max_attempts": edges["bedrock_max_attempts"][0],
+        "bedrock_connect_timeout_seconds": edges["bedrock_connect_timeout_seconds"][0],
+        "bedrock_read_timeout_seconds": edges["bedrock_read_timeout_seconds"][0],
+    }
     candidates = [{name: value} for name, (low, high) in edges.items() for value in (low, high)]
     booleans = {item.name: [True, False] for item in fields if type(item.default) is bool}
     for name, values in {**booleans, **OTHER_VALUES}.items():

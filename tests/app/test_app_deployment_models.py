@@ -7,10 +7,9 @@ guardrail screens every call.
 
 from __future__ import annotations
 
-from tests.support.app import JSON, Script, reply
-
 from config import Guardrail, Settings, load_settings
 from models import EFFORT_LEVELS, facts_for
+from tests.support.app import JSON, Script, reply
 
 SONNET_5 = "us.anthropic.claude-sonnet-5"
 SONNET_4_5 = "anthropic.claude-sonnet-4-5-20250929-v1:0"  # a row without effort control
@@ -18,6 +17,7 @@ SEVERAL = Settings(model_ids=(SONNET_5, SONNET_4_5))
 
 
 # --- MODEL_ID as a list ----------------------------------------------------------------------
+
 
 def test_model_id_names_one_model_or_several_separated_by_commas():
     assert load_settings({"MODEL_ID": SONNET_5}).model_ids == (SONNET_5,)
@@ -45,14 +45,16 @@ def test_a_request_may_name_any_model_of_the_list(client_with, stand_in):
 
 
 def test_a_model_outside_the_list_is_a_404_before_any_bedrock_call(client_with, stand_in):
-    answer = reply(client_with(SEVERAL).post("/invoke", json={"prompt": "hi", "model": "anthropic.claude-opus-5"},
-                                             headers=JSON))
+    answer = reply(
+        client_with(SEVERAL).post("/invoke", json={"prompt": "hi", "model": "anthropic.claude-opus-5"}, headers=JSON)
+    )
     assert (answer.status, answer.code) == (404, "model_not_found")
     assert SONNET_5 in answer.message and SONNET_4_5 in answer.message  # what may be named instead
     assert stand_in.calls == []
 
 
 # --- EFFORT, resolved per model --------------------------------------------------------------
+
 
 def test_effort_auto_is_sent_to_the_model_that_offers_it_and_not_to_the_one_that_does_not(client_with, stand_in):
     assert "medium" in facts_for(SONNET_5).effort_levels and not facts_for(SONNET_4_5).effort_levels
@@ -77,6 +79,7 @@ def test_an_empty_effort_setting_means_default_as_it_did_when_the_stack_resolved
 
 # --- the guardrail ---------------------------------------------------------------------------
 
+
 def test_no_guardrail_unless_guardrail_id_is_set(client, stand_in):
     assert load_settings({}).guardrail is None
     client.post("/invoke", json={"prompt": "hi"}, headers=JSON)
@@ -97,8 +100,12 @@ def test_a_bad_stream_mode_falls_back_to_sync_and_a_missing_version_to_the_draft
     settings = load_settings({"GUARDRAIL_ID": "gr-abc123", "GUARDRAIL_STREAM_MODE": "later"})
     assert settings.guardrail == Guardrail("gr-abc123", "DRAFT", "sync")
     assert len(settings.corrections) == 2
-    assert load_settings({"GUARDRAIL_ID": "g", "GUARDRAIL_VERSION": "1",
-                          "GUARDRAIL_STREAM_MODE": "ASYNC"}).guardrail.stream_mode == "async"
+    assert (
+        load_settings(
+            {"GUARDRAIL_ID": "g", "GUARDRAIL_VERSION": "1", "GUARDRAIL_STREAM_MODE": "ASYNC"}
+        ).guardrail.stream_mode
+        == "async"
+    )
 
 
 def test_a_guardrail_intervention_is_the_stop_reason_the_caller_sees(client, stand_in):

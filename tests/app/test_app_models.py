@@ -8,13 +8,13 @@ checks the row it relies on, so a change of the table shows up as that, not as a
 from __future__ import annotations
 
 import pytest
-from tests.support.app import JSON, Script, converse_stream_shape, reply, sse_events, valid_for_botocore
 
 import bedrock
 import capabilities
 from config import Settings
 from models import facts_for, resolve_effort
 from request import InferenceRequest, Message
+from tests.support.app import JSON, Script, converse_stream_shape, reply, sse_events, valid_for_botocore
 
 DEFAULT_MODEL = Settings().model_id  # Claude Sonnet 5
 PASS_THROUGH = "local.stand-in-not-bedrock"  # outside the table
@@ -24,6 +24,7 @@ THINKING = Script(reasoning=["The user asks about ", "relativity."], text=["Time
 
 
 # --- reasoning -------------------------------------------------------------------------------
+
 
 def test_the_default_model_always_thinks_on_bedrock():
     assert facts_for(DEFAULT_MODEL).thinking == "always"
@@ -48,11 +49,14 @@ def test_asked_for_reasoning_the_json_answer_carries_it_apart_from_the_text(clie
 
 def test_asked_for_reasoning_a_stream_sends_it_first_as_reasoning_events(client, stand_in):
     stand_in.script(THINKING)
-    response = client.post("/invoke", json={"prompt": "Relativity?", "stream": True, "include_reasoning": True},
-                           headers=JSON)
+    response = client.post(
+        "/invoke", json={"prompt": "Relativity?", "stream": True, "include_reasoning": True}, headers=JSON
+    )
     assert [event for event in sse_events(response.text) if event[0] != "done"] == [
-        ("reasoning", {"text": "The user asks about "}), ("reasoning", {"text": "relativity."}),
-        ("delta", {"text": "Time "}), ("delta", {"text": "is relative."}),
+        ("reasoning", {"text": "The user asks about "}),
+        ("reasoning", {"text": "relativity."}),
+        ("delta", {"text": "Time "}),
+        ("delta", {"text": "is relative."}),
     ]
 
 
@@ -68,6 +72,7 @@ def test_a_model_that_thinks_only_when_asked_is_asked_for_adaptive_thinking(clie
 
 # --- effort ----------------------------------------------------------------------------------
 
+
 def test_the_effort_setting_reaches_converse_stream_as_output_config(client, stand_in):
     effort = resolve_effort(Settings().effort, DEFAULT_MODEL)
     assert effort in facts_for(DEFAULT_MODEL).effort_levels
@@ -82,8 +87,10 @@ def test_a_request_overrides_the_effort(client, stand_in):
 
 def test_the_effort_field_is_the_one_botocores_service_model_documents():
     request = InferenceRequest(messages=(Message(role="user", content="hi"),), max_tokens=10, effort="low")
-    arguments = {**bedrock.converse_arguments(request, DEFAULT_MODEL),
-                 **capabilities.model_arguments(request, DEFAULT_MODEL, "medium")}
+    arguments = {
+        **bedrock.converse_arguments(request, DEFAULT_MODEL),
+        **capabilities.model_arguments(request, DEFAULT_MODEL, "medium"),
+    }
     assert arguments["outputConfig"] == {"effort": "low"}
     valid_for_botocore(arguments)
     assert "effort" in converse_stream_shape().members["outputConfig"].members
@@ -129,6 +136,7 @@ def test_an_unknown_effort_is_a_400_naming_the_levels(client, stand_in, value):
 
 
 # --- what the model refuses: a 400 before any Bedrock call -------------------------------------
+
 
 @pytest.mark.parametrize("parameter", sorted({"temperature", "top_p"} & facts_for(DEFAULT_MODEL).refused_parameters))
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])

@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.app import JSON, LiveServer, Script, make_client, sse_events
 
 import app as app_module
 import observability
@@ -26,12 +25,19 @@ from constructs_lib.aws import CloudwatchDashboard, CloudwatchMetricAlarm
 from constructs_lib.monitoring import AlarmThresholds, MonitoredNames, Monitoring, TokenPrices
 from constructs_lib.settings import Settings as StackSettings
 from constructs_lib.stack import handler_environment
+from tests.support.app import JSON, LiveServer, Script, make_client, sse_events
 from tests.support.stack import resources_of, synth_construct
 
 MODES = pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 PROMPT = "What is Amazon Bedrock? Answer in one sentence."
 COMPLETION = ["Bedrock is a managed service ", "for foundation models."]
-UNITS = {"InputTokens": "Count", "OutputTokens": "Count", "BedrockLatency": "Milliseconds", "Errors": "Count", "ColdStart": "Count"}
+UNITS = {
+    "InputTokens": "Count",
+    "OutputTokens": "Count",
+    "BedrockLatency": "Milliseconds",
+    "Errors": "Count",
+    "ColdStart": "Count",
+}
 
 
 def adapter_headers(api_request_id: str = "api-req-1", function_request_id: str = "lambda-req-42") -> dict[str, str]:
@@ -98,7 +104,9 @@ def test_without_the_adapters_headers_the_log_has_the_generated_id_the_caller_go
 def test_prompt_and_completion_text_are_not_logged_by_default(client, stand_in, logs, stream):
     stand_in.script(Script(text=COMPLETION))
     client.post("/invoke", json={"prompt": PROMPT, "system": "Be terse.", "stream": stream}, headers=JSON)
-    client.post("/invoke", json={"prompt": "my secret diary " * 2000, "stream": stream}, headers=JSON)  # refused: too long
+    client.post(
+        "/invoke", json={"prompt": "my secret diary " * 2000, "stream": stream}, headers=JSON
+    )  # refused: too long
     assert [r["status"] for r in logs.records] == [200, 413]
     assert "Amazon Bedrock?" not in logs.text and "Be terse" not in logs.text
     assert "managed service" not in logs.text
@@ -109,9 +117,15 @@ def test_prompt_and_completion_text_are_not_logged_by_default(client, stand_in, 
 def test_log_content_logs_the_conversation_and_the_completion(client_with, stand_in, logs, stream):
     client = client_with(Settings(log_content=True))
     stand_in.script(Script(text=COMPLETION))
-    body = {"system": "You are a terse assistant.", "stream": stream,
-            "messages": [{"role": "user", "content": "Name a prime."}, {"role": "assistant", "content": "7"},
-                         {"role": "user", "content": "And one more?\nJust the number, please."}]}
+    body = {
+        "system": "You are a terse assistant.",
+        "stream": stream,
+        "messages": [
+            {"role": "user", "content": "Name a prime."},
+            {"role": "assistant", "content": "7"},
+            {"role": "user", "content": "And one more?\nJust the number, please."},
+        ],
+    }
     client.post("/invoke", json=body, headers=JSON)
     record = one(logs.records, "request answered")
     assert record["system"] == "You are a terse assistant."
@@ -121,7 +135,9 @@ def test_log_content_logs_the_conversation_and_the_completion(client_with, stand
 
 @MODES
 def test_a_refused_request_is_logged_at_info_with_its_code_and_message(client, logs, stream):
-    client.post("/invoke", json={"prompt": "hi", "max_tokens": 0, "stream": stream}, headers=adapter_headers("api-req-2"))
+    client.post(
+        "/invoke", json={"prompt": "hi", "max_tokens": 0, "stream": stream}, headers=adapter_headers("api-req-2")
+    )
     record = one(logs.records, "request failed")
     assert (record["level"], record["status"], record["error_code"]) == ("INFO", 400, "invalid_field")
     assert "'max_tokens'" in record["error"] and record["request_id"] == "api-req-2"
@@ -146,8 +162,13 @@ def test_a_failure_after_the_first_byte_is_logged_as_such(client, stand_in, logs
 def test_an_abandoned_stream_is_logged_as_such(stand_in, settings, logs):
     stand_in.script(Script(count=200, delay_between=0.05))  # 10 s of answer if nobody stopped it
     with LiveServer(app_module.create_app(settings, make_client(stand_in, settings))) as server:
-        with httpx.stream("POST", f"{server.url}/invoke", json={"prompt": "hi", "stream": True},
-                          headers=adapter_headers("api-req-gone"), timeout=10) as response:
+        with httpx.stream(
+            "POST",
+            f"{server.url}/invoke",
+            json={"prompt": "hi", "stream": True},
+            headers=adapter_headers("api-req-gone"),
+            timeout=10,
+        ) as response:
             assert next(response.iter_lines()) == "event: delta"
         # the client hung up after the first event
         stand_in.wait_for_disconnect(timeout=3)
@@ -173,26 +194,39 @@ def test_tokens_and_bedrock_latency_are_emitted_as_emf(client, stand_in, capsys,
     assert blob["service"] == "bedrock-api-test"
     assert (blob["InputTokens"], blob["OutputTokens"]) == ([14.0], [9.0])
     assert blob["BedrockLatency"][0] >= 0
-    assert metrics_of(blob) == ({"InputTokens": "Count", "OutputTokens": "Count", "BedrockLatency": "Milliseconds"}, {"service"})
+    assert metrics_of(blob) == (
+        {"InputTokens": "Count", "OutputTokens": "Count", "BedrockLatency": "Milliseconds"},
+        {"service"},
+    )
 
 
 def test_errors_are_counted_by_code_before_and_after_the_first_byte(client, stand_in, capsys):
-    stand_in.script(*[Script(fail_before=(429, "ThrottlingException", "slow down"))] * 2,
-                    Script(text=["a ", "b"], fail_after=1, exception=("throttlingException", "slow down")))
+    stand_in.script(
+        *[Script(fail_before=(429, "ThrottlingException", "slow down"))] * 2,
+        Script(text=["a ", "b"], fail_after=1, exception=("throttlingException", "slow down")),
+    )
     capsys.readouterr()
     client.post("/invoke", json={"prompt": "hi"}, headers=JSON)
     client.post("/invoke", content=b"{", headers=JSON)
     client.post("/invoke", json={"prompt": "hi", "stream": True}, headers=JSON)
     errors = [b for b in emf(capsys.readouterr().out) if "Errors" in b]
-    assert [(b["ErrorCode"], b["Errors"]) for b in errors] == [("throttled", [1.0]), ("invalid_json", [1.0]), ("throttled", [1.0])]
-    assert {json.dumps(metrics_of(b), default=sorted) for b in errors} == {json.dumps(({"Errors": "Count"}, ["ErrorCode", "service"]))}
+    assert [(b["ErrorCode"], b["Errors"]) for b in errors] == [
+        ("throttled", [1.0]),
+        ("invalid_json", [1.0]),
+        ("throttled", [1.0]),
+    ]
+    assert {json.dumps(metrics_of(b), default=sorted) for b in errors} == {
+        json.dumps(({"Errors": "Count"}, ["ErrorCode", "service"]))
+    }
 
 
 def test_a_time_limited_answer_emits_latency_but_no_tokens_it_does_not_know(client, stand_in, capsys):
     stand_in.script(Script(text=["a ", "b"], pause_after=1, pause_seconds=5))
     deadline = int((time.time() + 2.5) * 1000)  # 0.5 s after the app's 2 s margin
     capsys.readouterr()
-    response = client.post("/invoke", json={"prompt": "hi"}, headers={**JSON, "x-amzn-lambda-context": json.dumps({"deadline": deadline})})
+    response = client.post(
+        "/invoke", json={"prompt": "hi"}, headers={**JSON, "x-amzn-lambda-context": json.dumps({"deadline": deadline})}
+    )
     assert response.json()["stop_reason"] == "time_limit"
     [blob] = [b for b in emf(capsys.readouterr().out) if "BedrockLatency" in b]
     assert "InputTokens" not in blob and "OutputTokens" not in blob
@@ -212,12 +246,18 @@ def test_cold_start_is_counted_once_per_process(client, monkeypatch, capsys):
     assert not [b for b in later if "ColdStart" in b]
 
 
-def test_every_metric_the_stacks_alarms_and_dashboard_read_is_emitted_with_their_dimensions(client, stand_in, capsys, monkeypatch):
+def test_every_metric_the_stacks_alarms_and_dashboard_read_is_emitted_with_their_dimensions(
+    client, stand_in, capsys, monkeypatch
+):
     # GIVEN what the stack tells the function (namespace, service) and what its monitoring reads
     environment = handler_environment(StackSettings())
-    watched = MonitoredNames(api_name="api", stage_name="v1", function_name="function",
-                             metrics_namespace=environment["POWERTOOLS_METRICS_NAMESPACE"],
-                             metrics_service=observability.SERVICE)
+    watched = MonitoredNames(
+        api_name="api",
+        stage_name="v1",
+        function_name="function",
+        metrics_namespace=environment["POWERTOOLS_METRICS_NAMESPACE"],
+        metrics_service=observability.SERVICE,
+    )
     selected = monitoring_selects(watched)
     assert {name for name, _ in selected} >= {"InputTokens", "OutputTokens", "BedrockLatency", "Errors"}
     # WHEN the app answers one request and refuses another
@@ -241,12 +281,22 @@ def test_every_metric_the_stacks_alarms_and_dashboard_read_is_emitted_with_their
 def monitoring_selects(watched: MonitoredNames) -> set[tuple[str, frozenset[str]]]:
     """(metric name, dimension names) of every metric in our namespace that the stack's alarms
     watch or its dashboard graphs or searches, read from the synthesized Monitoring construct."""
-    synthesized = synth_construct(lambda stack: Monitoring(
-        stack, "monitoring", name="api", region="us-east-1", watched=watched,
-        thresholds=AlarmThresholds(), prices=TokenPrices(1, 1)))
-    selected = {(alarm["metric_name"], frozenset(alarm.get("dimensions", {})))
-                for alarm in resources_of(synthesized, CloudwatchMetricAlarm.TF_RESOURCE_TYPE)
-                if alarm.get("namespace") == watched.metrics_namespace}
+    synthesized = synth_construct(
+        lambda stack: Monitoring(
+            stack,
+            "monitoring",
+            name="api",
+            region="us-east-1",
+            watched=watched,
+            thresholds=AlarmThresholds(),
+            prices=TokenPrices(1, 1),
+        )
+    )
+    selected = {
+        (alarm["metric_name"], frozenset(alarm.get("dimensions", {})))
+        for alarm in resources_of(synthesized, CloudwatchMetricAlarm.TF_RESOURCE_TYPE)
+        if alarm.get("namespace") == watched.metrics_namespace
+    }
     [dashboard] = resources_of(synthesized, CloudwatchDashboard.TF_RESOURCE_TYPE)
     for widget in json.loads(dashboard["dashboard_body"])["widgets"]:
         for line in widget["properties"].get("metrics", []):
@@ -271,6 +321,7 @@ def serve_once(web_app: Any, body: dict[str, Any], on_chunk) -> None:
     at the ``yield`` of that chunk: what it sees is exactly what had happened before the
     chunk left the app, which no client at the far end of a socket can tell apart.
     """
+
     async def main() -> None:
         sent_request = False
         never = asyncio.Event()
@@ -288,21 +339,36 @@ def serve_once(web_app: Any, body: dict[str, Any], on_chunk) -> None:
                 on_chunk(message["body"])
 
         scope = {
-            "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
-            "method": "POST", "scheme": "http", "path": "/invoke", "raw_path": b"/invoke", "root_path": "",
-            "query_string": b"", "headers": [(b"content-type", b"application/json")],
-            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8080), "state": {},
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/invoke",
+            "raw_path": b"/invoke",
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/json")],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8080),
+            "state": {},
         }
         await web_app(scope, receive, send)
 
     asyncio.run(main())
 
 
-@pytest.mark.parametrize(("script", "last_event", "metric"), [
-    (Script(text=COMPLETION, usage=(14, 9)), "done", "OutputTokens"),
-    (Script(text=["a ", "b"], fail_after=1, exception=("throttlingException", "slow down")), "error", "Errors"),
-], ids=["done", "error"])
-def test_a_streams_metrics_are_written_before_its_last_event_is_sent(stand_in, settings, capsys, script, last_event, metric):
+@pytest.mark.parametrize(
+    ("script", "last_event", "metric"),
+    [
+        (Script(text=COMPLETION, usage=(14, 9)), "done", "OutputTokens"),
+        (Script(text=["a ", "b"], fail_after=1, exception=("throttlingException", "slow down")), "error", "Errors"),
+    ],
+    ids=["done", "error"],
+)
+def test_a_streams_metrics_are_written_before_its_last_event_is_sent(
+    stand_in, settings, capsys, script, last_event, metric
+):
     stand_in.script(script)
     web_app = app_module.create_app(settings, make_client(stand_in, settings))
     chunks: list[bytes] = []

@@ -23,18 +23,23 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.support import FUNCTION_DIR, PROJECT_DIR
 
 import playground
 from config import Settings, load_settings
 from constructs_lib.settings import Settings as StackSettings
 from constructs_lib.stack import handler_environment
+from tests.support import FUNCTION_DIR, PROJECT_DIR
 
 # The runtime's boto3, its botocore and botocore's own urllib3; the Powertools layer.
 PROVIDED_BY_LAMBDA = {"boto3", "botocore", "urllib3", "aws_lambda_powertools"}
 # Only what Lambda always sets (the Region, twice; credentials) and none of the stack's variables.
-LAMBDA_ENV = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x",
-              "AWS_SECRET_ACCESS_KEY": "x", "AWS_EC2_METADATA_DISABLED": "true"}
+LAMBDA_ENV = {
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "x",
+    "AWS_SECRET_ACCESS_KEY": "x",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
 
 
 def sources() -> list[Path]:
@@ -43,12 +48,16 @@ def sources() -> list[Path]:
 
 def layer_modules() -> set[str]:
     """Top-level import names of the packages locked in Pipfile.lock's ``layer`` category."""
+
     def normal(name: str) -> str:
         return re.sub(r"[-_.]+", "-", name).lower()
 
     locked = {normal(name) for name in json.loads((PROJECT_DIR / "Pipfile.lock").read_text())["layer"]}
-    return {module for module, distributions in importlib.metadata.packages_distributions().items()
-            if locked & {normal(d) for d in distributions}}
+    return {
+        module
+        for module, distributions in importlib.metadata.packages_distributions().items()
+        if locked & {normal(d) for d in distributions}
+    }
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -77,7 +86,9 @@ def test_the_layer_is_read_from_the_lock_file():
 
 @pytest.mark.parametrize("path", sources(), ids=lambda p: p.name)
 def test_every_import_is_stdlib_lambdas_the_layers_or_a_sibling(path):
-    allowed = sys.stdlib_module_names | PROVIDED_BY_LAMBDA | layer_modules() | {p.stem for p in sources()} | {"__future__"}
+    allowed = (
+        sys.stdlib_module_names | PROVIDED_BY_LAMBDA | layer_modules() | {p.stem for p in sources()} | {"__future__"}
+    )
     assert imported_modules(path) - allowed == set()
 
 
@@ -105,8 +116,14 @@ def run_python(interpreter: str, code: str, env: dict[str, str]) -> subprocess.C
     other versions because everything the app imports is pure Python, as the layer built for 3.13 is.
     """
     path = os.pathsep.join([str(FUNCTION_DIR), *site.getsitepackages()])
-    return subprocess.run([interpreter, "-c", code], capture_output=True, text=True, timeout=60, cwd=FUNCTION_DIR,
-                          env={"PATH": os.environ["PATH"], "PYTHONPATH": path, **env})
+    return subprocess.run(
+        [interpreter, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=FUNCTION_DIR,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": path, **env},
+    )
 
 
 def test_tests_run_on_a_python_the_function_supports():
@@ -152,8 +169,15 @@ def test_the_app_imports_with_the_default_environment(interpreter):
     assert facts["timeouts"] == [defaults.budget.connect, defaults.budget.read]
     assert facts["retries"] == {"mode": "standard", "total_max_attempts": defaults.budget.attempts}
     page = [[asset.path, ["GET", "HEAD"]] for asset in playground.ASSETS]
-    assert facts["routes"] == sorted([["/", ["GET", "HEAD"]], ["/invoke", ["POST"]], ["/v1/chat/completions", ["POST"]],
-                                      ["/v1/models", ["GET", "HEAD"]], *page])  # no preflight without CORS
+    assert facts["routes"] == sorted(
+        [
+            ["/", ["GET", "HEAD"]],
+            ["/invoke", ["POST"]],
+            ["/v1/chat/completions", ["POST"]],
+            ["/v1/models", ["GET", "HEAD"]],
+            *page,
+        ]
+    )  # no preflight without CORS
     assert "setting corrected" not in done.stdout
 
 

@@ -12,16 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from tests.support.app import JSON, Script, reply, sse_events
 
 from config import Settings
+from tests.support.app import JSON, Script, reply, sse_events
 
 # A model id outside models.py's table: the request passes through to Bedrock unchecked.
 PASS_THROUGH = "local.stand-in-not-bedrock"
 PROMPT = {"prompt": "What is Amazon Bedrock? Answer in one sentence."}
 DEFAULTS = Settings()
 CAP = DEFAULTS.max_tokens_cap
-API_CONTEXT = {"x-amzn-request-context": json.dumps({"requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "stage": "v1"})}
+API_CONTEXT = {
+    "x-amzn-request-context": json.dumps({"requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "stage": "v1"})
+}
 
 
 def send(client, *, method="POST", path="/invoke", body: Any = None, raw: bytes | None = None, headers=JSON):
@@ -44,7 +46,10 @@ class Bad:
 
     def params(self) -> list[Any]:
         if isinstance(self.body, dict):
-            return [pytest.param(self, False, id=f"{self.id} [json]"), pytest.param(self, True, id=f"{self.id} [stream]")]
+            return [
+                pytest.param(self, False, id=f"{self.id} [json]"),
+                pytest.param(self, True, id=f"{self.id} [stream]"),
+            ]
         return [pytest.param(self, False, id=self.id)]
 
 
@@ -54,20 +59,51 @@ def with_prompt(**fields: Any) -> dict[str, Any]:
 
 BAD_INPUTS = [
     # --- the envelope: content type, body, encoding, size ---
-    Bad("content type text/plain", 415, "unsupported_media_type", "text/plain", body=PROMPT, headers={"Content-Type": "text/plain"}),
-    Bad("content type form", 415, "unsupported_media_type", "x-www-form-urlencoded", body=PROMPT,
-        headers={"content-type": "application/x-www-form-urlencoded"}),
-    Bad("content type absent", 415, "unsupported_media_type", "Content-Type", body=PROMPT, headers={"Accept": "application/json"}),
-    Bad("content type json with latin-1 charset", 415, "unsupported_media_type", "utf-8", body=PROMPT,
-        headers={"Content-Type": "application/json; charset=latin-1"}),
+    Bad(
+        "content type text/plain",
+        415,
+        "unsupported_media_type",
+        "text/plain",
+        body=PROMPT,
+        headers={"Content-Type": "text/plain"},
+    ),
+    Bad(
+        "content type form",
+        415,
+        "unsupported_media_type",
+        "x-www-form-urlencoded",
+        body=PROMPT,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    ),
+    Bad(
+        "content type absent",
+        415,
+        "unsupported_media_type",
+        "Content-Type",
+        body=PROMPT,
+        headers={"Accept": "application/json"},
+    ),
+    Bad(
+        "content type json with latin-1 charset",
+        415,
+        "unsupported_media_type",
+        "utf-8",
+        body=PROMPT,
+        headers={"Content-Type": "application/json; charset=latin-1"},
+    ),
     Bad("body absent", 400, "missing_body", "body"),
     Bad("body empty", 400, "missing_body", "body", raw=b""),
     Bad("body whitespace only", 400, "missing_body", "body", raw=b"  \n\t "),
     Bad("body bytes not UTF-8", 400, "invalid_encoding", "UTF-8", raw='{"prompt": "café"}'.encode("latin-1")),
     Bad("body with an encoded lone surrogate", 400, "invalid_encoding", "UTF-8", raw=b'{"prompt": "a\xed\xa0\x80b"}'),
     Bad("body over the byte limit", 413, "body_too_large", "65536 bytes", body={"prompt": "x" * 70_000}),
-    Bad("body over the byte limit in multi-byte text", 413, "body_too_large", "65536 bytes",
-        raw=json.dumps({"prompt": "é" * 33_000}, ensure_ascii=False).encode()),
+    Bad(
+        "body over the byte limit in multi-byte text",
+        413,
+        "body_too_large",
+        "65536 bytes",
+        raw=json.dumps({"prompt": "é" * 33_000}, ensure_ascii=False).encode(),
+    ),
     # --- JSON itself ---
     Bad("JSON malformed", 400, "invalid_json", "not valid JSON", raw=b'{"prompt": "hi"'),
     Bad("JSON with a trailing comma", 400, "invalid_json", "not valid JSON", raw=b'{"prompt": "hi",}'),
@@ -75,13 +111,41 @@ BAD_INPUTS = [
     Bad("JSON NaN", 400, "invalid_json", "NaN", raw=b'{"prompt": "hi", "temperature": NaN}'),
     Bad("JSON Infinity", 400, "invalid_json", "Infinity", raw=b'{"prompt": "hi", "top_p": Infinity}'),
     Bad("JSON -Infinity", 400, "invalid_json", "-Infinity", raw=b'{"prompt": "hi", "top_p": -Infinity}'),
-    Bad("JSON float overflowing to infinity", 400, "invalid_json", "out of range", raw=b'{"prompt": "hi", "temperature": 1e400}'),
-    Bad("JSON integer with 5000 digits", 400, "invalid_json", "out of range", raw=b'{"prompt": "hi", "max_tokens": ' + b"9" * 5000 + b"}"),
-    Bad("JSON nested 30000 deep", 400, "invalid_json", "nested too deeply",
-        raw=b'{"prompt": "hi", "x": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"),
-    Bad("JSON duplicate field", 400, "invalid_json", "'prompt' appears more than once", raw=b'{"prompt": "hi", "prompt": "ho"}'),
-    Bad("JSON duplicate stream", 400, "invalid_json", "'stream' appears more than once",
-        raw=b'{"prompt": "hi", "stream": true, "stream": false}'),
+    Bad(
+        "JSON float overflowing to infinity",
+        400,
+        "invalid_json",
+        "out of range",
+        raw=b'{"prompt": "hi", "temperature": 1e400}',
+    ),
+    Bad(
+        "JSON integer with 5000 digits",
+        400,
+        "invalid_json",
+        "out of range",
+        raw=b'{"prompt": "hi", "max_tokens": ' + b"9" * 5000 + b"}",
+    ),
+    Bad(
+        "JSON nested 30000 deep",
+        400,
+        "invalid_json",
+        "nested too deeply",
+        raw=b'{"prompt": "hi", "x": ' + b"[" * 30_000 + b"]" * 30_000 + b"}",
+    ),
+    Bad(
+        "JSON duplicate field",
+        400,
+        "invalid_json",
+        "'prompt' appears more than once",
+        raw=b'{"prompt": "hi", "prompt": "ho"}',
+    ),
+    Bad(
+        "JSON duplicate stream",
+        400,
+        "invalid_json",
+        "'stream' appears more than once",
+        raw=b'{"prompt": "hi", "stream": true, "stream": false}',
+    ),
     Bad("JSON array, not object", 400, "invalid_body", "an array", body=["hi"]),
     Bad("JSON string, not object", 400, "invalid_body", "a string", body="hi"),
     Bad("JSON number, not object", 400, "invalid_body", "a number", raw=b"42"),
@@ -94,15 +158,32 @@ BAD_INPUTS = [
     Bad("prompt a number", 400, "invalid_field", "'prompt' must be a string, not a number", body={"prompt": 42}),
     Bad("prompt a boolean", 400, "invalid_field", "'prompt' must be a string, not a boolean", body={"prompt": True}),
     Bad("prompt a list", 400, "invalid_field", "'prompt' must be a string, not an array", body={"prompt": ["hi"]}),
-    Bad("prompt an object", 400, "invalid_field", "'prompt' must be a string, not an object", body={"prompt": {"text": "hi"}}),
-    Bad("prompt nested 50 deep", 400, "invalid_field", "'prompt' must be a string", raw=b'{"prompt": ' + b"[" * 50 + b"]" * 50 + b"}"),
+    Bad(
+        "prompt an object",
+        400,
+        "invalid_field",
+        "'prompt' must be a string, not an object",
+        body={"prompt": {"text": "hi"}},
+    ),
+    Bad(
+        "prompt nested 50 deep",
+        400,
+        "invalid_field",
+        "'prompt' must be a string",
+        raw=b'{"prompt": ' + b"[" * 50 + b"]" * 50 + b"}",
+    ),
     Bad("prompt with NUL", 400, "invalid_field", "U+0000", body={"prompt": "a\x00b"}),
     Bad("prompt with ESC", 400, "invalid_field", "U+001B", body={"prompt": "red \x1b[31m"}),
     Bad("prompt with form feed", 400, "invalid_field", "U+000C", body={"prompt": "page\x0cbreak"}),
     Bad("prompt with DEL", 400, "invalid_field", "U+007F", body={"prompt": "a\x7f"}),
     Bad("prompt with escaped lone surrogate", 400, "invalid_field", "U+D800", raw=b'{"prompt": "a\\ud800b"}'),
-    Bad("prompt over the character limit", 413, "text_too_long", "'prompt' is 20001 characters; the limit is 20000",
-        body={"prompt": "x" * 20_001}),
+    Bad(
+        "prompt over the character limit",
+        413,
+        "text_too_long",
+        "'prompt' is 20001 characters; the limit is 20000",
+        body={"prompt": "x" * 20_001},
+    ),
     # --- unknown fields ---
     Bad("unknown field", 400, "unknown_field", "'modelId'", body=with_prompt(modelId="other")),
     Bad("a model not served here", 404, "model_not_found", "'other'", body=with_prompt(model="other")),
@@ -122,38 +203,110 @@ BAD_INPUTS = [
     Bad("temperature a string", 400, "invalid_field", "'temperature'", body=with_prompt(temperature="0.5")),
     Bad("top_p above 1", 400, "invalid_field", "'top_p'", body=with_prompt(top_p=1.5)),
     Bad("top_p a boolean", 400, "invalid_field", "'top_p'", body=with_prompt(top_p=False)),
-    Bad("stop_sequences five of them", 400, "invalid_field", "at most 4", body=with_prompt(stop_sequences=list("abcde"))),
+    Bad(
+        "stop_sequences five of them", 400, "invalid_field", "at most 4", body=with_prompt(stop_sequences=list("abcde"))
+    ),
     Bad("stop_sequences a string", 400, "invalid_field", "'stop_sequences'", body=with_prompt(stop_sequences="END")),
-    Bad("stop_sequences with a number", 400, "invalid_field", "'stop_sequences[1]'", body=with_prompt(stop_sequences=["END", 7])),
-    Bad("stop_sequences with a blank one", 400, "invalid_field", "'stop_sequences[0]'", body=with_prompt(stop_sequences=[" "])),
-    Bad("stop_sequences with NUL", 400, "invalid_field", "'stop_sequences[0]'", body=with_prompt(stop_sequences=["\x00"])),
+    Bad(
+        "stop_sequences with a number",
+        400,
+        "invalid_field",
+        "'stop_sequences[1]'",
+        body=with_prompt(stop_sequences=["END", 7]),
+    ),
+    Bad(
+        "stop_sequences with a blank one",
+        400,
+        "invalid_field",
+        "'stop_sequences[0]'",
+        body=with_prompt(stop_sequences=[" "]),
+    ),
+    Bad(
+        "stop_sequences with NUL",
+        400,
+        "invalid_field",
+        "'stop_sequences[0]'",
+        body=with_prompt(stop_sequences=["\x00"]),
+    ),
     Bad("system empty", 400, "invalid_field", "'system'", body=with_prompt(system="")),
     Bad("system a number", 400, "invalid_field", "'system'", body=with_prompt(system=1)),
     Bad("system with a control character", 400, "invalid_field", "'system'", body=with_prompt(system="be\x07ep")),
     Bad("system over the character limit", 413, "text_too_long", "'system'", body=with_prompt(system="s" * 20_001)),
     # --- messages ---
-    Bad("messages and prompt both", 400, "invalid_field", "not both",
-        body=with_prompt(messages=[{"role": "user", "content": "hi"}])),
+    Bad(
+        "messages and prompt both",
+        400,
+        "invalid_field",
+        "not both",
+        body=with_prompt(messages=[{"role": "user", "content": "hi"}]),
+    ),
     Bad("messages empty", 400, "invalid_field", "'messages'", body={"messages": []}),
     Bad("messages an object", 400, "invalid_field", "'messages'", body={"messages": {"role": "user", "content": "hi"}}),
     Bad("messages item a string", 400, "invalid_field", "'messages[0]'", body={"messages": ["hi"]}),
     Bad("messages item without content", 400, "invalid_field", "'messages[0]'", body={"messages": [{"role": "user"}]}),
-    Bad("messages item with an extra key", 400, "invalid_field", "'messages[0]'",
-        body={"messages": [{"role": "user", "content": "hi", "name": "x"}]}),
-    Bad("messages role system", 400, "invalid_field", "'messages[0].role'", body={"messages": [{"role": "system", "content": "hi"}]}),
-    Bad("messages starting with assistant", 400, "invalid_field", "'messages[0].role' must be 'user'",
-        body={"messages": [{"role": "assistant", "content": "hi"}, {"role": "user", "content": "yo"}]}),
-    Bad("messages ending with assistant", 400, "invalid_field", "end with a 'user'",
-        body={"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}),
-    Bad("messages two user turns in a row", 400, "invalid_field", "'messages[1].role' must be 'assistant'",
-        body={"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]}),
-    Bad("messages content a list of blocks", 400, "invalid_field", "'messages[0].content' must be a string",
-        body={"messages": [{"role": "user", "content": [{"text": "hi"}]}]}),
-    Bad("messages content blank", 400, "invalid_field", "'messages[0].content'", body={"messages": [{"role": "user", "content": "  "}]}),
-    Bad("messages content with NUL", 400, "invalid_field", "'messages[0].content'",
-        body={"messages": [{"role": "user", "content": "\x00"}]}),
-    Bad("messages content over the character limit", 413, "text_too_long", "'messages[0].content'",
-        body={"messages": [{"role": "user", "content": "m" * 20_001}]}),
+    Bad(
+        "messages item with an extra key",
+        400,
+        "invalid_field",
+        "'messages[0]'",
+        body={"messages": [{"role": "user", "content": "hi", "name": "x"}]},
+    ),
+    Bad(
+        "messages role system",
+        400,
+        "invalid_field",
+        "'messages[0].role'",
+        body={"messages": [{"role": "system", "content": "hi"}]},
+    ),
+    Bad(
+        "messages starting with assistant",
+        400,
+        "invalid_field",
+        "'messages[0].role' must be 'user'",
+        body={"messages": [{"role": "assistant", "content": "hi"}, {"role": "user", "content": "yo"}]},
+    ),
+    Bad(
+        "messages ending with assistant",
+        400,
+        "invalid_field",
+        "end with a 'user'",
+        body={"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]},
+    ),
+    Bad(
+        "messages two user turns in a row",
+        400,
+        "invalid_field",
+        "'messages[1].role' must be 'assistant'",
+        body={"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]},
+    ),
+    Bad(
+        "messages content a list of blocks",
+        400,
+        "invalid_field",
+        "'messages[0].content' must be a string",
+        body={"messages": [{"role": "user", "content": [{"text": "hi"}]}]},
+    ),
+    Bad(
+        "messages content blank",
+        400,
+        "invalid_field",
+        "'messages[0].content'",
+        body={"messages": [{"role": "user", "content": "  "}]},
+    ),
+    Bad(
+        "messages content with NUL",
+        400,
+        "invalid_field",
+        "'messages[0].content'",
+        body={"messages": [{"role": "user", "content": "\x00"}]},
+    ),
+    Bad(
+        "messages content over the character limit",
+        413,
+        "text_too_long",
+        "'messages[0].content'",
+        body={"messages": [{"role": "user", "content": "m" * 20_001}]},
+    ),
 ]
 
 
@@ -208,7 +361,11 @@ def test_a_method_other_than_post_on_invoke_is_a_405_naming_it_with_allow(client
 
 
 def test_options_without_cors_is_a_405_too(client, stand_in):
-    answer = reply(client.options("/invoke", headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}))
+    answer = reply(
+        client.options(
+            "/invoke", headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}
+        )
+    )
     assert (answer.status, answer.code) == (405, "method_not_allowed")
     assert "'OPTIONS'" in answer.message
     assert answer.headers["allow"] == "POST"
@@ -257,11 +414,18 @@ def test_a_prompt_becomes_one_user_turn_with_the_default_max_tokens(client, stan
     }
     assert response.status_code == 200
     assert not [name for name in response.headers if name.startswith("access-control")]  # no CORS unless configured
-    meta = {"model": "us.anthropic.claude-sonnet-5", "stop_reason": "end_turn", "usage": {"input_tokens": 14, "output_tokens": 9},
-            "request_id": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"}  # API Gateway's, as in its access log
+    meta = {
+        "model": "us.anthropic.claude-sonnet-5",
+        "stop_reason": "end_turn",
+        "usage": {"input_tokens": 14, "output_tokens": 9},
+        "request_id": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+    }  # API Gateway's, as in its access log
     if stream:
         assert sse_events(response.text) == [
-            ("delta", {"text": "Bedrock is a managed service "}), ("delta", {"text": "for foundation models."}), ("done", meta)]
+            ("delta", {"text": "Bedrock is a managed service "}),
+            ("delta", {"text": "for foundation models."}),
+            ("done", meta),
+        ]
     else:
         assert response.json() == {"completion": "Bedrock is a managed service for foundation models.", **meta}
 
@@ -272,9 +436,16 @@ def test_a_conversation_with_every_optional_parameter_maps_to_converse_stream(cl
     client = client_with(Settings(model_ids=(PASS_THROUGH,), effort=""))
     body = {
         "system": "You are a terse assistant.",
-        "messages": [{"role": "user", "content": "Name a prime number."}, {"role": "assistant", "content": "7"},
-                     {"role": "user", "content": "And one more?\nJust the number, please."}],
-        "max_tokens": 256, "temperature": 0.2, "top_p": 0.9, "stop_sequences": ["\n\nHuman:"], "stream": stream,
+        "messages": [
+            {"role": "user", "content": "Name a prime number."},
+            {"role": "assistant", "content": "7"},
+            {"role": "user", "content": "And one more?\nJust the number, please."},
+        ],
+        "max_tokens": 256,
+        "temperature": 0.2,
+        "top_p": 0.9,
+        "stop_sequences": ["\n\nHuman:"],
+        "stream": stream,
     }
     assert client.post("/invoke", json=body, headers=JSON).status_code == 200
     assert stand_in.calls[0].body == {
@@ -294,9 +465,18 @@ def test_a_utf8_body_with_non_ascii_text_is_decoded(client, stand_in):
     assert stand_in.calls[0].body["messages"][0]["content"] == [{"text": "Grüß dich! Was ist Bedrock?"}]
 
 
-@pytest.mark.parametrize("prompt", [
-    "line one\nline two", "col\tcol", "windows\r\nline", "emoji 😀 and 中文", "x" * 20_000, "\u00a0non-breaking",
-], ids=["newline", "tab", "crlf", "non-ascii", "exactly the limit", "nbsp"])
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "line one\nline two",
+        "col\tcol",
+        "windows\r\nline",
+        "emoji 😀 and 中文",
+        "x" * 20_000,
+        "\u00a0non-breaking",
+    ],
+    ids=["newline", "tab", "crlf", "non-ascii", "exactly the limit", "nbsp"],
+)
 def test_ordinary_text_is_accepted(client, stand_in, prompt):
     assert client.post("/invoke", json={"prompt": prompt}, headers=JSON).status_code == 200
     assert stand_in.calls[0].body["messages"][0]["content"][0]["text"] == prompt
@@ -307,31 +487,53 @@ def test_an_escaped_surrogate_pair_is_one_character_not_a_lone_surrogate(client,
     assert stand_in.calls[0].body["messages"][0]["content"][0]["text"] == "smile 😀"
 
 
-@pytest.mark.parametrize("headers", [
-    {"content-type": "application/json"},
-    {"CONTENT-TYPE": "Application/JSON"},
-    {"Content-Type": "application/json; charset=UTF-8"},
-    {"Content-Type": 'application/json;charset="utf-8"'},
-    {"Content-Type": "application/json; charset=utf8"},
-], ids=["lowercase name", "uppercase name and value", "charset", "quoted charset", "utf8 alias"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"content-type": "application/json"},
+        {"CONTENT-TYPE": "Application/JSON"},
+        {"Content-Type": "application/json; charset=UTF-8"},
+        {"Content-Type": 'application/json;charset="utf-8"'},
+        {"Content-Type": "application/json; charset=utf8"},
+    ],
+    ids=["lowercase name", "uppercase name and value", "charset", "quoted charset", "utf8 alias"],
+)
 def test_header_names_and_the_media_type_are_case_insensitive(client, stand_in, headers):
     assert send(client, body={"prompt": "hi"}, headers=headers).status_code == 200
     assert len(stand_in.calls) == 1
 
 
 def test_null_optional_fields_mean_not_given(client, stand_in):
-    body = {"prompt": "hi", "system": None, "max_tokens": None, "temperature": None, "top_p": None, "stop_sequences": None,
-            "stream": None}
+    body = {
+        "prompt": "hi",
+        "system": None,
+        "max_tokens": None,
+        "temperature": None,
+        "top_p": None,
+        "stop_sequences": None,
+        "stream": None,
+    }
     assert client.post("/invoke", json=body, headers=JSON).status_code == 200
-    assert stand_in.calls[0].body == {"messages": [{"role": "user", "content": [{"text": "hi"}]}],
-                                      "inferenceConfig": {"maxTokens": DEFAULTS.max_tokens_default},
-                                      "outputConfig": {"effort": "medium"}}
+    assert stand_in.calls[0].body == {
+        "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+        "inferenceConfig": {"maxTokens": DEFAULTS.max_tokens_default},
+        "outputConfig": {"effort": "medium"},
+    }
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("max_tokens", 1), ("max_tokens", CAP), ("temperature", 0), ("temperature", 1), ("top_p", 0.0), ("top_p", 1),
-    ("stop_sequences", []), ("stop_sequences", ["a", "b", "c", "d"]),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("max_tokens", 1),
+        ("max_tokens", CAP),
+        ("temperature", 0),
+        ("temperature", 1),
+        ("top_p", 0.0),
+        ("top_p", 1),
+        ("stop_sequences", []),
+        ("stop_sequences", ["a", "b", "c", "d"]),
+    ],
+)
 def test_parameter_bounds_are_inclusive(client_with, stand_in, name, value):
     client = client_with(Settings(model_ids=(PASS_THROUGH,)))  # a model outside the table: no parameter refused
     assert client.post("/invoke", json={"prompt": "hi", name: value}, headers=JSON).status_code == 200
@@ -367,15 +569,27 @@ def test_the_body_limit_is_exact_to_the_byte_in_multi_byte_text(client_with, sta
 # ------------------------------------------------------------------ the adapter's headers, forged
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("x-amzn-request-context", "[" * 5000),
-    ("x-amzn-request-context", '{"requestId": ' + "[" * 5000 + "]" * 5000 + "}"),
-    ("x-amzn-lambda-context", "{" * 5000),
-    ("x-amzn-lambda-context", json.dumps({"request_id": "r", "deadline": 10**400})),
-    ("x-amzn-lambda-context", json.dumps({"request_id": "r", "deadline": -(10**400)})),
-    ("x-amzn-request-context", json.dumps({"requestId": 7})),
-    ("x-amzn-request-context", json.dumps(["requestId"])),
-], ids=["deep array", "deep request id", "deep object", "huge deadline", "huge negative deadline", "number id", "array"])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("x-amzn-request-context", "[" * 5000),
+        ("x-amzn-request-context", '{"requestId": ' + "[" * 5000 + "]" * 5000 + "}"),
+        ("x-amzn-lambda-context", "{" * 5000),
+        ("x-amzn-lambda-context", json.dumps({"request_id": "r", "deadline": 10**400})),
+        ("x-amzn-lambda-context", json.dumps({"request_id": "r", "deadline": -(10**400)})),
+        ("x-amzn-request-context", json.dumps({"requestId": 7})),
+        ("x-amzn-request-context", json.dumps(["requestId"])),
+    ],
+    ids=[
+        "deep array",
+        "deep request id",
+        "deep object",
+        "huge deadline",
+        "huge negative deadline",
+        "number id",
+        "array",
+    ],
+)
 @pytest.mark.parametrize("path", ["/invoke", "/nowhere"])
 def test_unreadable_adapter_headers_never_break_an_answer(client, name, value, path):
     # Outside Lambda (make serve, a container) any caller can send these headers.
@@ -386,7 +600,10 @@ def test_unreadable_adapter_headers_never_break_an_answer(client, name, value, p
 
 def test_a_long_request_id_is_cut_to_128_characters(client):
     context = json.dumps({"requestId": "r" * 1000})
-    assert reply(client.post("/invoke", json={}, headers={**JSON, "x-amzn-request-context": context})).body["request_id"] == "r" * 128
+    assert (
+        reply(client.post("/invoke", json={}, headers={**JSON, "x-amzn-request-context": context})).body["request_id"]
+        == "r" * 128
+    )
 
 
 # ------------------------------------------------------------------ CORS
@@ -427,8 +644,14 @@ def test_a_wildcard_origin_needs_no_vary(client_with):
 
 
 def test_the_preflight_is_answered_without_bedrock_when_cors_is_on(client_with, stand_in):
-    response = client_with(CORS).options("/invoke", headers={
-        "Origin": ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+    response = client_with(CORS).options(
+        "/invoke",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert (response.status_code, response.content) == (204, b"")
     assert_cors(response.headers)
     assert response.headers["access-control-allow-methods"] == "POST, OPTIONS"

@@ -12,10 +12,10 @@ import time
 
 import httpx
 import pytest
-from tests.support.app import JSON, LiveServer, Script, make_client, reply, sse_events
 
 import app as app_module
 from config import Budget, Settings
+from tests.support.app import JSON, LiveServer, Script, make_client, reply, sse_events
 
 PROMPT = {"prompt": "Explain the theory of relativity."}
 STREAM = {**PROMPT, "stream": True}
@@ -61,10 +61,19 @@ def test_reasoning_is_never_part_of_the_answer_text(client, stand_in, body):
 
 def test_the_request_reaches_bedrock_as_converse_stream_with_the_callers_parameters(client_with, stand_in):
     client = client_with(Settings(model_ids=("local.stand-in-not-bedrock",)))  # outside the table: nothing refused
-    body = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
-                         {"role": "user", "content": "More?"}],
-            "system": "Be brief.", "max_tokens": 77, "temperature": 0.2, "top_p": 0.9, "stop_sequences": ["END"],
-            "stream": True}
+    body = {
+        "messages": [
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello"},
+            {"role": "user", "content": "More?"},
+        ],
+        "system": "Be brief.",
+        "max_tokens": 77,
+        "temperature": 0.2,
+        "top_p": 0.9,
+        "stop_sequences": ["END"],
+        "stream": True,
+    }
     client.post("/invoke", json=body, headers=JSON)
     [call] = stand_in.calls
     assert call.model_id == "local.stand-in-not-bedrock"
@@ -90,13 +99,19 @@ def test_stream_null_or_false_means_the_json_answer(client, stand_in):
 
 # --- failures before the first byte keep their HTTP status and JSON body, in both modes ---
 
+
 @pytest.mark.parametrize("body", [PROMPT, STREAM], ids=["json", "stream"])
-@pytest.mark.parametrize(("bedrock_error", "status", "code"), [
-    ((403, "AccessDeniedException", "not authorized"), 500, "model_misconfigured"),
-    ((400, "ValidationException", "Input is too long for requested model."), 400, "input_rejected"),
-    ((424, "ModelErrorException", "model failed"), 502, "model_error"),
-])
-def test_a_refusal_before_the_stream_is_an_http_status_with_a_json_error(client, stand_in, body, bedrock_error, status, code):
+@pytest.mark.parametrize(
+    ("bedrock_error", "status", "code"),
+    [
+        ((403, "AccessDeniedException", "not authorized"), 500, "model_misconfigured"),
+        ((400, "ValidationException", "Input is too long for requested model."), 400, "input_rejected"),
+        ((424, "ModelErrorException", "model failed"), 502, "model_error"),
+    ],
+)
+def test_a_refusal_before_the_stream_is_an_http_status_with_a_json_error(
+    client, stand_in, body, bedrock_error, status, code
+):
     stand_in.script(Script(fail_before=bedrock_error))
     answer = reply(client.post("/invoke", json=body, headers=JSON))
     assert (answer.status, answer.code) == (status, code)
@@ -105,13 +120,17 @@ def test_a_refusal_before_the_stream_is_an_http_status_with_a_json_error(client,
 
 # --- failures after the first byte: the last event is `error`, never a silent cut ---
 
-@pytest.mark.parametrize(("exception", "code"), [
-    ("throttlingException", "throttled"),
-    ("modelStreamErrorException", "model_error"),
-    ("validationException", "bedrock_error"),
-    ("serviceUnavailableException", "service_unavailable"),
-    ("internalServerException", "bedrock_error"),
-])
+
+@pytest.mark.parametrize(
+    ("exception", "code"),
+    [
+        ("throttlingException", "throttled"),
+        ("modelStreamErrorException", "model_error"),
+        ("validationException", "bedrock_error"),
+        ("serviceUnavailableException", "service_unavailable"),
+        ("internalServerException", "bedrock_error"),
+    ],
+)
 def test_an_exception_event_mid_stream_ends_the_stream_with_an_error_event(client, stand_in, exception, code):
     stand_in.script(Script(text=["Half ", "an ", "answer"], fail_after=2, exception=(exception, "it broke")))
     response, events = stream(client)
@@ -151,6 +170,7 @@ def test_a_model_silent_longer_than_the_read_timeout_is_a_model_timeout(stand_in
 
 
 # --- the deadline: an unfinished answer ends with stop_reason "time_limit", never a 5xx ---
+
 
 def lambda_context(seconds_left: float) -> dict[str, str]:
     """What the Web Adapter passes: Lambda's request id and deadline (epoch milliseconds)."""
@@ -212,7 +232,8 @@ def test_the_json_mode_also_ends_before_api_gateways_idle_timeout(client, stand_
 
 
 def test_a_thinking_model_keeps_the_stream_alive_with_comments_and_never_shows_its_reasoning(
-        client, stand_in, monkeypatch):
+    client, stand_in, monkeypatch
+):
     monkeypatch.setattr(app_module, "HEARTBEAT_SECONDS", 0.2)
     stand_in.script(Script(reasoning=["Step one. ", "Step two. ", "Step three."], text=["Answer."], delay_between=0.3))
     response, events = stream(client)
@@ -241,6 +262,7 @@ def test_unreadable_adapter_headers_fall_back_to_a_generated_id_and_the_timeout(
 
 
 # --- a client that goes away: the Bedrock stream is closed at once ---
+
 
 def test_a_client_disconnect_closes_the_bedrock_stream(stand_in, settings):
     stand_in.script(Script(count=200, delay_between=0.05))  # 10 s of answer if nobody stopped it

@@ -11,12 +11,12 @@ import base64
 import json
 
 import pytest
-from tests.support.app import valid_for_botocore
 
 import bedrock
 from config import Guardrail, Settings
 from errors import ApiError
 from openai_request import FIELDS, MAX_IMAGE_BYTES, ChatRequest, parse_chat_request
+from tests.support.app import valid_for_botocore
 
 SETTINGS = Settings(model_ids=("anthropic.claude-sonnet-4-6", "us.anthropic.claude-sonnet-5"), prompt_max_chars=1000)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -52,51 +52,105 @@ def user(text: str) -> dict:
 # --- every message shape → Converse ---------------------------------------------------------------
 
 SHAPES = {
-    "a string": (
-        [{"role": "user", "content": "Hi"}],
-        None, [user("Hi")]),
+    "a string": ([{"role": "user", "content": "Hi"}], None, [user("Hi")]),
     "a list of text parts": (
         [{"role": "user", "content": [{"type": "text", "text": "Hi"}, {"type": "text", "text": "there"}]}],
-        None, [{"role": "user", "content": [{"text": "Hi"}, {"text": "there"}]}]),
+        None,
+        [{"role": "user", "content": [{"text": "Hi"}, {"text": "there"}]}],
+    ),
     "system and developer anywhere → one system prompt": (
-        [{"role": "system", "content": "A"}, {"role": "user", "content": "Hi"},
-         {"role": "developer", "content": [{"type": "text", "text": "B"}], "name": "ops"}],
-        "A\n\nB", [user("Hi")]),
+        [
+            {"role": "system", "content": "A"},
+            {"role": "user", "content": "Hi"},
+            {"role": "developer", "content": [{"type": "text", "text": "B"}], "name": "ops"},
+        ],
+        "A\n\nB",
+        [user("Hi")],
+    ),
     "an image of each format": (
-        [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": data_url(data, kind)}}]}
-         for data, kind in ((PNG, "image/png"), (JPEG, "image/jpeg"), (GIF, "image/gif"), (WEBP, "image/webp"))],
-        None, [{"role": "user", "content": [
-            {"image": {"format": "png", "source": {"bytes": PNG}}}, {"image": {"format": "jpeg", "source": {"bytes": JPEG}}},
-            {"image": {"format": "gif", "source": {"bytes": GIF}}}, {"image": {"format": "webp", "source": {"bytes": WEBP}}}]}]),
+        [
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": data_url(data, kind)}}]}
+            for data, kind in ((PNG, "image/png"), (JPEG, "image/jpeg"), (GIF, "image/gif"), (WEBP, "image/webp"))
+        ],
+        None,
+        [
+            {
+                "role": "user",
+                "content": [
+                    {"image": {"format": "png", "source": {"bytes": PNG}}},
+                    {"image": {"format": "jpeg", "source": {"bytes": JPEG}}},
+                    {"image": {"format": "gif", "source": {"bytes": GIF}}},
+                    {"image": {"format": "webp", "source": {"bytes": WEBP}}},
+                ],
+            }
+        ],
+    ),
     "consecutive user turns merged": (
         [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}],
-        None, [{"role": "user", "content": [{"text": "a"}, {"text": "b"}]}]),
+        None,
+        [{"role": "user", "content": [{"text": "a"}, {"text": "b"}]}],
+    ),
     "an earlier answer": (
-        [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b", "refusal": None},
-         {"role": "user", "content": "c"}],
-        None, [user("a"), {"role": "assistant", "content": [{"text": "b"}]}, user("c")]),
+        [
+            {"role": "user", "content": "a"},
+            {"role": "assistant", "content": "b", "refusal": None},
+            {"role": "user", "content": "c"},
+        ],
+        None,
+        [user("a"), {"role": "assistant", "content": [{"text": "b"}]}, user("c")],
+    ),
     "blank text never reaches Bedrock": (
-        [{"role": "user", "content": [{"type": "text", "text": " "}, {"type": "text", "text": "a"}]},
-         {"role": "assistant", "content": ""}, {"role": "system", "content": "  "}, {"role": "user", "content": "b"}],
-        None, [{"role": "user", "content": [{"text": "a"}, {"text": "b"}]}]),
+        [
+            {"role": "user", "content": [{"type": "text", "text": " "}, {"type": "text", "text": "a"}]},
+            {"role": "assistant", "content": ""},
+            {"role": "system", "content": "  "},
+            {"role": "user", "content": "b"},
+        ],
+        None,
+        [{"role": "user", "content": [{"text": "a"}, {"text": "b"}]}],
+    ),
     "tool calls and their results": (
-        [{"role": "user", "content": "look"},
-         {"role": "assistant", "content": None, "tool_calls": [CALL, {**CALL, "id": "call_2", "function": {
-             "name": "lookup", "arguments": ""}}]},
-         {"role": "tool", "tool_call_id": "call_1", "content": "found"},
-         {"role": "tool", "tool_call_id": "call_2", "content": [{"type": "text", "text": "none"}]},
-         {"role": "user", "content": "thanks"}],
-        None, [user("look"),
-               {"role": "assistant", "content": [USE, {"toolUse": {"toolUseId": "call_2", "name": "lookup", "input": {}}}]},
-               {"role": "user", "content": [
-                   {"toolResult": {"toolUseId": "call_1", "content": [{"text": "found"}]}},
-                   {"toolResult": {"toolUseId": "call_2", "content": [{"text": "none"}]}},
-                   {"text": "thanks"}]}]),
+        [
+            {"role": "user", "content": "look"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [CALL, {**CALL, "id": "call_2", "function": {"name": "lookup", "arguments": ""}}],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "found"},
+            {"role": "tool", "tool_call_id": "call_2", "content": [{"type": "text", "text": "none"}]},
+            {"role": "user", "content": "thanks"},
+        ],
+        None,
+        [
+            user("look"),
+            {
+                "role": "assistant",
+                "content": [USE, {"toolUse": {"toolUseId": "call_2", "name": "lookup", "input": {}}}],
+            },
+            {
+                "role": "user",
+                "content": [
+                    {"toolResult": {"toolUseId": "call_1", "content": [{"text": "found"}]}},
+                    {"toolResult": {"toolUseId": "call_2", "content": [{"text": "none"}]}},
+                    {"text": "thanks"},
+                ],
+            },
+        ],
+    ),
     "an assistant's text before its tool call": (
-        [{"role": "user", "content": "look"}, {"role": "assistant", "content": "Looking.", "tool_calls": [CALL]},
-         {"role": "tool", "tool_call_id": "call_1", "content": ""}],
-        None, [user("look"), {"role": "assistant", "content": [{"text": "Looking."}, USE]},
-               {"role": "user", "content": [{"toolResult": {"toolUseId": "call_1", "content": []}}]}]),
+        [
+            {"role": "user", "content": "look"},
+            {"role": "assistant", "content": "Looking.", "tool_calls": [CALL]},
+            {"role": "tool", "tool_call_id": "call_1", "content": ""},
+        ],
+        None,
+        [
+            user("look"),
+            {"role": "assistant", "content": [{"text": "Looking."}, USE]},
+            {"role": "user", "content": [{"toolResult": {"toolUseId": "call_1", "content": []}}]},
+        ],
+    ),
 }
 
 
@@ -117,25 +171,70 @@ FIELD_CASES = {
     "max_completion_tokens wins": ({"max_tokens": 9, "max_completion_tokens": 7}, {"maxTokens": 7}, None),
     "max_tokens alone": ({"max_tokens": 9}, {"maxTokens": 9}, None),
     "temperature above 1 is capped": ({"temperature": 2}, {"maxTokens": 6000, "temperature": 1.0}, None),
-    "temperature and top_p": ({"temperature": 0.3, "top_p": 0.5}, {"maxTokens": 6000, "temperature": 0.3, "topP": 0.5}, None),
+    "temperature and top_p": (
+        {"temperature": 0.3, "top_p": 0.5},
+        {"maxTokens": 6000, "temperature": 0.3, "topP": 0.5},
+        None,
+    ),
     "stop as a string": ({"stop": "END"}, {"maxTokens": 6000, "stopSequences": ["END"]}, None),
     "stop as a list": ({"stop": ["a", "b"]}, {"maxTokens": 6000, "stopSequences": ["a", "b"]}, None),
-    "tools, choice auto": ({"tools": [TOOL], "tool_choice": "auto"}, None, {"tools": [SPEC], "toolChoice": {"auto": {}}}),
+    "tools, choice auto": (
+        {"tools": [TOOL], "tool_choice": "auto"},
+        None,
+        {"tools": [SPEC], "toolChoice": {"auto": {}}},
+    ),
     "tools, no choice": ({"tools": [TOOL]}, None, {"tools": [SPEC]}),
-    "tools, required": ({"tools": [TOOL], "tool_choice": "required"}, None, {"tools": [SPEC], "toolChoice": {"any": {}}}),
-    "tools, named": ({"tools": [TOOL], "tool_choice": {"type": "function", "function": {"name": "lookup"}}}, None,
-                     {"tools": [SPEC], "toolChoice": {"tool": {"name": "lookup"}}}),
+    "tools, required": (
+        {"tools": [TOOL], "tool_choice": "required"},
+        None,
+        {"tools": [SPEC], "toolChoice": {"any": {}}},
+    ),
+    "tools, named": (
+        {"tools": [TOOL], "tool_choice": {"type": "function", "function": {"name": "lookup"}}},
+        None,
+        {"tools": [SPEC], "toolChoice": {"tool": {"name": "lookup"}}},
+    ),
     "tools, none": ({"tools": [TOOL], "tool_choice": "none"}, None, None),
     "a tool with no parameters, a description, strict": (
-        {"tools": [{"type": "function", "function": {"name": "now", "description": "The time", "strict": True}}]}, None,
-        {"tools": [{"toolSpec": {"name": "now", "description": "The time", "strict": True,
-                                 "inputSchema": {"json": {"type": "object", "properties": {}}}}}]}),
-    "harmless fields": ({"user": "u1", "seed": 3, "metadata": {"a": "b"}, "store": False, "service_tier": "auto",
-                         "parallel_tool_calls": False, "n": 1, "logprobs": False, "frequency_penalty": 0,
-                         "presence_penalty": 0.0, "response_format": {"type": "text"}, "modalities": ["text"],
-                         "logit_bias": {}, "top_logprobs": 0, "stream_options": {"include_usage": True},
-                         "safety_identifier": "s", "prompt_cache_key": "k", "verbosity": "medium"},
-                        {"maxTokens": 6000}, None),
+        {"tools": [{"type": "function", "function": {"name": "now", "description": "The time", "strict": True}}]},
+        None,
+        {
+            "tools": [
+                {
+                    "toolSpec": {
+                        "name": "now",
+                        "description": "The time",
+                        "strict": True,
+                        "inputSchema": {"json": {"type": "object", "properties": {}}},
+                    }
+                }
+            ]
+        },
+    ),
+    "harmless fields": (
+        {
+            "user": "u1",
+            "seed": 3,
+            "metadata": {"a": "b"},
+            "store": False,
+            "service_tier": "auto",
+            "parallel_tool_calls": False,
+            "n": 1,
+            "logprobs": False,
+            "frequency_penalty": 0,
+            "presence_penalty": 0.0,
+            "response_format": {"type": "text"},
+            "modalities": ["text"],
+            "logit_bias": {},
+            "top_logprobs": 0,
+            "stream_options": {"include_usage": True},
+            "safety_identifier": "s",
+            "prompt_cache_key": "k",
+            "verbosity": "medium",
+        },
+        {"maxTokens": 6000},
+        None,
+    ),
 }
 
 
@@ -150,8 +249,18 @@ def test_each_field_becomes_converses(name):
     assert arguments.get("toolConfig") == tool_config
 
 
-@pytest.mark.parametrize(("given", "ours"), [("none", "low"), ("minimal", "low"), ("low", "low"), ("medium", "medium"),
-                                             ("high", "high"), ("xhigh", "xhigh"), ("max", "max")])
+@pytest.mark.parametrize(
+    ("given", "ours"),
+    [
+        ("none", "low"),
+        ("minimal", "low"),
+        ("low", "low"),
+        ("medium", "medium"),
+        ("high", "high"),
+        ("xhigh", "xhigh"),
+        ("max", "max"),
+    ],
+)
 def test_reasoning_effort_maps_to_our_effort(given, ours):
     parsed = parse({"messages": [{"role": "user", "content": "Hi"}], "reasoning_effort": given})
     assert parsed.request.effort == ours
@@ -159,12 +268,16 @@ def test_reasoning_effort_maps_to_our_effort(given, ours):
 
 def test_the_model_is_one_served_and_a_missing_one_is_the_default():
     assert parse({"messages": [{"role": "user", "content": "Hi"}]}).request.model is None
-    assert parse({"messages": [{"role": "user", "content": "Hi"}], "model": "us.anthropic.claude-sonnet-5"}).request.model \
+    assert (
+        parse({"messages": [{"role": "user", "content": "Hi"}], "model": "us.anthropic.claude-sonnet-5"}).request.model
         == "us.anthropic.claude-sonnet-5"
+    )
 
 
 def test_stream_and_include_usage_are_read():
-    parsed = parse({"messages": [{"role": "user", "content": "Hi"}], "stream": True, "stream_options": {"include_usage": True}})
+    parsed = parse(
+        {"messages": [{"role": "user", "content": "Hi"}], "stream": True, "stream_options": {"include_usage": True}}
+    )
     assert (parsed.request.stream, parsed.include_usage) == (True, True)
     assert parse({"messages": [{"role": "user", "content": "Hi"}], "stream": True}).include_usage is False
 
@@ -200,53 +313,153 @@ REFUSED = {
     "a blank user message": ({"messages": [{"role": "user", "content": " \n"}]}, 400, "messages[0].content"),
     "an unknown role": ({"messages": [{"role": "bot", "content": "x"}]}, 400, "messages[0].role"),
     "the function role": ({"messages": [{"role": "function", "name": "f", "content": "x"}]}, 400, "messages[0].role"),
-    "an unknown message field": ({"messages": [{"role": "user", "content": "x", "audio": {"id": "a"}}]}, 400,
-                                "messages[0].audio"),
+    "an unknown message field": (
+        {"messages": [{"role": "user", "content": "x", "audio": {"id": "a"}}]},
+        400,
+        "messages[0].audio",
+    ),
     "a NUL in text": ({"messages": [{"role": "user", "content": "a\x00b"}]}, 400, "messages[0].content"),
     "text over the limit": ({"messages": [{"role": "user", "content": "x" * 1001}]}, 413, "messages[0].content"),
-    "an audio part": ({"messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}]}, 400,
-                      "messages[0].content[0].type"),
-    "an image in a system message": ({"messages": [{"role": "system", "content": [
-        {"type": "image_url", "image_url": {"url": data_url(PNG)}}]}, *HI]}, 400, "messages[0].content[0].type"),
-    "an http image": ({"messages": [{"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]}]}, 400,
-        "messages[0].content[0].image_url.url"),
-    "an svg image": ({"messages": [{"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": data_url(b"<svg/>", "image/svg+xml")}}]}]}, 400,
-        "messages[0].content[0].image_url.url"),
-    "an image not in base64": ({"messages": [{"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": "data:image/png,abc"}}]}]}, 400, "messages[0].content[0].image_url.url"),
-    "broken base64": ({"messages": [{"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": "data:image/png;base64,@@@"}}]}]}, 400,
-        "messages[0].content[0].image_url.url"),
-    "a JPEG called PNG": ({"messages": [{"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": data_url(JPEG, "image/png")}}]}]}, 400,
-        "messages[0].content[0].image_url.url"),
-    "too many images": ({"messages": [{"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": data_url(PNG)}}] * 21}]}, 400, "messages"),
-    "a tool result for no call": ({"messages": [*HI, {"role": "tool", "tool_call_id": "call_9", "content": "x"}]}, 400,
-                                  "messages[1].tool_call_id"),
-    "tool calls without tools": ({"messages": [*HI, {"role": "assistant", "tool_calls": [CALL]},
-                                               {"role": "tool", "tool_call_id": "call_1", "content": "x"}]}, 400, "tools"),
-    "arguments not JSON": ({"tools": [TOOL], "messages": [*HI, {"role": "assistant", "tool_calls": [
-        {**CALL, "function": {"name": "lookup", "arguments": "{oops"}}]}]}, 400,
-        "messages[1].tool_calls[0].function.arguments"),
-    "a bad tool call id": ({"tools": [TOOL], "messages": [*HI, {"role": "assistant", "tool_calls": [
-        {**CALL, "id": "call 1"}]}]}, 400, "messages[1].tool_calls[0].id"),
-    "tool_choice none with tool calls": ({"tools": [TOOL], "tool_choice": "none", "messages": [
-        *HI, {"role": "assistant", "tool_calls": [CALL]}, {"role": "tool", "tool_call_id": "call_1", "content": "x"}]},
-        400, "tool_choice"),
-    "a named choice not among the tools": ({"messages": HI, "tools": [TOOL], "tool_choice": {
-        "type": "function", "function": {"name": "other"}}}, 400, "tool_choice"),
+    "an audio part": (
+        {"messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}]},
+        400,
+        "messages[0].content[0].type",
+    ),
+    "an image in a system message": (
+        {
+            "messages": [
+                {"role": "system", "content": [{"type": "image_url", "image_url": {"url": data_url(PNG)}}]},
+                *HI,
+            ]
+        },
+        400,
+        "messages[0].content[0].type",
+    ),
+    "an http image": (
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}],
+                }
+            ]
+        },
+        400,
+        "messages[0].content[0].image_url.url",
+    ),
+    "an svg image": (
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"type": "image_url", "image_url": {"url": data_url(b"<svg/>", "image/svg+xml")}}],
+                }
+            ]
+        },
+        400,
+        "messages[0].content[0].image_url.url",
+    ),
+    "an image not in base64": (
+        {
+            "messages": [
+                {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png,abc"}}]}
+            ]
+        },
+        400,
+        "messages[0].content[0].image_url.url",
+    ),
+    "broken base64": (
+        {
+            "messages": [
+                {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,@@@"}}]}
+            ]
+        },
+        400,
+        "messages[0].content[0].image_url.url",
+    ),
+    "a JPEG called PNG": (
+        {
+            "messages": [
+                {"role": "user", "content": [{"type": "image_url", "image_url": {"url": data_url(JPEG, "image/png")}}]}
+            ]
+        },
+        400,
+        "messages[0].content[0].image_url.url",
+    ),
+    "too many images": (
+        {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": data_url(PNG)}}] * 21}]},
+        400,
+        "messages",
+    ),
+    "a tool result for no call": (
+        {"messages": [*HI, {"role": "tool", "tool_call_id": "call_9", "content": "x"}]},
+        400,
+        "messages[1].tool_call_id",
+    ),
+    "tool calls without tools": (
+        {
+            "messages": [
+                *HI,
+                {"role": "assistant", "tool_calls": [CALL]},
+                {"role": "tool", "tool_call_id": "call_1", "content": "x"},
+            ]
+        },
+        400,
+        "tools",
+    ),
+    "arguments not JSON": (
+        {
+            "tools": [TOOL],
+            "messages": [
+                *HI,
+                {"role": "assistant", "tool_calls": [{**CALL, "function": {"name": "lookup", "arguments": "{oops"}}]},
+            ],
+        },
+        400,
+        "messages[1].tool_calls[0].function.arguments",
+    ),
+    "a bad tool call id": (
+        {"tools": [TOOL], "messages": [*HI, {"role": "assistant", "tool_calls": [{**CALL, "id": "call 1"}]}]},
+        400,
+        "messages[1].tool_calls[0].id",
+    ),
+    "tool_choice none with tool calls": (
+        {
+            "tools": [TOOL],
+            "tool_choice": "none",
+            "messages": [
+                *HI,
+                {"role": "assistant", "tool_calls": [CALL]},
+                {"role": "tool", "tool_call_id": "call_1", "content": "x"},
+            ],
+        },
+        400,
+        "tool_choice",
+    ),
+    "a named choice not among the tools": (
+        {"messages": HI, "tools": [TOOL], "tool_choice": {"type": "function", "function": {"name": "other"}}},
+        400,
+        "tool_choice",
+    ),
     "required without tools": ({"messages": HI, "tool_choice": "required"}, 400, "tool_choice"),
     "a custom tool": ({"messages": HI, "tools": [{"type": "custom", "custom": {"name": "x"}}]}, 400, "tools[0].type"),
-    "a bad tool name": ({"messages": HI, "tools": [{"type": "function", "function": {"name": "a b"}}]}, 400,
-                        "tools[0].function.name"),
+    "a bad tool name": (
+        {"messages": HI, "tools": [{"type": "function", "function": {"name": "a b"}}]},
+        400,
+        "tools[0].function.name",
+    ),
     "two tools of one name": ({"messages": HI, "tools": [TOOL, TOOL]}, 400, "tools[1].function.name"),
-    "a schema not an object": ({"messages": HI, "tools": [{"type": "function", "function": {
-        "name": "f", "parameters": {"type": "array"}}}]}, 400, "tools[0].function.parameters"),
+    "a schema not an object": (
+        {"messages": HI, "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "array"}}}]},
+        400,
+        "tools[0].function.parameters",
+    ),
     "max_tokens 0": ({"messages": HI, "max_tokens": 0}, 400, "max_tokens"),
-    "max_completion_tokens over the cap": ({"messages": HI, "max_completion_tokens": 10**6}, 400, "max_completion_tokens"),
+    "max_completion_tokens over the cap": (
+        {"messages": HI, "max_completion_tokens": 10**6},
+        400,
+        "max_completion_tokens",
+    ),
     "temperature above 2": ({"messages": HI, "temperature": 2.5}, 400, "temperature"),
     "top_p above 1": ({"messages": HI, "top_p": 1.5}, 400, "top_p"),
     "five stop sequences": ({"messages": HI, "stop": ["a", "b", "c", "d", "e"]}, 400, "stop"),
@@ -274,16 +487,23 @@ def test_an_image_over_bedrocks_size_limit_is_refused_by_size():
 
     refused = parse(body, Settings(body_max_bytes=10_000_000))
 
-    assert (refused.status, refused.code, refused.param) == (413, "body_too_large", "messages[0].content[0].image_url.url")
+    assert (refused.status, refused.code, refused.param) == (
+        413,
+        "body_too_large",
+        "messages[0].content[0].image_url.url",
+    )
 
 
-@pytest.mark.parametrize(("body", "content_type", "code"), [
-    (b"", "application/json", "missing_body"),
-    (b"{", "application/json", "invalid_json"),
-    (b"[]", "application/json", "invalid_body"),
-    (b'{"messages": 1, "messages": 2}', "application/json", "invalid_json"),
-    (b"{}", "text/plain", "unsupported_media_type"),
-    (b"x" * 70_000, "application/json", "body_too_large"),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type", "code"),
+    [
+        (b"", "application/json", "missing_body"),
+        (b"{", "application/json", "invalid_json"),
+        (b"[]", "application/json", "invalid_body"),
+        (b'{"messages": 1, "messages": 2}', "application/json", "invalid_json"),
+        (b"{}", "text/plain", "unsupported_media_type"),
+        (b"x" * 70_000, "application/json", "body_too_large"),
+    ],
+)
 def test_the_body_itself_is_checked_as_for_invoke(body, content_type, code):
     assert parse_chat_request(body, content_type, SETTINGS).code == code

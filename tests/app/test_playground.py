@@ -8,9 +8,9 @@ import re
 from urllib.parse import urljoin
 
 import pytest
-from tests.support import FUNCTION_DIR
 
 import playground
+from tests.support import FUNCTION_DIR
 
 PAGE_FILES = {asset.file: (FUNCTION_DIR / asset.file).read_text() for asset in playground.ASSETS}
 
@@ -35,7 +35,9 @@ def test_the_page_links_its_script_and_style_and_posts_to_invoke_by_relative_url
     html = PAGE_FILES["playground.html"]
     linked = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert sorted(urljoin("http://host/v1/playground", url) for url in linked) == [
-        "http://host/v1/playground/script", "http://host/v1/playground/style"]
+        "http://host/v1/playground/script",
+        "http://host/v1/playground/style",
+    ]
     assert 'fetch("invoke"' in PAGE_FILES["playground.js"]
 
 
@@ -48,8 +50,17 @@ def test_the_page_has_no_inline_script_or_style_and_nothing_from_another_host():
 
 def test_the_script_never_turns_text_into_html_nor_stores_the_key():
     script = PAGE_FILES["playground.js"]
-    forbidden = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "localStorage",
-                 "sessionStorage", "indexedDB", "document.cookie")
+    forbidden = (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "localStorage",
+        "sessionStorage",
+        "indexedDB",
+        "document.cookie",
+    )
     assert [word for word in forbidden if word in script] == []
     assert 'headers["x-api-key"] = key' in script  # the key goes out only as the header
 

@@ -20,11 +20,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
-from tests.support.app import FakeBedrock, LiveServer, Script, make_client
-from tests.support import PROJECT_DIR
 
 import app as app_module
 from config import Settings
+from tests.support import PROJECT_DIR
+from tests.support.app import FakeBedrock, LiveServer, Script, make_client
 
 # Every run writes the picture under .build/ (proof the page renders); UPDATE_SCREENSHOT=1 also
 # writes the README's copy, which would otherwise change on every run (its timings differ).
@@ -39,8 +39,10 @@ def browser_binaries() -> tuple[str, str]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
     if not (chromium and driver):
-        pytest.fail("Chromium and chromedriver are needed for the browser tests: run `make browser` "
-                    "(apt-get install chromium chromium-driver)")
+        pytest.fail(
+            "Chromium and chromedriver are needed for the browser tests: run `make browser` "
+            "(apt-get install chromium chromium-driver)"
+        )
     return chromium, driver
 
 
@@ -49,9 +51,18 @@ def browser() -> Iterator[WebDriver]:
     chromium, driver = browser_binaries()
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1000,880", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-default-apps", "--disable-sync"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1000,880",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-default-apps",
+        "--disable-sync",
+    ):
         options.add_argument(argument)
     # An explicit driver path: Selenium Manager never looks for (or downloads) one.
     with webdriver.Chrome(options=options, service=Service(executable_path=driver)) as chrome:
@@ -118,8 +129,14 @@ def sent_messages(call) -> list[tuple[str, str]]:
 
 def test_the_first_words_show_before_the_answer_ends_then_the_whole_answer_and_its_figures(page, stand_in):
     # GIVEN a model that pauses after its first two words
-    stand_in.script(Script(text=["Streaming ", "works, ", "word ", "by ", "word."], pause_after=2,
-                           pause_seconds=PAUSE_SECONDS, usage=(12, 5)))
+    stand_in.script(
+        Script(
+            text=["Streaming ", "works, ", "word ", "by ", "word."],
+            pause_after=2,
+            pause_seconds=PAUSE_SECONDS,
+            usage=(12, 5),
+        )
+    )
     page.fill("system", "Answer briefly.")
     page.fill("max-tokens", "300")
 
@@ -154,7 +171,9 @@ def test_a_second_turn_sends_both_earlier_turns_and_shift_enter_starts_a_new_lin
     # THEN the second call carried the first question, its answer, and the new message
     first, second = stand_in.wait_for_calls(2)
     assert sent_messages(second) == [
-        ("user", "What is this page?"), ("assistant", first_answer), ("user", "And streaming?\nShow me."),
+        ("user", "What is this page?"),
+        ("assistant", first_answer),
+        ("user", "And streaming?\nShow me."),
     ]
     assert len(page.answers()) == 2
     # The README's picture: the page as `make serve --offline` shows it.
@@ -215,7 +234,7 @@ def test_a_refused_request_shows_its_status_code_and_message(page, stand_in):
 
 def test_markup_in_an_error_message_shows_as_text(page, stand_in):
     # GIVEN Bedrock refuses the input with a message holding markup, which the app passes on
-    markup = "<img src=x onerror=\"window.pwned = true\"> <b>is too long</b>"
+    markup = '<img src=x onerror="window.pwned = true"> <b>is too long</b>'
     stand_in.script(Script(fail_before=(400, "ValidationException", markup)))
     page.ask("Hello?")
 

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-
 from bedrock import TextDelta
 from relay import Opened, Relay
 

@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 import openai
 import pytest
-from tests.support import FUNCTION_DIR, PROJECT_DIR
 
 from local.fake_bedrock import LABEL, STAND_IN_MODEL_ID
+from tests.support import FUNCTION_DIR, PROJECT_DIR
 
 SERVE = [sys.executable, "-m", "scripts.serve"]  # as `make serve` runs it, from the project root
 
@@ -33,16 +33,27 @@ SERVE = [sys.executable, "-m", "scripts.serve"]  # as `make serve` runs it, from
 def environment(**extra: str) -> dict[str, str]:
     """This environment without any AWS variable: no AWS account is needed, or found."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return {**env, "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-            "PYTHONPATH": str(FUNCTION_DIR), **extra}  # function/: the app's import root, as in Lambda
+    return {
+        **env,
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+        "PYTHONPATH": str(FUNCTION_DIR),
+        **extra,
+    }  # function/: the app's import root, as in Lambda
 
 
 class Server:
     """serve.py running in a subprocess, its output collected line by line."""
 
     def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen([*SERVE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, env=environment(), cwd=PROJECT_DIR)
+        self.process = subprocess.Popen(
+            [*SERVE, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment(),
+            cwd=PROJECT_DIR,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.stdout: list[str] = []
         threading.Thread(target=self._collect, daemon=True).start()
@@ -114,7 +125,9 @@ def test_the_offline_server_answers_like_the_deployed_api_and_stops_cleanly_on_c
     # AND the OpenAI SDK, given only the base URL and any key, gets its answer
     sdk = openai.OpenAI(base_url=base_url, api_key="local", max_retries=0)
     completion = sdk.chat.completions.create(model=STAND_IN_MODEL_ID, messages=[{"role": "user", "content": "Hi SDK"}])
-    assert completion.choices[0].message.content.startswith(LABEL) and '"Hi SDK"' in completion.choices[0].message.content
+    assert (
+        completion.choices[0].message.content.startswith(LABEL) and '"Hi SDK"' in completion.choices[0].message.content
+    )
 
     # WHEN a client POSTs a prompt THEN the app answers through the real boto3 client
     status, answer = server.post(json.dumps({"prompt": "Hello from the test", "max_tokens": 100}).encode())
@@ -163,8 +176,9 @@ def test_the_offline_server_stops_cleanly_on_sigterm(server):
 
 @pytest.mark.slow
 def test_real_mode_without_a_region_refuses_to_start_and_says_why():
-    done = subprocess.run([*SERVE, "--port", "0"], capture_output=True, text=True, env=environment(),
-                          cwd=PROJECT_DIR, timeout=60)
+    done = subprocess.run(
+        [*SERVE, "--port", "0"], capture_output=True, text=True, env=environment(), cwd=PROJECT_DIR, timeout=60
+    )
     assert done.returncode == 2
     assert "AWS_REGION" in done.stderr and "--offline" in done.stderr
     assert "Listening" not in done.stdout
@@ -176,8 +190,14 @@ def test_a_busy_port_is_one_clear_line_and_exit_2():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([*SERVE, "--offline", "--port", str(port)], capture_output=True, text=True,
-                              env=environment(), cwd=PROJECT_DIR, timeout=60)
+        done = subprocess.run(
+            [*SERVE, "--offline", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            env=environment(),
+            cwd=PROJECT_DIR,
+            timeout=60,
+        )
     assert done.returncode == 2
     assert done.stderr.splitlines() == [f"serve.py: cannot listen on 127.0.0.1:{port}: Address already in use"]
     assert "Listening" not in done.stdout

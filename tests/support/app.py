@@ -24,30 +24,35 @@ from config import VARIABLES  # reads no environment: the declaration only
 # and the app's own settings at their defaults (a developer's shell must not leak in).
 APP_ENV = (
     *(item.metadata["env"] for item in VARIABLES.values()),
-    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+    "AWS_ENDPOINT_URL",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
 )
 for _name in APP_ENV:
     os.environ.pop(_name, None)
-os.environ.update({
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "POWERTOOLS_SERVICE_NAME": "bedrock-api-test",
-    "POWERTOOLS_METRICS_NAMESPACE": "BedrockInferenceApi",
-})
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "bedrock-api-test",
+        "POWERTOOLS_METRICS_NAMESPACE": "BedrockInferenceApi",
+    }
+)
 
-import botocore.session  # noqa: E402
-import uvicorn  # noqa: E402
-from botocore.validate import ParamValidator  # noqa: E402
-from hypothesis import HealthCheck  # noqa: E402
-from hypothesis import settings as hypothesis_settings  # noqa: E402
-from starlette.testclient import TestClient  # noqa: E402
+import botocore.session
+import uvicorn
+from botocore.validate import ParamValidator
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from starlette.testclient import TestClient
 
-import app as app_module  # noqa: E402
-import bedrock  # noqa: E402
-from config import Settings  # noqa: E402
-from local.fake_bedrock import FakeBedrock, Script, ToolCall  # noqa: E402, F401 (Script, ToolCall re-exported for the tests)
+import app as app_module
+import bedrock
+from config import Settings
+from local.fake_bedrock import FakeBedrock, Script, ToolCall  # noqa: F401 (Script, ToolCall re-exported for the tests)
 
 # Hypothesis profiles of the app's property tests, chosen by HYPOTHESIS_PROFILE ("ci" by
 # default): "ci" runs 2,000 examples, derandomized so CI is repeatable; "fuzz" 50,000 random
@@ -55,9 +60,9 @@ from local.fake_bedrock import FakeBedrock, Script, ToolCall  # noqa: E402, F401
 # loading a global profile, so other suites in the same pytest run keep Hypothesis' defaults.
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 hypothesis_settings.register_profile(
-    "app-ci", max_examples=2000, derandomize=True, deadline=None, database=None, suppress_health_check=_QUIET)
-hypothesis_settings.register_profile(
-    "app-fuzz", max_examples=50_000, deadline=None, suppress_health_check=_QUIET)
+    "app-ci", max_examples=2000, derandomize=True, deadline=None, database=None, suppress_health_check=_QUIET
+)
+hypothesis_settings.register_profile("app-fuzz", max_examples=50_000, deadline=None, suppress_health_check=_QUIET)
 PROPERTY_SETTINGS = hypothesis_settings.get_profile(f"app-{os.environ.get('HYPOTHESIS_PROFILE', 'ci')}")
 
 JSON = {"Content-Type": "application/json"}
@@ -117,7 +122,9 @@ class LiveServer:
     """The app on a real uvicorn server, on a free loopback port, in a background thread."""
 
     def __init__(self, web_app: Any) -> None:
-        config = uvicorn.Config(web_app, host="127.0.0.1", port=0, log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            web_app, host="127.0.0.1", port=0, log_level="warning", access_log=False, lifespan="off"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
 
