@@ -67,7 +67,7 @@ class RunSh:
 
     def __init__(self, task_root: Path, port: int, **env: str) -> None:
         self.port = port
-        self.errors = tempfile.TemporaryFile()
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it records
         self.process = subprocess.Popen(
             [str(task_root / "run.sh")],
             cwd=task_root,

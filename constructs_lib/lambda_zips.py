@@ -148,7 +148,8 @@ def read_layer_lock(lock_file: Path = LOCK_FILE) -> dict[str, Any]:
     section = lock.get(LOCK_SECTION)
     if not section:
         raise LayerNotBuiltError(
-            f"{lock_file.name} has no '{LOCK_SECTION}' packages: the function's layer needs them (Pipfile [{LOCK_SECTION}])"
+            f"{lock_file.name} has no '{LOCK_SECTION}' packages: the function's layer needs them (Pipfile "
+            f"[{LOCK_SECTION}])"
         )
     return section
 

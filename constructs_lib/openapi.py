@@ -229,7 +229,9 @@ def key_authorizer(authorizer_uri: str) -> dict:
         "type": "apiKey",
         "name": "Authorization",
         "in": "header",
-        "description": "The API key as 'Authorization: Bearer <key>' (what OpenAI clients send) or in the x-api-key header.",
+        "description": (
+            "The API key as 'Authorization: Bearer <key>' (what OpenAI clients send) or in the x-api-key header."
+        ),
         "x-amazon-apigateway-authtype": "custom",
         "x-amazon-apigateway-authorizer": {
             "type": "request",

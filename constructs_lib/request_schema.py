@@ -26,7 +26,8 @@ the function refuses what gets through with the same 400/413 answers. Never stri
 The schema follows the configured models' rows in function/models.py, as the function does.
 A request may name any model of MODEL_ID (``model``). A branch per model keyed on ``model``
 (draft 4 has no if/then: an ``anyOf`` of branches) would refuse an unknown model at the edge,
-as an enum would (below), so the schema refuses only what every listed model refuses: a sampling parameter all of them refuse admits only null
+as an enum would (below), so the schema refuses only what every listed model refuses: a sampling
+parameter all of them refuse admits only null
 ("not given"), so any value is refused here, before Lambda runs; two parameters no model takes
 together may not both hold a number; ``effort`` takes the levels any of them offers, and only
 null when none has effort control. A model without a row (None) keeps every field, with

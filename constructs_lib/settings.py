@@ -187,7 +187,10 @@ class Settings(HandlerSettings):
     log_retention_days: int = setting(
         365,
         env="LOG_RETENTION_DAYS",
-        help="Retention of the stack's CloudWatch log groups, in days (a year: audits expect it; the logs hold no prompt text by default).",
+        help=(
+            "Retention of the stack's CloudWatch log groups, in days (a year: audits expect it; the logs hold no "
+            "prompt text by default)."
+        ),
         check=one_of(*LOG_RETENTION_DAYS),
     )
     stage_name: str = setting(
@@ -205,20 +208,29 @@ class Settings(HandlerSettings):
     web_adapter_layer_arn: str = setting(
         "",
         env="WEB_ADAPTER_LAYER_ARN",
-        help="Lambda layer providing the AWS Lambda Web Adapter (arm64); empty means the layer AWS publishes for the region (v1.1.0).",
+        help=(
+            "Lambda layer providing the AWS Lambda Web Adapter (arm64); empty means the layer AWS publishes for the "
+            "region (v1.1.0)."
+        ),
         check=matches(f"({LAYER_VERSION_ARN})?", "empty or a Lambda layer version ARN"),
     )
     # --- security: who may call, how often, and what is recorded (README "Security") ---
     auth: str = setting(
         "api_key",
         env="AUTH",
-        help="Who may call: `api_key` (an API key as `Authorization: Bearer` or `x-api-key`, usage plan), `iam` (SigV4-signed requests) or `none` (public; synth warns).",
+        help=(
+            "Who may call: `api_key` (an API key as `Authorization: Bearer` or `x-api-key`, usage plan), `iam` "
+            "(SigV4-signed requests) or `none` (public; synth warns)."
+        ),
         check=one_of("api_key", "iam", "none"),
     )
     playground: bool = setting(
         False,
         env="PLAYGROUND",
-        help="Serve the playground page (try `/invoke` in a browser) publicly at `<stage>/playground`: the page only; it asks for the API key and calls the API on the same stage (README: Playground).",
+        help=(
+            "Serve the playground page (try `/invoke` in a browser) publicly at `<stage>/playground`: the page only; "
+            "it asks for the API key and calls the API on the same stage (README: Playground)."
+        ),
     )
     throttle_rate_limit: int = setting(
         1,
@@ -241,7 +253,10 @@ class Settings(HandlerSettings):
     api_key_names: str = setting(
         DEFAULT_API_KEY_NAME,
         env="API_KEY_NAMES",
-        help="Comma-separated names of the API keys to create (`auth=api_key`), one per caller or team, all on the one usage plan: each key gets the throttle and the daily quota on its own.",
+        help=(
+            "Comma-separated names of the API keys to create (`auth=api_key`), one per caller or team, all on the one "
+            "usage plan: each key gets the throttle and the daily quota on its own."
+        ),
         check=matches(
             f"{API_KEY_NAME}(,{API_KEY_NAME})*",
             "comma-separated names of 1-32 lowercase letters, digits or '-' (no spaces), such as web,batch",
@@ -250,7 +265,10 @@ class Settings(HandlerSettings):
     reserved_concurrency: str = setting(
         "30",
         env="RESERVED_CONCURRENCY",
-        help="Lambda reserved concurrency, the hard cap on parallel Bedrock calls, sized to what the throttle admits (README: Capacity); `off` where the account's concurrency quota is the minimum (10).",
+        help=(
+            "Lambda reserved concurrency, the hard cap on parallel Bedrock calls, sized to what the throttle admits "
+            "(README: Capacity); `off` where the account's concurrency quota is the minimum (10)."
+        ),
         check=matches(r"off|[1-9][0-9]{0,3}", "`off` or a whole number from 1 to 9999"),
     )
     waf_enabled: bool = setting(
@@ -267,12 +285,17 @@ class Settings(HandlerSettings):
     api_gateway_account_role: bool = setting(
         True,
         env="API_GATEWAY_ACCOUNT_ROLE",
-        help="Set this Region's account-wide API Gateway CloudWatch Logs role (needed for stage logging); `false` if the account already has one.",
+        help=(
+            "Set this Region's account-wide API Gateway CloudWatch Logs role (needed for stage logging); `false` if "
+            "the account already has one."
+        ),
     )
     log_kms_key: str = setting(
         "create",
         env="LOG_KMS_KEY",
-        help="KMS key for every log group and the function's environment: `create` a key, `off`, or an existing key ARN.",
+        help=(
+            "KMS key for every log group and the function's environment: `create` a key, `off`, or an existing key ARN."
+        ),
         check=matches(
             r"create|off|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}", "`create`, `off` or a KMS key ARN"
         ),
@@ -281,7 +304,10 @@ class Settings(HandlerSettings):
     alarm_email: str = setting(
         "",
         env="ALARM_EMAIL",
-        help="Email address every alarm notifies through an SNS topic (confirm the subscription mail); empty: no topic, alarms only change state.",
+        help=(
+            "Email address every alarm notifies through an SNS topic (confirm the subscription mail); empty: no topic,"
+            " alarms only change state."
+        ),
         check=matches(r"|[^@\s]+@[^@\s]+\.[^@\s]+", "empty or an email address"),
     )
     alarm_api_5xx_percent: int = setting(
@@ -293,7 +319,10 @@ class Settings(HandlerSettings):
     alarm_latency_p99_ms: int = setting(
         600_000,
         env="ALARM_LATENCY_P99_MS",
-        help="Alarm when p99 integration latency exceeds this many ms, in 2 of 3 five-minute periods: near the Lambda timeout, answers are being cut short (synth warns when it is not below the timeout).",
+        help=(
+            "Alarm when p99 integration latency exceeds this many ms, in 2 of 3 five-minute periods: near the Lambda "
+            "timeout, answers are being cut short (synth warns when it is not below the timeout)."
+        ),
         check=between(100, STREAM_MAX_SECONDS * 1000),
     )
     alarm_lambda_errors: int = setting(
@@ -324,14 +353,20 @@ class Settings(HandlerSettings):
         None,
         env="PRICE_INPUT_USD_PER_MTOK",
         kind=float,
-        help="USD per million input tokens, for the dashboard's cost line and the budget alarm; unset: the list price of MODEL_ID's first model (README: model capabilities).",
+        help=(
+            "USD per million input tokens, for the dashboard's cost line and the budget alarm; unset: the list price "
+            "of MODEL_ID's first model (README: model capabilities)."
+        ),
         check=between(0, 1000),
     )
     price_output_usd_per_mtok: float | None = setting(
         None,
         env="PRICE_OUTPUT_USD_PER_MTOK",
         kind=float,
-        help="USD per million output tokens, for the dashboard's cost line and the budget alarm; unset: the list price of MODEL_ID's first model (README: model capabilities).",
+        help=(
+            "USD per million output tokens, for the dashboard's cost line and the budget alarm; unset: the list price "
+            "of MODEL_ID's first model (README: model capabilities)."
+        ),
         check=between(0, 1000),
     )
     state_bucket: str = setting(

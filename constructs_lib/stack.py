@@ -268,7 +268,8 @@ def synth_warnings(settings: Settings) -> list[str]:
     if settings.default_json_answer_seconds >= STREAM_IDLE_TIMEOUT_SECONDS:
         warnings.append(
             f"MAX_TOKENS_DEFAULT={settings.max_tokens_default}: a JSON answer of that length may take up to "
-            f"{settings.bedrock_worst_case_seconds:g} s before the first token plus {settings.max_tokens_default} tokens "
+            f"{settings.bedrock_worst_case_seconds:g} s before the first token plus "
+            f"{settings.max_tokens_default} tokens "
             f"at a slow {SLOW_OUTPUT_TOKENS_PER_SECOND} tokens/s = {settings.default_json_answer_seconds:.0f} s, but "
             f"API Gateway drops a response silent for {STREAM_IDLE_TIMEOUT_SECONDS} s and a JSON answer says nothing "
             "until it is complete: such answers end early with stop_reason time_limit (streamed ones do not)."

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from bedrock import ReasoningDelta, Stopped, TextDelta, ToolUseInput, ToolUseStart, Usage
 from errors import ApiError
@@ -31,8 +31,8 @@ class Done:
     usage: Usage | None
 
 
-Final = Union[Done, Failed]
-Out = Union[TextDelta, ReasoningDelta, ToolUseStart, ToolUseInput, Done, Failed]
+Final = Done | Failed
+Out = TextDelta | ReasoningDelta | ToolUseStart | ToolUseInput | Done | Failed
 
 
 class Answer:

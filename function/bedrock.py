@@ -9,7 +9,7 @@ before any output exists. ``translate`` turns Bedrock's stream events into ours 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -127,7 +127,7 @@ class Usage:
     output_tokens: int
 
 
-StreamEvent = Union[TextDelta, ReasoningDelta, ToolUseStart, ToolUseInput, Stopped, Usage]
+StreamEvent = TextDelta | ReasoningDelta | ToolUseStart | ToolUseInput | Stopped | Usage
 
 
 def make_client(budget: Budget, **kwargs: Any) -> Any:

@@ -129,14 +129,21 @@ class HandlerSettings:
     model_ids: tuple[str, ...] = variable(
         ("us.anthropic.claude-sonnet-5",),
         env="MODEL_ID",
-        help="Bedrock model id or cross-Region inference profile id, or several separated by commas: the first is the default, a request may name any of them (`model`), and IAM is scoped to exactly these.",
+        help=(
+            "Bedrock model id or cross-Region inference profile id, or several separated by commas: the first is the "
+            "default, a request may name any of them (`model`), and IAM is scoped to exactly these."
+        ),
     )
     max_tokens_default: int = variable(
         6000,
         env="MAX_TOKENS_DEFAULT",
         low=1,
         high=LARGEST_MAX_OUTPUT_TOKENS,
-        help="`max_tokens` (thinking plus answer) used when a request does not set it; the default leaves room for thinking and still ends a JSON answer inside API Gateway's 5-minute idle limit at a slow 30 tokens/s (README: max_tokens).",
+        help=(
+            "`max_tokens` (thinking plus answer) used when a request does not set it; the default leaves room for "
+            "thinking and still ends a JSON answer inside API Gateway's 5-minute idle limit at a slow 30 tokens/s "
+            "(README: max_tokens)."
+        ),
     )
     max_tokens_cap: int = variable(
         16000,
@@ -151,23 +158,38 @@ class HandlerSettings:
         "auto",
         env="EFFORT",
         choices=EFFORT_WORDS,
-        help="How hard the model works on an answer (Bedrock's `outputConfig.effort`): `auto` is `medium` where the model offers effort control and nothing elsewhere; `default` sends none (the model's own, `high` on Claude Sonnet 5); or `low`, `medium`, `high`, `xhigh`, `max` (synth refuses a level no model of MODEL_ID offers). Requests may override it.",
+        help=(
+            "How hard the model works on an answer (Bedrock's `outputConfig.effort`): `auto` is `medium` where the "
+            "model offers effort control and nothing elsewhere; `default` sends none (the model's own, `high` on "
+            "Claude Sonnet 5); or `low`, `medium`, `high`, `xhigh`, `max` (synth refuses a level no model of MODEL_ID "
+            "offers). Requests may override it."
+        ),
     )
     guardrail_id: str = variable(
         "",
         env="GUARDRAIL_ID",
-        help="Bedrock guardrail (its id or ARN) that screens every prompt and answer (`guardrailConfig`); the function may apply this one only (`bedrock:ApplyGuardrail`); empty: no guardrail.",
+        help=(
+            "Bedrock guardrail (its id or ARN) that screens every prompt and answer (`guardrailConfig`); the function "
+            "may apply this one only (`bedrock:ApplyGuardrail`); empty: no guardrail."
+        ),
     )
     guardrail_version: str = variable(
         "",
         env="GUARDRAIL_VERSION",
-        help="Version of GUARDRAIL_ID to apply, required with it: a version number (fixed), or `DRAFT` (the working copy, which changes whenever the guardrail is edited).",
+        help=(
+            "Version of GUARDRAIL_ID to apply, required with it: a version number (fixed), or `DRAFT` (the working "
+            "copy, which changes whenever the guardrail is edited)."
+        ),
     )
     guardrail_stream_mode: str = variable(
         "sync",
         env="GUARDRAIL_STREAM_MODE",
         choices=GUARDRAIL_STREAM_MODES,
-        help="How GUARDRAIL_ID screens a streamed answer: `sync` checks each piece before it is sent, so nothing unscreened reaches the caller; `async` sends at once and screens alongside (a blocked answer is cut off after part of it was sent, and sensitive information is not masked).",
+        help=(
+            "How GUARDRAIL_ID screens a streamed answer: `sync` checks each piece before it is sent, so nothing "
+            "unscreened reaches the caller; `async` sends at once and screens alongside (a blocked answer is cut off "
+            "after part of it was sent, and sensitive information is not masked)."
+        ),
     )
     prompt_max_chars: int = variable(
         20000,
@@ -205,7 +227,10 @@ class HandlerSettings:
         env="BEDROCK_READ_TIMEOUT_SECONDS",
         low=1,
         high=STREAM_IDLE_TIMEOUT_SECONDS - 1,
-        help="Longest silence Bedrock's answer stream may keep, before its first event or between two; the whole budget must fit the Lambda timeout.",
+        help=(
+            "Longest silence Bedrock's answer stream may keep, before its first event or between two; the whole budget"
+            " must fit the Lambda timeout."
+        ),
     )
     bedrock_max_attempts: int = variable(
         2,
@@ -219,7 +244,10 @@ class HandlerSettings:
         env="LAMBDA_TIMEOUT_SECONDS",
         low=3,
         high=STREAM_MAX_SECONDS,
-        help="Lambda timeout, up to 900 (API Gateway streams for 15 minutes); the default fits a MAX_TOKENS_CAP answer at a slow 30 tokens/s after a retried first attempt (synth warns when the timeout does not).",
+        help=(
+            "Lambda timeout, up to 900 (API Gateway streams for 15 minutes); the default fits a MAX_TOKENS_CAP answer "
+            "at a slow 30 tokens/s after a retried first attempt (synth warns when the timeout does not)."
+        ),
     )
 
 

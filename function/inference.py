@@ -11,10 +11,10 @@ framework or boto3.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, TypedDict, Union
+from typing import Any, Literal, TypedDict
 
 Block = dict[str, Any]  # one Converse ContentBlock
-Content = Union[str, tuple[Block, ...]]
+Content = str | tuple[Block, ...]
 
 
 class Message(TypedDict):

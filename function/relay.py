@@ -17,12 +17,13 @@ The shutdown wakes the read at once; the worker then closes the response itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import bedrock
 from bedrock import StreamEvent
@@ -47,7 +48,7 @@ class Ended:
     """The stream ended normally; nothing follows."""
 
 
-Item = Union[Opened, Failed, Ended, StreamEvent]
+Item = Opened | Failed | Ended | StreamEvent
 
 
 class Relay:
@@ -144,7 +145,5 @@ def _shut_down(stream: Any) -> None:
     connection = getattr(getattr(stream, "_raw_stream", None), "_connection", None)
     sock = getattr(connection, "sock", None)
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):  # already closed by either side
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:  # already closed by either side
-            pass

@@ -212,7 +212,7 @@ def plan(script: Script, request: Mapping[str, Any], model_id: str) -> Plan:
         if stop_at.get("pause_after") == sent:
             pauses[len(frames)] = script.pause_seconds
         if stop_at.get("fail_after") == sent:
-            return _plan(script, frames + [encode_exception(*script.exception)], pauses, "exception")
+            return _plan(script, [*frames, encode_exception(*script.exception)], pauses, "exception")
         if stop_at.get("cut_after") == sent:
             return _plan(script, frames, pauses, "cut")
         if sent < len(encoded):

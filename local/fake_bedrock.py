@@ -16,6 +16,7 @@ before the end (``wait_for_disconnect``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import select
@@ -261,10 +262,8 @@ class FakeBedrock:
         with self.server.connections_lock:
             open_connections = list(self.server.open_connections)
         for connection in open_connections:
-            try:
+            with contextlib.suppress(OSError):  # already closed by its client
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by its client
         self.server.server_close()
 
     def __enter__(self) -> FakeBedrock:

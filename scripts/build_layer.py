@@ -145,7 +145,8 @@ def build() -> None:
     )
     size = LAYER_ZIP.stat().st_size
     print(
-        f"built {LAYER_ZIP.relative_to(BUILD_DIR.parent)}: {len(lines)} packages, {size:,} bytes, sha256 {archive.sha256}"
+        f"built {LAYER_ZIP.relative_to(BUILD_DIR.parent)}: {len(lines)} packages, {size:,} bytes, sha256 "
+        f"{archive.sha256}"
     )
 
 

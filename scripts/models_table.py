@@ -30,7 +30,10 @@ def sources(row: ModelFacts) -> str:
 
 def models_table() -> str:
     lines = [
-        "| Model | Bedrock model id | Refuses | Not together | Adaptive thinking | `effort` | Max output | Price in / out per MTok | End of life on Bedrock | Sources |",
+        (
+            "| Model | Bedrock model id | Refuses | Not together | Adaptive thinking | `effort` | Max output | Price "
+            "in / out per MTok | End of life on Bedrock | Sources |"
+        ),
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in MODELS:

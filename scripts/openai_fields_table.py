@@ -1,6 +1,7 @@
 """Print the README's table of OpenAI chat completions fields from function/openai_request.py's FIELDS.
 
-    PYTHONPATH=function .venv/bin/python -m scripts.openai_fields_table   # function/: openai_request imports its siblings
+    # function/ on the path: openai_request imports its siblings by their top-level names
+    PYTHONPATH=function .venv/bin/python -m scripts.openai_fields_table
 
 tests/test_docs.py checks that README.md holds exactly this table (and tests/test_readme_ko.py
 that README.ko.md lists the same fields, kinds and accepted values), so what the README says

@@ -63,7 +63,10 @@ def function_not_importable() -> str | None:
     """Why function/'s app cannot be imported by its top-level name, or None."""
     spec = importlib.util.find_spec("app")
     if spec is None or spec.origin is None or Path(spec.origin).parent != FUNCTION_DIR:
-        return f"{FUNCTION_DIR} is not on the import path: run `make serve`, or PYTHONPATH=function .venv/bin/python -m scripts.serve"
+        return (
+            f"{FUNCTION_DIR} is not on the import path: run `make serve`, "
+            "or PYTHONPATH=function .venv/bin/python -m scripts.serve"
+        )
     return None
 
 
@@ -137,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             print("       Answers are a fixed summary of your request, not model output. Drop --offline for Bedrock.")
         else:
             print(
-                f"Model: Amazon Bedrock {app.SETTINGS.model_id} in {app.BEDROCK.meta.region_name} (billed to your AWS account)"
+                f"Model: Amazon Bedrock {app.SETTINGS.model_id} in {app.BEDROCK.meta.region_name} (billed to your "
+                f"AWS account)"
             )
         print(f"Listening on {url}/invoke  (Ctrl-C to stop)")
         print(f"       {url}/v1/chat/completions and {url}/v1/models  (OpenAI SDKs: base_url {url}/v1)")
@@ -146,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         chat = json.dumps({"model": app.SETTINGS.model_id, "messages": [{"role": "user", "content": "Hello!"}]})
         print(f"       curl -s {url}/v1/chat/completions -H 'Content-Type: application/json' -d '{chat}'")
         print(
-            f'       curl -N {url}/invoke -H \'Content-Type: application/json\' -d \'{{"prompt": "Hello!", "stream": true}}\'',
+            f"       curl -N {url}/invoke -H 'Content-Type: application/json'"
+            """ -d '{"prompt": "Hello!", "stream": true}'""",
             flush=True,
         )
         server.run(sockets=[sock])

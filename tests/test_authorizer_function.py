@@ -26,14 +26,14 @@ KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-123456
 
 
 def synth_authorizer(tmp_path, **overrides) -> str:
-    props = dict(
-        name="demo",
-        log_group_arn=LOG_GROUP_ARN,
-        log_retention_days=365,
-        reserved_concurrency=30,
-        kms_key_arn=KMS_KEY,
-        code=build_authorizer_zip(target=tmp_path / "authorizer.zip"),
-    )
+    props = {
+        "name": "demo",
+        "log_group_arn": LOG_GROUP_ARN,
+        "log_retention_days": 365,
+        "reserved_concurrency": 30,
+        "kms_key_arn": KMS_KEY,
+        "code": build_authorizer_zip(target=tmp_path / "authorizer.zip"),
+    }
     props.update(overrides)
     return synth_construct(lambda stack: KeyAuthorizer(stack, "authorizer", **props))
 
@@ -104,9 +104,9 @@ def test_the_zip_holds_the_authorizers_code_and_nothing_else(tmp_path):
 
 @pytest.mark.parametrize("auth", ["iam", "none"])
 def test_the_stack_has_the_authorizer_with_api_keys_only(auth):
-    names = lambda synthesized: sorted(
-        f["function_name"] for f in resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE)
-    )
+    def names(synthesized):
+        return sorted(f["function_name"] for f in resources_of(synthesized, LambdaFunction.TF_RESOURCE_TYPE))
+
     assert names(synth_stack()) == ["bedrock-api-dev", "bedrock-api-dev-authorizer"]
     assert names(synth_stack(load_settings({}, {"AUTH": auth}))) == ["bedrock-api-dev"]
     reserved = {

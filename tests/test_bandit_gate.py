@@ -44,7 +44,10 @@ def run_bandit(config: str, *targets: str | Path) -> dict:
 
 def findings(report: dict) -> list[str]:
     return [
-        f"{r['filename']}:{r['line_number']} {r['test_id']} ({r['issue_severity']}/{r['issue_confidence']}): {r['issue_text']}"
+        (
+            f"{r['filename']}:{r['line_number']} {r['test_id']} ({r['issue_severity']}/{r['issue_confidence']}): "
+            f"{r['issue_text']}"
+        )
         for r in report["results"]
     ]
 

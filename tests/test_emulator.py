@@ -1,4 +1,5 @@
-"""The provider's emulator block (present exactly when AWS_ENDPOINT_URL is set at synth time), and a stand-in for every public layer."""
+"""The provider's emulator block (present exactly when AWS_ENDPOINT_URL is set at synth time), and a stand-in
+for every public layer."""
 
 from __future__ import annotations
 

@@ -401,7 +401,7 @@ def test_each_event_is_sent_when_it_happens_not_buffered(stand_in: FakeBedrock, 
     arrivals = [(next(iter(event)), time.monotonic() - started) for event in response["stream"]]
 
     assert headers_at < 0.15  # the HTTP headers do not wait for the first event
-    at = dict((name, t) for name, t in reversed(arrivals))  # first arrival of each kind
+    at = dict(reversed(arrivals))  # first arrival of each kind
     assert 0.2 <= at["messageStart"] < 0.3
     deltas = [t for name, t in arrivals if name == "contentBlockDelta"]
     assert deltas[1] - deltas[0] == pytest.approx(0.1, abs=0.05)

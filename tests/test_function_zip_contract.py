@@ -259,7 +259,10 @@ def test_the_key_authorizers_zip_answers_api_gateway_from_its_own_folder_with_no
             sys.executable,
             "-I",
             "-c",
-            f"import json, sys; sys.path.insert(0, '.'); import {module}; print(json.dumps({module}.{handler}(json.loads(sys.argv[1]), None)))",
+            (
+                f"import json, sys; sys.path.insert(0, '.'); import {module}; "
+                f"print(json.dumps({module}.{handler}(json.loads(sys.argv[1]), None)))"
+            ),
             json.dumps(event),
         ],
         cwd=tmp_path / "task",

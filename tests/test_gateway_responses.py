@@ -107,7 +107,7 @@ def test_every_refusal_has_the_one_error_shape_and_the_sdk_raises_what_its_statu
 
 
 def test_api_gateways_own_message_is_passed_through_where_we_have_no_better_one():
-    status, headers, body = rendered("BAD_REQUEST_BODY", responses("api_key")["BAD_REQUEST_BODY"])
+    _status, _headers, body = rendered("BAD_REQUEST_BODY", responses("api_key")["BAD_REQUEST_BODY"])
     assert json.loads(body)["error"] == {
         "message": "API Gateway's message for BAD_REQUEST_BODY",
         "type": "invalid_request_error",

@@ -34,16 +34,16 @@ def packages(tmp_path_factory) -> Archive:
 
 
 def synth_function(packages: Archive, **overrides) -> str:
-    props = dict(
-        function_name="demo",
-        role_arn="arn:aws:iam::123456789012:role/demo",
-        memory_mb=512,
-        timeout_seconds=210,
-        log_retention_days=30,
-        environment={"MODEL_ID": "us.anthropic.claude-sonnet-5"},
-        layers=[ADAPTER, POWERTOOLS],
-        packages=packages,
-    )
+    props = {
+        "function_name": "demo",
+        "role_arn": "arn:aws:iam::123456789012:role/demo",
+        "memory_mb": 512,
+        "timeout_seconds": 210,
+        "log_retention_days": 30,
+        "environment": {"MODEL_ID": "us.anthropic.claude-sonnet-5"},
+        "layers": [ADAPTER, POWERTOOLS],
+        "packages": packages,
+    }
     props.update(overrides)
     return synth_construct(lambda stack: BedrockFunction(stack, "lambda", **props))
 
@@ -208,5 +208,5 @@ def test_code_zip_is_the_same_bytes_whenever_the_code_is_the_same(tmp_path: Path
 
 def test_function_without_run_sh_is_refused(tmp_path: Path):
     (tmp_path / "app.py").write_text("app = 1\n")
-    with pytest.raises(FileNotFoundError, match="run.sh is missing: Lambda runs it as the function's handler"):
+    with pytest.raises(FileNotFoundError, match=r"run\.sh is missing: Lambda runs it as the function's handler"):
         build_function_zip(tmp_path, tmp_path / "function.zip")

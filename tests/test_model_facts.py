@@ -138,7 +138,10 @@ def test_synth_refuses_an_effort_the_model_does_not_offer(model_id, effort, refu
                 "MODEL_ID": "anthropic.claude-sonnet-4-5-20250929-v1:0,anthropic.claude-haiku-4-5-20251001-v1:0",
                 "EFFORT": "low",
             },
-            "no model of MODEL_ID offers it: 'anthropic.claude-sonnet-4-5-20250929-v1:0' (Claude Sonnet 4.5) offers no effort control",
+            (
+                "no model of MODEL_ID offers it: 'anthropic.claude-sonnet-4-5-20250929-v1:0' (Claude Sonnet 4.5) "
+                "offers no effort control"
+            ),
         ),
         (
             {"MODEL_ID": "us.anthropic.claude-sonnet-4-6,anthropic.claude-opus-4-5-20251101-v1:0", "EFFORT": "xhigh"},

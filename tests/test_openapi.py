@@ -172,7 +172,7 @@ def test_the_openai_routes_are_routed_like_invoke_without_its_request_model():
 def test_another_lambda_route_is_one_more_route_with_the_same_integration_security_and_preflight():
     # GIVEN one more route, as a later API would add
     embeddings = openapi.Route("/v1/embeddings", "post", "Embed texts")
-    document = build("iam", "*", openapi.ROUTES + (embeddings,))
+    document = build("iam", "*", (*openapi.ROUTES, embeddings))
     # THEN it is routed like /invoke, and the document stays valid
     validate(document)
     added = document["paths"]["/v1/embeddings"]

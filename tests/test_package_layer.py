@@ -7,6 +7,7 @@ hash-checked, for Lambda's Python 3.13 on arm64; constructs_lib/lambda_zips.py's
 
 from __future__ import annotations
 
+import itertools
 import json
 import zipfile
 from pathlib import Path
@@ -78,7 +79,7 @@ def test_pip_installs_exactly_the_locked_wheels_for_lambdas_python_and_architect
     assert command[1:4] == ["-m", "pip", "install"]
     for flag in ("--require-hashes", "--no-deps", "--only-binary=:all:", "--no-compile"):
         assert flag in command
-    options = dict(zip(command, command[1:]))
+    options = dict(itertools.pairwise(command))
     assert options["--platform"] == "manylinux2014_aarch64"
     assert options["--implementation"] == "cp"
     assert options["--python-version"] == "3.13"
@@ -139,7 +140,7 @@ def test_a_zip_that_is_not_the_one_built_is_refused(tmp_path: Path):
 
 
 def test_a_lock_without_layer_packages_is_refused(tmp_path: Path):
-    with pytest.raises(LayerNotBuiltError, match="Pipfile.lock has no 'layer' packages"):
+    with pytest.raises(LayerNotBuiltError, match=r"Pipfile\.lock has no 'layer' packages"):
         read_layer_lock(lock_with(tmp_path, {}))
 
 

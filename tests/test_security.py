@@ -134,7 +134,7 @@ def test_every_route_requires_the_key_by_default_and_the_playground_opens_its_pa
 
 
 def test_unknown_auth_is_refused():
-    with pytest.raises(ValueError, match="AUTH .* expected one of api_key, iam, none"):
+    with pytest.raises(ValueError, match=r"AUTH .* expected one of api_key, iam, none"):
         load_settings({}, {"AUTH": "basic"})
 
 
@@ -192,7 +192,7 @@ def test_reserved_concurrency_caps_bedrock_spend_unless_off():
     assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": 25}, RESERVED_CONCURRENCY="25")
     # "off": the provider's -1, no reservation (accounts at the minimum concurrency quota).
     assert has(LambdaFunction.TF_RESOURCE_TYPE, {"reserved_concurrent_executions": -1}, RESERVED_CONCURRENCY="off")
-    with pytest.raises(ValueError, match="RESERVED_CONCURRENCY .* expected `off` or a whole number"):
+    with pytest.raises(ValueError, match=r"RESERVED_CONCURRENCY .* expected `off` or a whole number"):
         load_settings({}, {"RESERVED_CONCURRENCY": "0"})
 
 

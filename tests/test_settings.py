@@ -159,7 +159,7 @@ def test_a_guardrail_needs_its_version_and_its_settings_need_a_guardrail():
 
 
 def test_default_max_tokens_may_not_exceed_the_cap():
-    with pytest.raises(SettingsError, match="MAX_TOKENS_DEFAULT .* must not exceed MAX_TOKENS_CAP"):
+    with pytest.raises(SettingsError, match=r"MAX_TOKENS_DEFAULT .* must not exceed MAX_TOKENS_CAP"):
         load_settings({}, {"MAX_TOKENS_DEFAULT": "5000", "MAX_TOKENS_CAP": "4096"})
     # a default nobody set follows a lower cap, as the function's does
     assert load_settings({}, {"MAX_TOKENS_CAP": "2048"}).max_tokens_default == 2048
@@ -201,7 +201,7 @@ def test_bedrock_time_budget_must_end_before_api_gateway_drops_a_silent_stream()
         == 285
     )
     with pytest.raises(
-        SettingsError, match="take up to 405 s, which must stay below .* and API Gateway's 300 s stream idle timeout"
+        SettingsError, match=r"take up to 405 s, which must stay below .* and API Gateway's 300 s stream idle timeout"
     ):
         load_settings({}, {"LAMBDA_TIMEOUT_SECONDS": "900", "BEDROCK_READ_TIMEOUT_SECONDS": "200"})
 
@@ -216,7 +216,7 @@ def test_default_timeout_fits_a_full_answer_at_a_slow_30_tokens_a_second_after_a
 
 
 def test_unknown_context_key_is_refused_but_cdktf_own_keys_pass():
-    with pytest.raises(SettingsError, match="unknown setting 'modle_id' in cdktf.json context"):
+    with pytest.raises(SettingsError, match=r"unknown setting 'modle_id' in cdktf\.json context"):
         load_settings({"modle_id": "x"}, {})
     load_settings({"excludeStackIdFromLogicalIds": "true"}, {})
 

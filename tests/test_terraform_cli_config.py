@@ -22,7 +22,7 @@ def test_configured_mirror_is_used_and_the_provider_excluded_from_direct_downloa
 
 
 def test_configured_mirror_without_the_provider_is_a_clear_error(tmp_path):
-    with pytest.raises(config.MirrorError, match="does not hold registry.terraform.io/hashicorp/aws 5.100.0"):
+    with pytest.raises(config.MirrorError, match=r"does not hold registry\.terraform\.io/hashicorp/aws 5\.100\.0"):
         config.find_mirror({"TF_PROVIDER_MIRROR": str(tmp_path)})
 
 

@@ -182,7 +182,7 @@ def test_the_adapters_deadline_ends_a_stream_with_done_time_limit(client, stand_
     # GIVEN 3.5 s left, of which the app keeps 2 s to say goodbye, and a model that pauses 5 s
     stand_in.script(Script(text=["Once ", "upon ", "a time"], pause_after=2, pause_seconds=5))
     started = time.monotonic()
-    response, events = stream(client, headers=lambda_context(3.5))
+    _response, events = stream(client, headers=lambda_context(3.5))
     elapsed = time.monotonic() - started
     assert events[:2] == [("delta", {"text": "Once "}), ("delta", {"text": "upon "})]
     name, done = events[-1]

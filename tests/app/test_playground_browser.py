@@ -169,7 +169,7 @@ def test_a_second_turn_sends_both_earlier_turns_and_shift_enter_starts_a_new_lin
     page.wait_for_line("meta")
 
     # THEN the second call carried the first question, its answer, and the new message
-    first, second = stand_in.wait_for_calls(2)
+    _first, second = stand_in.wait_for_calls(2)
     assert sent_messages(second) == [
         ("user", "What is this page?"),
         ("assistant", first_answer),
