@@ -133,7 +133,10 @@ sys.meta_path.insert(0, _Alias())
 
 def checkout_files(root: Path = ROOT) -> list[str]:
     """The checkout's files as git sees them: tracked ones and new ones not ignored."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+    git = shutil.which("git")
+    if git is None:
+        raise RuntimeError("git is not on PATH: scripts/mutate.py lists the checkout's files with it")
+    listed = subprocess.run([git, "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
                             cwd=root, check=True, capture_output=True, text=True).stdout
     return sorted({name for name in listed.split("\0") if name and (root / name).is_file()})
 
