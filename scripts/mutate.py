@@ -89,7 +89,9 @@ GROUPS = (
           ("constructs_lib/iam.py", "constructs_lib/bedrock_arns.py", "constructs_lib/settings.py",
            "constructs_lib/layer_arns.py"),
           ("tests/test_iam.py", "tests/test_settings.py", "tests/test_lambda_function.py", "tests/test_stack.py",
-           "tests/test_max_tokens.py", "tests/test_model_facts.py", "tests/test_environments.py")),
+           "tests/test_max_tokens.py", "tests/test_model_facts.py", "tests/test_environments.py",
+           # every IAM statement's effect, actions and resources; the layers doctor checks
+           "tests/test_security.py", "tests/test_doctor.py")),
 )
 
 # Each group's tests run in a fresh process per mutant, forked from a server that has imported
