@@ -30,11 +30,12 @@ PY := $(VENV)/bin/python
 PY_READY := $(VENV)/.synced
 CHECKOV_READY := .venv-checkov/.installed
 BANDIT_READY := .venv-bandit/.installed
+MUTMUT_READY := .venv-mutmut/.installed
 NODE_READY := node_modules/.installed
 # The function's package layer; its stamp records what it was built from (scripts/build_layer.py).
 LAYER_READY := .build/layer.json
 
-.PHONY: help setup browser layer synth test scan bench doctor deploy destroy endpoint api-key serve local local-down export clean
+.PHONY: help setup browser layer synth lint test scan mutate bench doctor deploy destroy endpoint api-key serve local local-down export clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -103,6 +104,18 @@ $(BANDIT_READY): tools/bandit-requirements.txt
 	.venv-bandit/bin/pip install --quiet -r tools/bandit-requirements.txt
 	@touch $@
 
+# mutmut runs the tests in its own process, so it needs the app's packages as well as its own:
+# .venv-mutmut is made by .venv's Python and sees .venv's packages through a .pth file (no second
+# copy of the ~1 GB of provider bindings), and holds only what mutmut adds; `pip check` proves
+# the two sets fit together.
+$(MUTMUT_READY): tools/mutmut-requirements.txt $(PY_READY)
+	$(PY) -m venv .venv-mutmut
+	$(PY) -c "import site; print('import site; site.addsitedir(%r)' % site.getsitepackages()[0])" \
+		> "$$(.venv-mutmut/bin/python -c 'import site; print(site.getsitepackages()[0])')/project-venv.pth"
+	.venv-mutmut/bin/pip install --quiet --no-deps -r tools/mutmut-requirements.txt
+	.venv-mutmut/bin/pip check
+	@touch $@
+
 test: setup browser $(CHECKOV_READY) $(BANDIT_READY) $(LAYER_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov and bandit gates, the playground in headless Chromium)
 	$(PY) -m pytest
 
@@ -112,6 +125,11 @@ scan: synth $(CHECKOV_READY) $(BANDIT_READY)  ## security gates: checkov on the 
 	.venv-checkov/bin/checkov --config-file .checkov.yaml -f cdktf.out/stacks/$(STACK)/cdk.tf.json
 	.venv-bandit/bin/bandit --quiet -c .bandit.yaml -r function authorizer constructs_lib && echo "bandit: no findings in function/ authorizer/ constructs_lib/"
 	.venv-bandit/bin/bandit --quiet -c .bandit-scripts.yaml -r scripts local && echo "bandit: no findings in scripts/ local/"
+
+# Minutes, not seconds: not part of `make test`. Stages each group under .build/mutation/ and
+# runs mutmut there (scripts/mutate.py); exit 1 below a target or with a survivor not explained.
+mutate: setup $(MUTMUT_READY) $(LAYER_READY)  ## mutation score of function/ and constructs_lib's IAM/ARN/settings helpers (mutmut; minutes; survivors to mutation/survivors.txt)
+	.venv-mutmut/bin/python -m scripts.mutate
 
 bench: setup $(LAYER_READY)  ## print the benchmark figures (synth; the app: ready to serve, first byte, relay, concurrency; zip size)
 	@status=0; for bench in synth_speed ready_to_serve first_byte relay concurrency zip_size; do \
