@@ -90,7 +90,8 @@ GROUPS = (
         deselect=(
             "tests/app/test_app_packaging.py",
             "tests/app/test_serve.py",
-            "tests/app/test_playground_browser.py",  # a real browser: seconds per test, no line of function/ it alone covers
+            # a real browser: seconds per test, and no line of function/ that only it covers
+            "tests/app/test_playground_browser.py",
         ),
         under_src=True,
     ),
