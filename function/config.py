@@ -35,7 +35,7 @@ def worst_case_seconds(connect: float, read: float, attempts: int) -> float:
     standard mode sleeps at most ``min(2 ** k, 20)`` s before retry ``k + 1``.
     """
     backoff = sum(min(2**k, MAX_BACKOFF_SECONDS) for k in range(attempts - 1))
-    return attempts * (connect + read) + backoff
+    return float(attempts * (connect + read) + backoff)
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from typing import Any, Literal, TypedDict
 
 Block = dict[str, Any]  # one Converse ContentBlock
 Content = str | tuple[Block, ...]
+Role = Literal["user", "assistant"]  # Converse's roles: system text travels apart
 
 
 class Message(TypedDict):
-    role: Literal["user", "assistant"]
+    role: Role
     content: Content  # text, or Converse content blocks (never a blank text block)
 
 

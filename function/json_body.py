@@ -100,8 +100,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
         seen: set[str] = set()
-        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise Refused("invalid_json", f"the field {quoted(duplicate)} appears more than once", param=duplicate[:40])
+        for key, _ in pairs:  # the first key met a second time
+            if key in seen:
+                raise Refused("invalid_json", f"the field {quoted(key)} appears more than once", param=key[:40])
+            seen.add(key)
     return result
 
 

@@ -18,13 +18,14 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import json_body
 from config import Settings
 from errors import ApiError
-from inference import Block, InferenceRequest, Message
+from inference import Block, InferenceRequest, Message, Role
 from json_body import NOT_TEXT, Refused, json_type, quoted
 
 Treatment = Literal["used", "ignored", "refused"]
@@ -150,7 +151,7 @@ IMAGE_FORMATS = {
     "image/gif": "gif",
     "image/webp": "webp",
 }
-SIGNATURES = {
+SIGNATURES: dict[str, Callable[[bytes], bool]] = {
     "png": lambda data: data.startswith(b"\x89PNG\r\n\x1a\n"),
     "jpeg": lambda data: data.startswith(b"\xff\xd8\xff"),
     "gif": lambda data: data[:6] in (b"GIF87a", b"GIF89a"),
@@ -225,7 +226,7 @@ def _conversation(value: Any, limit: int) -> tuple[str | None, tuple[Message, ..
     if not isinstance(value, list) or not value:
         raise _refuse("messages", "'messages' must be a non-empty list of messages")
     system: list[str] = []
-    turns: list[tuple[str, list[Block]]] = []
+    turns: list[tuple[Role, list[Block]]] = []
     called: set[str] = set()  # tool call ids the assistant made so far
     images = 0
     for index, item in enumerate(value):
@@ -573,7 +574,7 @@ def _include_usage(value: Any) -> bool:
         or type(value.get("include_usage", False)) is not bool
     ):
         raise _refuse("stream_options", "'stream_options' must be {\"include_usage\": true or false}")
-    return value.get("include_usage", False)
+    return bool(value.get("include_usage", False))
 
 
 def _boolean(given: dict[str, Any], name: str) -> bool:

@@ -113,7 +113,7 @@ class Relay:
             if not opened:
                 self._push(Opened())
             self._push(Ended())
-        except BaseException as error:
+        except BaseException as error:  # noqa: BLE001 - every failure becomes an item, none a crash
             if not self._closed.is_set():
                 self._push(Failed(bedrock.error_for(error, self._model_id)))
         finally:

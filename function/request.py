@@ -13,7 +13,7 @@ from typing import Any
 import json_body
 from config import Settings
 from errors import ApiError
-from inference import InferenceRequest, Message
+from inference import InferenceRequest, Message, Role
 from json_body import NOT_TEXT as _NOT_TEXT
 from json_body import Refused as _Refused
 from json_body import json_type as _json_type
@@ -108,7 +108,7 @@ def _messages(value: Any, limit: int) -> tuple[Message, ...]:
         where = f"messages[{index}]"
         if not isinstance(item, dict) or set(item) != {"role", "content"}:
             raise _Refused("invalid_field", f"{where!r} must be an object with exactly 'role' and 'content'")
-        expected = "user" if index % 2 == 0 else "assistant"
+        expected: Role = "user" if index % 2 == 0 else "assistant"
         if item["role"] not in ("user", "assistant"):
             raise _Refused("invalid_field", f"'{where}.role' must be 'user' or 'assistant'")
         if item["role"] != expected:
@@ -140,7 +140,7 @@ def _boolean(given: dict[str, Any], field: str) -> bool:
 def _effort(value: Any) -> str:
     if value not in EFFORT_LEVELS:
         raise _Refused("invalid_field", f"'effort' must be one of {', '.join(EFFORT_LEVELS)}")
-    return value
+    return str(value)
 
 
 def _model(value: Any, served: tuple[str, ...]) -> str:

@@ -87,7 +87,7 @@ class _ConverseStreamHandler(BaseHTTPRequestHandler):
             self.server.open_connections.discard(self.connection)
         super().finish()
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # http.server's naming
         route = _ROUTE.match(urlsplit(self.path).path)
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if not route:
@@ -164,7 +164,7 @@ class _ConverseStreamHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the app logs its calls
         pass
 
 

@@ -527,7 +527,7 @@ def run_checks(aws: Aws, settings: Settings, checks: Iterable[Check] = CHECKS) -
     for check in checks:
         try:
             found = check(aws, settings)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - a preflight reports each problem as a line, never a trace
             found = failed_call(check.__name__.removeprefix("check_").replace("_", " "), settings, error)
         results.extend(found if isinstance(found, list) else [found])
     return results

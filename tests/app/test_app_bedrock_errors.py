@@ -55,7 +55,7 @@ def bedrock_status(code: str) -> int:
     """The HTTP status Bedrock answers ``code`` with, from the service model (400 for the unknown)."""
     try:
         return SERVICE_MODEL.shape_for(code).metadata["error"]["httpStatusCode"]
-    except Exception:
+    except Exception:  # noqa: BLE001 - botocore raises NoShapeFoundError for a code it does not model
         return 400
 
 
