@@ -6,6 +6,7 @@ import pytest
 from cdktf import Testing
 
 from constructs_lib.aws import DataAwsIamPolicyDocument, IamRole, IamRolePolicy, IamRolePolicyAttachment
+from constructs_lib.bedrock_arns import guardrail_arn, models_arns
 from constructs_lib.iam import ApiGatewayCloudWatchRole, LambdaExecutionRole
 from tests.support.stack import data_sources_of, resources_of, synth_construct
 
@@ -250,3 +251,45 @@ def test_api_gateway_logging_role_has_aws_managed_policy_and_nothing_else():
 def test_api_gateway_logging_policy_follows_the_partition():
     [attachment] = resources_of(synth_api_gateway_role("aws-cn"), IamRolePolicyAttachment.TF_RESOURCE_TYPE)
     assert attachment["policy_arn"].startswith("arn:aws-cn:iam::aws:policy/service-role/")
+
+
+# --- partitions: every ARN the role names is in the stack's partition -------------------------
+
+
+@pytest.mark.parametrize(
+    ("partition", "region", "model_id"),
+    [
+        ("aws-us-gov", "us-gov-west-1", "us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0"),  # a GovCloud profile
+        ("aws-us-gov", "us-gov-west-1", "anthropic.claude-sonnet-4-5-20250929-v1:0"),  # a plain model id
+        ("aws-cn", "cn-north-1", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    ],
+)
+def test_every_bedrock_arn_is_in_the_stacks_partition(partition, region, model_id):
+    arns = models_arns([model_id], partition=partition, region=region, account_id="123456789012")
+    assert arns.all  # something to check
+    assert all(arn.startswith(f"arn:{partition}:bedrock:") for arn in arns.all), arns
+    if model_id.startswith("us-gov."):
+        assert arns.routed_foundation_models == (
+            f"arn:{partition}:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+        )
+    guardrail = guardrail_arn("gr1", partition=partition, region=region, account_id="123456789012")
+    assert guardrail == f"arn:{partition}:bedrock:{region}:123456789012:guardrail/gr1"
+
+
+def test_the_synthesized_role_names_bedrock_only_in_the_partition_it_is_given():
+    synthesized = synth_construct(
+        lambda stack: LambdaExecutionRole(
+            stack,
+            "iam",
+            role_name="demo-lambda",
+            log_group_arn="arn:aws-us-gov:logs:us-gov-west-1:1:log-group:x",
+            model_ids=("us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0",),
+            partition="aws-us-gov",
+            region="us-gov-west-1",
+            account_id="123456789012",
+            guardrail="gr1",
+        )
+    )
+    resources = [arn for statement in bedrock_statements(synthesized) for arn in statement["resources"]]
+    assert len(resources) == 3  # the profile, its routed base model, the guardrail
+    assert all(arn.startswith("arn:aws-us-gov:bedrock:") for arn in resources), resources
