@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from constructs_lib.environments import stack_settings
 from constructs_lib.lambda_zips import LayerNotBuiltError, built_layer
@@ -27,7 +28,7 @@ STACK_ID = "bedrock-inference"
 CHECKED_VARIABLE = "SETTINGS_CHECKED"
 
 
-def read_context() -> dict:
+def read_context() -> dict[str, Any]:
     """cdktf.json's ``context``: the settings a project keeps in version control."""
     return json.loads((PROJECT_DIR / "cdktf.json").read_text()).get("context", {})
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
+from typing import Any
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from constructs import Construct
@@ -129,10 +130,10 @@ def api_document(
     title: str,
     auth: str,
     cors_allow_origin: str,
-    request_schema: dict,
+    request_schema: dict[str, Any],
     routes: tuple[openapi.Route, ...] = openapi.ROUTES,
     authorizer_arn: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The API's OpenAPI document, every route integrated with ``backend`` (and, with
     AUTH=api_key, guarded by the key authorizer whose function is ``authorizer_arn``)."""
     return openapi.document(
@@ -185,7 +186,7 @@ class InferenceApi(Construct):
         api_name: str,
         stage_name: str,
         backend: LambdaBackend,
-        request_schema: dict,
+        request_schema: dict[str, Any],
         access: AccessControl,
         logging: ApiLogging,
         cors_allow_origin: str = "",
