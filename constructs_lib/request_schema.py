@@ -110,9 +110,10 @@ def _refuses_together(row: ModelFacts | None, names: list[str]) -> bool:
 
 
 def _effort(models: Sequence[ModelFacts | None]) -> dict[str, Any]:
-    if any(row is None for row in models):
+    known = [row for row in models if row is not None]
+    if len(known) < len(models):
         return _or_null({"type": "string", "maxLength": EFFORT_MAX_LENGTH})
-    offered = {level for row in models for level in row.effort_levels}
+    offered = {level for row in known for level in row.effort_levels}
     if not offered:
         return NOT_GIVEN
     return _or_null({"enum": [level for level in EFFORT_LEVELS if level in offered]})

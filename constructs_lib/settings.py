@@ -442,8 +442,9 @@ class Settings(HandlerSettings):
         may offer it too (it is sent unchecked, with a warning)."""
         if self.effort not in EFFORT_LEVELS:
             return
-        rows = {model_id: facts_for(model_id) for model_id in self.model_ids}
-        if any(row is None or self.effort in row.effort_levels for row in rows.values()):
+        found = {model_id: facts_for(model_id) for model_id in self.model_ids}
+        rows = {model_id: row for model_id, row in found.items() if row is not None}
+        if len(rows) < len(found) or any(self.effort in row.effort_levels for row in rows.values()):
             return
         if len(rows) == 1:
             [(model_id, row)] = rows.items()
