@@ -15,10 +15,14 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from constructs_lib.environments import stack_settings
 from constructs_lib.lambda_zips import LayerNotBuiltError, built_layer
 from constructs_lib.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from cdktf import App  # imported where used: the jsii runtime starts only after the settings are read
 
 PROJECT_DIR = Path(__file__).resolve().parent
 STACK_ID = "bedrock-inference"
@@ -27,9 +31,10 @@ STACK_ID = "bedrock-inference"
 CHECKED_VARIABLE = "SETTINGS_CHECKED"
 
 
-def read_context() -> dict:
+def read_context() -> dict[str, Any]:
     """cdktf.json's ``context``: the settings a project keeps in version control."""
-    return json.loads((PROJECT_DIR / "cdktf.json").read_text()).get("context", {})
+    context: dict[str, Any] = json.loads((PROJECT_DIR / "cdktf.json").read_text()).get("context", {})
+    return context
 
 
 def read_settings(environ: Mapping[str, str] = os.environ) -> Settings:
@@ -52,7 +57,7 @@ def print_warnings(stacks: Mapping[str, Settings]) -> None:
             print(f"warning: {notice}", file=sys.stderr)
 
 
-def build_app(settings: Settings | Mapping[str, Settings], outdir: str | None = None, *, warn: bool = True):
+def build_app(settings: Settings | Mapping[str, Settings], outdir: str | None = None, *, warn: bool = True) -> App:
     """The cdktf App holding the stack (one Settings) or stacks (stack id → Settings), after
     printing their warnings unless ``warn`` is false. cdktf is imported here, after the
     settings are read, so a bad setting is reported at once, before the jsii runtime starts."""
@@ -69,7 +74,7 @@ def build_app(settings: Settings | Mapping[str, Settings], outdir: str | None = 
     return app
 
 
-def write_openapi_documents(app) -> list[Path]:
+def write_openapi_documents(app: App) -> list[Path]:
     """Each stack's OpenAPI document beside its Terraform JSON: ``<outdir>/stacks/<stack>/openapi.json``."""
     from constructs_lib.openapi import write_document
     from constructs_lib.stack import BedrockInferenceStack

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from constructs import Construct
@@ -129,10 +131,10 @@ def api_document(
     title: str,
     auth: str,
     cors_allow_origin: str,
-    request_schema: dict,
+    request_schema: dict[str, Any],
     routes: tuple[openapi.Route, ...] = openapi.ROUTES,
     authorizer_arn: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The API's OpenAPI document, every route integrated with ``backend`` (and, with
     AUTH=api_key, guarded by the key authorizer whose function is ``authorizer_arn``)."""
     return openapi.document(
@@ -185,7 +187,7 @@ class InferenceApi(Construct):
         api_name: str,
         stage_name: str,
         backend: LambdaBackend,
-        request_schema: dict,
+        request_schema: dict[str, Any],
         access: AccessControl,
         logging: ApiLogging,
         cors_allow_origin: str = "",
@@ -196,16 +198,18 @@ class InferenceApi(Construct):
         if (access.auth == "api_key") != (authorizer is not None):
             raise ValueError("the key authorizer is needed with auth 'api_key', and only then")
         routes = openapi.api_routes(playground=playground)
-        contract = {
-            "title": api_name,
-            "auth": access.auth,
-            "cors_allow_origin": cors_allow_origin,
-            "request_schema": request_schema,
-            "routes": routes,
-        }
-        self.openapi_document = api_document(
+        # The document twice, from one contract: with placeholders (written for clients) and
+        # with Terraform's references (the API's body).
+        contract = partial(
+            api_document,
+            title=api_name,
+            auth=access.auth,
+            cors_allow_origin=cors_allow_origin,
+            request_schema=request_schema,
+            routes=routes,
+        )
+        self.openapi_document = contract(
             replace(backend, function_arn=UNKNOWN_FUNCTION_ARN, partition=UNKNOWN_PARTITION),
-            **contract,
             authorizer_arn=UNKNOWN_AUTHORIZER_ARN if authorizer else None,
         )
         self.rest_api = ApiGatewayRestApi(
@@ -215,7 +219,7 @@ class InferenceApi(Construct):
             description=openapi.DESCRIPTION,
             # The function ARN and partition inside are Terraform references, resolved at apply.
             body=json.dumps(
-                api_document(backend, **contract, authorizer_arn=authorizer.function_arn if authorizer else None),
+                contract(backend, authorizer_arn=authorizer.function_arn if authorizer else None),
                 separators=(",", ":"),
             ),
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
@@ -311,7 +315,7 @@ class InferenceApi(Construct):
             retention_in_days=logging.retention_days,
             kms_key_id=logging.kms_key_arn,
         )
-        ordered_after = [self.access_log_group, self.execution_log_group]
+        ordered_after: list[ITerraformDependable] = [self.access_log_group, self.execution_log_group]
         if logging.account_setting is not None:
             ordered_after.append(logging.account_setting)
         return ApiGatewayStage(

@@ -5,7 +5,7 @@
 package without running that ``__init__`` and then imports only the submodules below, which
 cuts a whole synth to a few seconds (bench/synth_speed.py measures both ways).
 
-To use another resource, add its import below.
+To use another resource, add its import below and its name to ``__all__``.
 When the package is already fully imported (someone ran ``import cdktf_cdktf_provider_aws``
 first), this changes nothing and the usual import is used.
 """
@@ -31,7 +31,7 @@ def _register_package_without_init() -> None:
 
 _register_package_without_init()
 
-# ruff: noqa: E402, F401 -- the imports follow the registration above, and are re-exported.
+# ruff: noqa: E402 -- the imports follow the registration above.
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
@@ -97,5 +97,61 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
     Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader,
 )
 
-# Everything imported above is re-exported: the import list is the one list to keep.
-__all__ = [name for name in dir() if name[:1].isupper()]
+# Spelled out, not computed: mypy (strict, no implicit re-export) reads only a literal list.
+# ruff keeps it and the imports in step: an import missing here is F401, a name here without
+# its import is F822.
+__all__ = [
+    "ApiGatewayAccount",
+    "ApiGatewayApiKey",
+    "ApiGatewayDeployment",
+    "ApiGatewayMethodSettings",
+    "ApiGatewayMethodSettingsSettings",
+    "ApiGatewayRestApi",
+    "ApiGatewayRestApiEndpointConfiguration",
+    "ApiGatewayStage",
+    "ApiGatewayStageAccessLogSettings",
+    "ApiGatewayUsagePlan",
+    "ApiGatewayUsagePlanApiStages",
+    "ApiGatewayUsagePlanKey",
+    "ApiGatewayUsagePlanQuotaSettings",
+    "ApiGatewayUsagePlanThrottleSettings",
+    "AwsProvider",
+    "AwsProviderDefaultTags",
+    "AwsProviderEndpoints",
+    "CloudwatchDashboard",
+    "CloudwatchLogGroup",
+    "CloudwatchMetricAlarm",
+    "DataAwsCallerIdentity",
+    "DataAwsIamPolicyDocument",
+    "DataAwsIamPolicyDocumentStatement",
+    "DataAwsIamPolicyDocumentStatementCondition",
+    "DataAwsIamPolicyDocumentStatementPrincipals",
+    "DataAwsPartition",
+    "IamRole",
+    "IamRolePolicy",
+    "IamRolePolicyAttachment",
+    "KmsAlias",
+    "KmsKey",
+    "LambdaFunction",
+    "LambdaFunctionEnvironment",
+    "LambdaFunctionLoggingConfig",
+    "LambdaFunctionTracingConfig",
+    "LambdaLayerVersion",
+    "LambdaPermission",
+    "SnsTopic",
+    "SnsTopicSubscription",
+    "Wafv2WebAcl",
+    "Wafv2WebAclAssociation",
+    "Wafv2WebAclDefaultAction",
+    "Wafv2WebAclDefaultActionAllow",
+    "Wafv2WebAclLoggingConfiguration",
+    "Wafv2WebAclLoggingConfigurationRedactedFields",
+    "Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader",
+    "Wafv2WebAclRule",
+    "Wafv2WebAclRuleAction",
+    "Wafv2WebAclRuleActionBlock",
+    "Wafv2WebAclRuleOverrideAction",
+    "Wafv2WebAclRuleOverrideActionNone",
+    "Wafv2WebAclRuleVisibilityConfig",
+    "Wafv2WebAclVisibilityConfig",
+]

@@ -123,7 +123,9 @@ class LogEncryptionKey(Construct):
         self.arn = self.key.arn
 
 
-def _allow(sid: str, actions: list[str], principal: dict[str, str], condition: dict | None = None) -> dict[str, Any]:
+def _allow(
+    sid: str, actions: list[str], principal: dict[str, str], condition: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """One key-policy statement; its ``"Resource": "*"`` is this key (the only value a key policy takes)."""
     statement: dict[str, Any] = {
         "Sid": sid,

@@ -145,7 +145,7 @@ def read_layer_lock(lock_file: Path = LOCK_FILE) -> dict[str, Any]:
         lock = json.loads(lock_file.read_text())
     except (OSError, ValueError) as error:
         raise LayerNotBuiltError(f"cannot read {lock_file.name}: {error}") from None
-    section = lock.get(LOCK_SECTION)
+    section: dict[str, Any] | None = lock.get(LOCK_SECTION)
     if not section:
         raise LayerNotBuiltError(
             f"{lock_file.name} has no '{LOCK_SECTION}' packages: the function's layer needs them (Pipfile "
@@ -167,9 +167,10 @@ def layer_digest(packages: Mapping[str, Any]) -> str:
 
 def read_stamp(stamp: Path = LAYER_STAMP) -> dict[str, Any] | None:
     try:
-        return json.loads(stamp.read_text())
+        recorded: dict[str, Any] = json.loads(stamp.read_text())
     except (OSError, ValueError):
         return None
+    return recorded
 
 
 def built_layer(lock_file: Path = LOCK_FILE, zip_path: Path = LAYER_ZIP, stamp: Path = LAYER_STAMP) -> Archive:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from constructs_lib.settings import Settings
-from function.models import EFFORT_LEVELS, facts_for
+from function.models import EFFORT_LEVELS, ModelFacts, facts_for
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def retirement_notice(model_id: str, today: date) -> str | None:
     facts = facts_for(model_id)
     if facts is None or facts.retires is None:
         return None
-    if date.fromisoformat(facts.retires) <= today:
+    if _retired(facts, today):
         return (
             f"MODEL_ID {model_id!r} is {facts.name}, which Amazon Bedrock retired on {facts.retires}: its "
             "requests fail unless your account has private access. Set MODEL_ID to a current model, e.g. "
@@ -68,6 +68,11 @@ def retirement_notice(model_id: str, today: date) -> str | None:
         f"MODEL_ID {model_id!r} is {facts.name}, which Amazon Bedrock retires on {facts.retires}: from then "
         "on its requests fail. Plan the move to a current model (README: model capabilities)."
     )
+
+
+def _retired(facts: ModelFacts | None, today: date) -> bool:
+    """Whether the model's end-of-life date on Bedrock has come."""
+    return facts is not None and facts.retires is not None and date.fromisoformat(facts.retires) <= today
 
 
 def model_warnings(settings: Settings, today: date) -> list[str]:
@@ -87,7 +92,7 @@ def _warnings_for(settings: Settings, model_id: str, today: date) -> list[str]:
     retiring = retirement_notice(model_id, today)
     if retiring:
         warnings.append(retiring)
-        if date.fromisoformat(facts.retires) <= today:
+        if _retired(facts, today):
             return warnings  # the one thing to fix: the rest follows the model chosen instead
     if model_id == settings.model_id and not token_prices(settings).known:
         warnings.append(

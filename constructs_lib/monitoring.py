@@ -9,8 +9,9 @@ and ``BedrockLatency``. Every alarm notifies one optional SNS topic.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from constructs import Construct
 
@@ -88,13 +89,14 @@ class Monitoring(Construct):
         api = {"ApiName": watched.api_name, "Stage": watched.stage_name}
         function = {"FunctionName": watched.function_name}
         service = {"service": watched.metrics_service}
+        output_price = prices.output_usd_per_mtok
         budget_cost = (
-            f"about ${thresholds.daily_output_tokens * prices.output_usd_per_mtok / 1_000_000:,.2f}"
-            if prices.known
+            f"about ${thresholds.daily_output_tokens * output_price / 1_000_000:,.2f}"
+            if prices.known and output_price is not None
             else "price unknown"
         )
 
-        def alarm(key: str, description: str, **properties) -> CloudwatchMetricAlarm:
+        def alarm(key: str, description: str, **properties: Any) -> CloudwatchMetricAlarm:
             return CloudwatchMetricAlarm(
                 self,
                 key,
@@ -230,13 +232,22 @@ class Monitoring(Construct):
         )
 
 
-def dashboard_body(region: str, watched: MonitoredNames, prices: TokenPrices, alarms, *, latency_alarm_ms: int) -> dict:
+def dashboard_body(
+    region: str,
+    watched: MonitoredNames,
+    prices: TokenPrices,
+    alarms: Iterable[CloudwatchMetricAlarm],
+    *,
+    latency_alarm_ms: int,
+) -> dict[str, Any]:
     """The dashboard as CloudWatch's JSON: requests, latency, errors by code, tokens, cost, alarms."""
     ns, service = watched.metrics_namespace, watched.metrics_service
     api = ["ApiName", watched.api_name, "Stage", watched.stage_name]
     function = ["FunctionName", watched.function_name]
 
-    def graph(title: str, metrics: list, *, x: int, y: int, period: int = FIVE_MINUTES, **extra) -> dict:
+    def graph(
+        title: str, metrics: list[list[Any]], *, x: int, y: int, period: int = FIVE_MINUTES, **extra: Any
+    ) -> dict[str, Any]:
         properties = {
             "title": title,
             "region": region,
@@ -321,7 +332,7 @@ def dashboard_body(region: str, watched: MonitoredNames, prices: TokenPrices, al
 COST_TITLE = "Estimated Bedrock cost (USD per hour)"
 
 
-def cost_widget(prices: TokenPrices, ns: str, service: str, graph: Callable[..., dict]) -> dict:
+def cost_widget(prices: TokenPrices, ns: str, service: str, graph: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     """Tokens × prices per hour (``graph`` draws it), or a note instead of a wrong number when the
     price is unknown."""
     if not prices.known:

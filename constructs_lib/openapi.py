@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from constructs_lib.request_schema import MODEL_NAME as REQUEST_MODEL
 
@@ -185,7 +186,7 @@ def integration_timeout_ms(function_timeout_seconds: int) -> int:
     return min((function_timeout_seconds + INIT_PHASE_SECONDS) * 1000, STREAMING_TIMEOUT_MAX_MS)
 
 
-def lambda_integration(uri: str, timeout_ms: int) -> dict:
+def lambda_integration(uri: str, timeout_ms: int) -> dict[str, Any]:
     """``x-amazon-apigateway-integration`` for a Lambda proxy whose answer streams through.
 
     Lambda is always invoked with POST, whatever the caller's method (API Gateway's
@@ -209,7 +210,7 @@ def authorizer_invocation_uri(partition: str, region: str, function_arn: str) ->
     return f"arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
 
 
-def key_authorizer(authorizer_uri: str) -> dict:
+def key_authorizer(authorizer_uri: str) -> dict[str, Any]:
     """The Lambda REQUEST authorizer that finds the key in ``x-api-key`` or ``Authorization: Bearer``.
 
     ``x-amazon-apigateway-authtype: custom`` with ``x-amazon-apigateway-authorizer`` of type
@@ -256,7 +257,7 @@ SIGV4_SCHEME = {
 AUTHS = ("api_key", "iam", "none")
 
 
-def security_schemes(auth: str, authorizer_uri: str | None = None) -> dict:
+def security_schemes(auth: str, authorizer_uri: str | None = None) -> dict[str, Any]:
     """The schemes AUTH needs; an unknown AUTH is an error, never an open API."""
     if auth not in AUTHS:
         raise ValueError(f"unknown auth {auth!r}: expected one of {', '.join(AUTHS)}")
@@ -267,13 +268,13 @@ def security_schemes(auth: str, authorizer_uri: str | None = None) -> dict:
     return {"sigv4": SIGV4_SCHEME} if auth == "iam" else {}
 
 
-def security_requirement(auth: str) -> list[dict]:
+def security_requirement(auth: str) -> list[dict[str, list[str]]]:
     """The operation-level requirement (API Gateway ignores a document-level ``security``)."""
     names = {"api_key": ["api_key", "key_authorizer"], "iam": ["sigv4"], "none": []}[auth]
     return [{name: [] for name in names}] if names else []
 
 
-def api_key_source(auth: str) -> dict:
+def api_key_source(auth: str) -> dict[str, Any]:
     """Usage plans meter the key the authorizer returns (x-amazon-apigateway-api-key-source:
     AUTHORIZER, its ``usageIdentifierKey``), not only the X-API-Key header."""
     return {"x-amazon-apigateway-api-key-source": "AUTHORIZER"} if auth == "api_key" else {}
@@ -282,7 +283,7 @@ def api_key_source(auth: str) -> dict:
 # --- what reaches the function --------------------------------------------------------------
 
 
-def request_validators() -> dict:
+def request_validators() -> dict[str, Any]:
     """One validator that checks the body against its model (and any required parameters)."""
     return {
         "x-amazon-apigateway-request-validators": {
@@ -291,7 +292,7 @@ def request_validators() -> dict:
     }
 
 
-def request_body(model: str) -> dict:
+def request_body(model: str) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": _ref(model)}}}
 
 
@@ -317,12 +318,12 @@ def error_template(error: GatewayError) -> str:
     return json.dumps(body).replace(f'"{placeholder}"', "$context.error.messageString")
 
 
-def gateway_responses(cors_allow_origin: str, auth: str) -> dict:
+def gateway_responses(cors_allow_origin: str, auth: str) -> dict[str, Any]:
     """API Gateway's own refusals in the one error shape (``x-amazon-apigateway-gateway-responses``);
     with CORS on, a browser may read them too."""
     responses = {}
     for kind, error in gateway_errors(auth).items():
-        response: dict = {"responseTemplates": {"application/json": error_template(error)}}
+        response: dict[str, Any] = {"responseTemplates": {"application/json": error_template(error)}}
         if error.status:
             response["statusCode"] = error.status
         headers = dict(error.headers)
@@ -339,9 +340,9 @@ def gateway_responses(cors_allow_origin: str, auth: str) -> dict:
 # --- paths ----------------------------------------------------------------------------------
 
 
-def operation(route: Route, auth: str, integration: dict) -> dict:
+def operation(route: Route, auth: str, integration: dict[str, Any]) -> dict[str, Any]:
     """One Lambda route: its security, its validated body, its answers, its integration."""
-    found: dict = {"summary": route.summary, "operationId": _operation_id(route)}
+    found: dict[str, Any] = {"summary": route.summary, "operationId": _operation_id(route)}
     requirement = [] if route.public else security_requirement(auth)
     if requirement:
         found["security"] = requirement
@@ -353,7 +354,7 @@ def operation(route: Route, auth: str, integration: dict) -> dict:
     return found
 
 
-def preflight(integration: dict) -> dict:
+def preflight(integration: dict[str, Any]) -> dict[str, Any]:
     """``OPTIONS`` for browsers' CORS preflight, answered by the function (204 and the CORS
     headers). A preflight carries no credentials, so it requires none."""
     return {
@@ -363,13 +364,13 @@ def preflight(integration: dict) -> dict:
     }
 
 
-def responses(route: Route) -> dict:
+def responses(route: Route) -> dict[str, Any]:
     """The success answer (JSON, or an event stream) and every error status, in the error shape.
 
     The event stream has no schema: API Gateway takes response schemas as models, which must be
     objects (API Gateway "important notes for REST APIs").
     """
-    success: dict = {route.media_type: {"schema": _ref(route.response_model)} if route.response_model else {}}
+    success: dict[str, Any] = {route.media_type: {"schema": _ref(route.response_model)} if route.response_model else {}}
     if route.streams:
         success["text/event-stream"] = {}
     found = {"200": {"description": "The answer", "content": success}}
@@ -378,10 +379,10 @@ def responses(route: Route) -> dict:
     return found
 
 
-def paths(routes: Iterable[Route], auth: str, cors_allow_origin: str, integration: dict) -> dict:
+def paths(routes: Iterable[Route], auth: str, cors_allow_origin: str, integration: dict[str, Any]) -> dict[str, Any]:
     """Every route, and an ``OPTIONS`` preflight on each of their paths when CORS is on (not on
     a public page's: a browser loads it without asking)."""
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     for route in routes:
         found.setdefault(route.path, {})[route.method] = operation(route, auth, integration)
         if cors_allow_origin and not route.public:
@@ -397,7 +398,7 @@ def preflight_paths(routes: Iterable[Route], cors_allow_origin: str) -> list[str
 # --- the document ---------------------------------------------------------------------------
 
 
-def response_schemas() -> dict:
+def response_schemas() -> dict[str, Any]:
     """The function's answers (function/replies.py, errors.py): described, not enforced."""
     usage = {
         "type": "object",
@@ -437,15 +438,15 @@ def document(
     title: str,
     auth: str,
     cors_allow_origin: str,
-    request_schemas: dict[str, dict],
-    integration: dict,
+    request_schemas: dict[str, dict[str, Any]],
+    integration: dict[str, Any],
     routes: Iterable[Route] = ROUTES,
     authorizer_uri: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The whole REST API; every Lambda route shares ``integration``, and with AUTH=api_key the
     key authorizer at ``authorizer_uri``."""
     routes = tuple(routes)
-    components: dict = {"schemas": {**request_schemas, **response_schemas()}}
+    components: dict[str, Any] = {"schemas": {**request_schemas, **response_schemas()}}
     schemes = security_schemes(auth, authorizer_uri)
     if schemes:
         components["securitySchemes"] = schemes
@@ -460,7 +461,7 @@ def document(
     }
 
 
-def write_document(document_: dict, directory: Path) -> Path:
+def write_document(document_: dict[str, Any], directory: Path) -> Path:
     """``directory/openapi.json``, for client generators (README "Clients from the OpenAPI document")."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / DOCUMENT_FILE
@@ -468,7 +469,7 @@ def write_document(document_: dict, directory: Path) -> Path:
     return path
 
 
-def _ref(model: str) -> dict:
+def _ref(model: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model}"}
 
 

@@ -42,6 +42,7 @@ Nothing is spent on Bedrock either way: the function refuses before any call.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from function.models import EFFORT_LEVELS, ModelFacts
 
@@ -52,14 +53,14 @@ EFFORT_MAX_LENGTH = 16
 NOT_GIVEN = {"enum": [None]}  # the field may only be left out, or null
 
 
-def _or_null(schema: dict) -> dict:
+def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema``, or JSON null (a field the caller set to null is a field not given)."""
     return {"anyOf": [schema, {"enum": [None]}]}
 
 
 def request_schema(
     *, prompt_max_chars: int, max_tokens_cap: int, models: Sequence[ModelFacts | None] = (None,)
-) -> dict:
+) -> dict[str, Any]:
     """The request model for these limits and the configured models' rows (None: a model without one)."""
     text = {"type": "string", "maxLength": prompt_max_chars}
     unit = {"type": "number", "minimum": 0, "maximum": 1}
@@ -108,10 +109,11 @@ def _refuses_together(row: ModelFacts | None, names: list[str]) -> bool:
     return bool(row.refused_parameters & set(names)) or set(names) <= row.exclusive_parameters
 
 
-def _effort(models: Sequence[ModelFacts | None]) -> dict:
-    if any(row is None for row in models):
+def _effort(models: Sequence[ModelFacts | None]) -> dict[str, Any]:
+    known = [row for row in models if row is not None]
+    if len(known) < len(models):
         return _or_null({"type": "string", "maxLength": EFFORT_MAX_LENGTH})
-    offered = {level for row in models for level in row.effort_levels}
+    offered = {level for row in known for level in row.effort_levels}
     if not offered:
         return NOT_GIVEN
     return _or_null({"enum": [level for level in EFFORT_LEVELS if level in offered]})

@@ -138,12 +138,13 @@ HANDLER_FORMATS: dict[str, Check] = {
 }
 
 
-def synth_check(item: dataclasses.Field) -> Check | None:
+def synth_check(item: dataclasses.Field[Any]) -> Check | None:
     """The check a setting's value must pass at synth: the stack's own (``setting(check=...)``),
     or for a setting the function declares, its declared range or choices, or its form above.
     EFFORT also takes the levels of function/models.py, which its declaration cannot import."""
     if item.name not in VARIABLES:
-        return item.metadata["check"]
+        own: Check | None = item.metadata["check"]  # setting(check=...) puts a Check or None there
+        return own
     low, high, choices = item.metadata["low"], item.metadata["high"], item.metadata["choices"]
     if low is not None:
         return between(low, high)
@@ -442,8 +443,9 @@ class Settings(HandlerSettings):
         may offer it too (it is sent unchecked, with a warning)."""
         if self.effort not in EFFORT_LEVELS:
             return
-        rows = {model_id: facts_for(model_id) for model_id in self.model_ids}
-        if any(row is None or self.effort in row.effort_levels for row in rows.values()):
+        found = {model_id: facts_for(model_id) for model_id in self.model_ids}
+        rows = {model_id: row for model_id, row in found.items() if row is not None}
+        if len(rows) < len(found) or any(self.effort in row.effort_levels for row in rows.values()):
             return
         if len(rows) == 1:
             [(model_id, row)] = rows.items()
@@ -569,7 +571,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def _parse(item: dataclasses.Field, raw: Any) -> Any:
+def _parse(item: dataclasses.Field[Any], raw: Any) -> Any:
     """Turn an environment string (or a cdktf.json JSON value) into the field's type."""
     kind = item.metadata["kind"]
     if kind is bool:
@@ -603,6 +605,6 @@ def _parse(item: dataclasses.Field, raw: Any) -> Any:
     return raw.strip()
 
 
-def _message(item: dataclasses.Field, value: Any, allowed: str) -> str:
+def _message(item: dataclasses.Field[Any], value: Any, allowed: str) -> str:
     shown = ",".join(value) if isinstance(value, tuple) else value  # a list as it is written
     return f"invalid setting {item.metadata['env']} ({item.name}) = {shown!r}: expected {allowed}"

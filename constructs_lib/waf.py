@@ -11,6 +11,8 @@ The common rule set is left out on purpose: its SizeRestrictions_BODY rule block
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
 from constructs_lib.aws import (
@@ -45,7 +47,7 @@ def log_group_name(name: str) -> str:
     return f"aws-waf-logs-{name}"
 
 
-def _visibility(metric: str) -> dict:
+def _visibility(metric: str) -> dict[str, Any]:
     return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
 
 
