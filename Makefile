@@ -116,7 +116,16 @@ $(MUTMUT_READY): tools/mutmut-requirements.txt $(PY_READY)
 	.venv-mutmut/bin/pip check
 	@touch $@
 
-test: setup browser $(CHECKOV_READY) $(BANDIT_READY) $(LAYER_READY)  ## run the whole test suite (unit, synth, terraform validate, checkov and bandit gates, the playground in headless Chromium)
+# The gates every change passes before the tests run: ruff (lint and format, ruff.toml) and mypy
+# --strict (mypy.ini), once per import root: function/ is Lambda's, where modules import each
+# other by top-level name; the stack imports the same files as `function.config`.
+lint: setup  ## ruff (lint + format check) and mypy --strict on function/, constructs_lib/, authorizer/
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	cd function && ../$(PY) -m mypy --config-file ../mypy.ini --cache-dir ../.build/mypy-function .
+	$(PY) -m mypy
+
+test: setup lint browser $(CHECKOV_READY) $(BANDIT_READY) $(LAYER_READY)  ## the lint and type gates, then the whole test suite (unit, synth, terraform validate, checkov and bandit gates, the playground in headless Chromium)
 	$(PY) -m pytest
 
 # checkov on the synthesized stack, bandit on the Python code (function/, authorizer/ and constructs_lib/ with
