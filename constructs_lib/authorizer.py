@@ -16,14 +16,13 @@ from constructs import Construct
 from constructs_lib.aws import (
     CloudwatchLogGroup,
     DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
     IamRole,
     IamRolePolicy,
     LambdaFunction,
     LambdaFunctionLoggingConfig,
     LambdaFunctionTracingConfig,
 )
-from constructs_lib.iam import service_trust
+from constructs_lib.iam import own_log_group_statement, send_traces_statement, service_trust
 from constructs_lib.lambda_function import log_group_name
 from constructs_lib.lambda_zips import Archive, build_authorizer_zip
 from constructs_lib.layer_arns import ARCHITECTURE, RUNTIME
@@ -76,20 +75,7 @@ class KeyAuthorizer(Construct):
         self.policy_document = DataAwsIamPolicyDocument(
             self,
             "policy",
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    sid="WriteOwnLogGroup",
-                    effect="Allow",
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[log_group_arn, f"{log_group_arn}:*"],
-                ),
-                DataAwsIamPolicyDocumentStatement(
-                    sid="SendTraces",
-                    effect="Allow",
-                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                    resources=["*"],  # X-Ray's trace APIs support no resource-level permissions
-                ),
-            ],
+            statement=[own_log_group_statement(log_group_arn), send_traces_statement()],
         )
         self.role = IamRole(
             self,

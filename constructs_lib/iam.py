@@ -42,6 +42,27 @@ def service_trust(scope: Construct, service: str) -> DataAwsIamPolicyDocument:
     )
 
 
+def own_log_group_statement(log_group_arn: str) -> DataAwsIamPolicyDocumentStatement:
+    """A function may write its own log group's streams, and no other group's."""
+    return DataAwsIamPolicyDocumentStatement(
+        sid="WriteOwnLogGroup",
+        effect="Allow",
+        actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+        # The provider's group ARN has no ':*'; streams are '<group arn>:log-stream:<name>'.
+        resources=[log_group_arn, f"{log_group_arn}:*"],
+    )
+
+
+def send_traces_statement() -> DataAwsIamPolicyDocumentStatement:
+    """Active tracing: the function's segments go to X-Ray."""
+    return DataAwsIamPolicyDocumentStatement(
+        sid="SendTraces",
+        effect="Allow",
+        actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        resources=["*"],  # X-Ray's trace APIs support no resource-level permissions
+    )
+
+
 class LambdaExecutionRole(Construct):
     """Role assumed by the Bedrock function, with one inline policy.
 
@@ -81,13 +102,7 @@ class LambdaExecutionRole(Construct):
 
         trust = service_trust(self, "lambda.amazonaws.com")
         statements = [
-            DataAwsIamPolicyDocumentStatement(
-                sid="WriteOwnLogGroup",
-                effect="Allow",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                # The provider's group ARN has no ':*'; streams are '<group arn>:log-stream:<name>'.
-                resources=[log_group_arn, f"{log_group_arn}:*"],
-            ),
+            own_log_group_statement(log_group_arn),
             DataAwsIamPolicyDocumentStatement(
                 sid="InvokeConfiguredModels",
                 effect="Allow",
@@ -123,14 +138,7 @@ class LambdaExecutionRole(Construct):
                     resources=[guardrail_arn(guardrail, partition=partition, region=region, account_id=account_id)],
                 )
             )
-        statements.append(
-            DataAwsIamPolicyDocumentStatement(
-                sid="SendTraces",
-                effect="Allow",
-                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                resources=["*"],  # X-Ray's trace APIs support no resource-level permissions
-            )
-        )
+        statements.append(send_traces_statement())
         if kms_key_arn:
             statements.append(
                 DataAwsIamPolicyDocumentStatement(
