@@ -455,7 +455,10 @@ def run_group(
         (staged_dir / "mutants" / ".build" / built).symlink_to(ROOT / ".build" / built)
     print(f"{group.name}: mutating {len(staged_sources)} files in {staged_dir.relative_to(ROOT)}", flush=True)
     started = time.monotonic()
-    run = subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children)], cwd=staged_dir)
+    # Each surviving mutant reruns every test that covers it: the app's property tests run their
+    # "mutation" profile (fewer, still derandomized, examples) unless the caller chose a profile.
+    env = {"HYPOTHESIS_PROFILE": "mutation", **os.environ}
+    run = subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children)], cwd=staged_dir, env=env)
     files = read_results(group, staged_dir, staged_sources)
     # mutmut also exits 1 when the files hold nothing it mutates (module-level tables only).
     if run.returncode != 0 and any(score.total for score in files):

@@ -56,13 +56,17 @@ from local.fake_bedrock import FakeBedrock, Script, ToolCall  # noqa: F401 (Scri
 
 # Hypothesis profiles of the app's property tests, chosen by HYPOTHESIS_PROFILE ("ci" by
 # default): "ci" runs 2,000 examples, derandomized so CI is repeatable; "fuzz" 50,000 random
-# ones for a local bug hunt. The tests apply ``PROPERTY_SETTINGS`` themselves instead of
+# ones for a local bug hunt; "mutation" 200, derandomized, for `make mutate`, which reruns the
+# tests once per surviving mutant. The tests apply ``PROPERTY_SETTINGS`` themselves instead of
 # loading a global profile, so other suites in the same pytest run keep Hypothesis' defaults.
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 hypothesis_settings.register_profile(
     "app-ci", max_examples=2000, derandomize=True, deadline=None, database=None, suppress_health_check=_QUIET
 )
 hypothesis_settings.register_profile("app-fuzz", max_examples=50_000, deadline=None, suppress_health_check=_QUIET)
+hypothesis_settings.register_profile(
+    "app-mutation", max_examples=200, derandomize=True, deadline=None, database=None, suppress_health_check=_QUIET
+)
 PROPERTY_SETTINGS = hypothesis_settings.get_profile(f"app-{os.environ.get('HYPOTHESIS_PROFILE', 'ci')}")
 
 JSON = {"Content-Type": "application/json"}
