@@ -247,3 +247,59 @@ def test_cdktf_synth_writes_the_stack_with_the_projects_app_command(tmp_path: Pa
     document = json.loads((tmp_path / "stacks" / "bedrock-inference" / "openapi.json").read_text())
     validate(document)
     assert "/invoke" in document["paths"]
+
+
+# Every resource's Terraform address in the default stack (with an alarm email). An address is
+# the key of a resource in Terraform state: a construct id renamed by accident would make the
+# next deploy destroy the resource and create a new one (a new API URL, new API keys, an emptied
+# log group). Adding a resource adds a line here; changing one is a decision, made visibly.
+STATE_ADDRESSES = (
+    "aws_api_gateway_account.api_gateway_account_76E5F05D",
+    "aws_api_gateway_api_key.api_gateway_api_key_84AAF739",
+    "aws_api_gateway_deployment.api_gateway_deployment_5AAEB11E",
+    "aws_api_gateway_method_settings.api_gateway_method_settings_340D4349",
+    "aws_api_gateway_rest_api.api_gateway_rest_api_F3C24898",
+    "aws_api_gateway_stage.api_gateway_stage_63316875",
+    "aws_api_gateway_usage_plan.api_gateway_usage_plan_DF9EF797",
+    "aws_api_gateway_usage_plan_key.api_gateway_usage_plan_key_D9504C01",
+    "aws_cloudwatch_dashboard.monitoring_dashboard_4CE328EF",
+    "aws_cloudwatch_log_group.api_gateway_access_log_group_4C31B765",
+    "aws_cloudwatch_log_group.api_gateway_execution_log_group_838E944C",
+    "aws_cloudwatch_log_group.authorizer_log_group_56B10E17",
+    "aws_cloudwatch_log_group.lambda_log_group_DC704108",
+    "aws_cloudwatch_log_group.waf_log_group_0895F38B",
+    "aws_cloudwatch_metric_alarm.monitoring_api_5xx_rate_90E9A61D",
+    "aws_cloudwatch_metric_alarm.monitoring_authorizer_errors_1574CA55",
+    "aws_cloudwatch_metric_alarm.monitoring_authorizer_throttles_9795C9F3",
+    "aws_cloudwatch_metric_alarm.monitoring_bedrock_throttles_8EAD42EB",
+    "aws_cloudwatch_metric_alarm.monitoring_daily_output_tokens_DCFE6293",
+    "aws_cloudwatch_metric_alarm.monitoring_lambda_errors_8FA32470",
+    "aws_cloudwatch_metric_alarm.monitoring_lambda_throttles_F5912CFD",
+    "aws_cloudwatch_metric_alarm.monitoring_latency_p99_4739069F",
+    "aws_iam_role.api_gateway_account_cloudwatch_role_C57AE4F3",
+    "aws_iam_role.authorizer_role_3A92102D",
+    "aws_iam_role.iam_role_F6C53ACB",
+    "aws_iam_role_policy.authorizer_inline_D7C0C913",
+    "aws_iam_role_policy.iam_inline_F7689C00",
+    "aws_iam_role_policy_attachment.api_gateway_account_cloudwatch_role_push_to_cloudwatch_logs_F932C804",
+    "aws_kms_alias.kms_alias_11A4552E",
+    "aws_kms_key.kms_key_28C05A0F",
+    "aws_lambda_function.authorizer_function_D0516DF2",
+    "aws_lambda_function.lambda_function_8A4960FD",
+    "aws_lambda_layer_version.lambda_packages_84738A88",
+    "aws_lambda_permission.api_gateway_permission_authorizer_1C300727",
+    "aws_lambda_permission.api_gateway_permission_get_v1_models_788E1F6B",
+    "aws_lambda_permission.api_gateway_permission_post_invoke_0A181B8B",
+    "aws_lambda_permission.api_gateway_permission_post_v1_chat_completions_EDB32464",
+    "aws_sns_topic.monitoring_topic_631C3BE1",
+    "aws_sns_topic_subscription.monitoring_email_2C4C82F9",
+    "aws_wafv2_web_acl.waf_web_acl_82D6288C",
+    "aws_wafv2_web_acl_association.waf_association_2251FBE9",
+    "aws_wafv2_web_acl_logging_configuration.waf_logging_09F1A7C5",
+)
+
+
+def test_no_resource_changes_its_terraform_address_so_an_upgrade_replaces_nothing():
+    synthesized = json.loads(Testing.synth(build_stack(Settings(alarm_email="ops@example.com"))))
+    addresses = sorted(f"{kind}.{name}" for kind, named in synthesized["resource"].items() for name in named)
+    assert addresses == list(STATE_ADDRESSES)
