@@ -8,7 +8,7 @@ from cdktf import Testing
 from constructs_lib.aws import DataAwsIamPolicyDocument, IamRole, IamRolePolicy, IamRolePolicyAttachment
 from constructs_lib.bedrock_arns import guardrail_arn, models_arns
 from constructs_lib.iam import ApiGatewayCloudWatchRole, LambdaExecutionRole
-from tests.support.stack import data_sources_of, resources_of, synth_construct
+from tests.support.stack import data_sources_of, resources_of, synth_construct, synth_stack
 
 LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/demo"
 # Converse and ConverseStream: the function streams, and both are scoped alike.
@@ -293,3 +293,54 @@ def test_the_synthesized_role_names_bedrock_only_in_the_partition_it_is_given():
     resources = [arn for statement in bedrock_statements(synthesized) for arn in statement["resources"]]
     assert len(resources) == 3  # the profile, its routed base model, the guardrail
     assert all(arn.startswith("arn:aws-us-gov:bedrock:") for arn in resources), resources
+
+
+# --- what every policy and role of the stack says ---------------------------------------------
+
+
+def test_every_statement_of_every_policy_in_the_stack_allows_and_says_exactly_allow():
+    # IAM spells the effect "Allow" (or "Deny"): any other spelling fails the apply, and none of
+    # the stack's policies needs a Deny.
+    documents = data_sources_of(synth_stack(), DataAwsIamPolicyDocument.TF_RESOURCE_TYPE)
+    effects = [statement.get("effect") for document in documents for statement in document["statement"]]
+    assert len(documents) == 5 and len(effects) >= 8
+    assert set(effects) == {"Allow"}
+
+
+def test_the_roles_have_their_names_and_say_what_they_are_for():
+    roles = {role["name"]: role["description"] for role in resources_of(synth_stack(), IamRole.TF_RESOURCE_TYPE)}
+    assert roles == {
+        "bedrock-api-dev-lambda": "Execution role of the Bedrock inference function",
+        "bedrock-api-dev-authorizer": "Execution role of the API key authorizer",
+        "bedrock-api-dev-apigw-logs": "Lets API Gateway write the execution and access logs of this Region's REST APIs",
+    }
+
+
+def test_traces_may_go_to_x_ray_whose_trace_apis_take_only_the_star_resource():
+    [traces] = statements(synth_role("us.anthropic.claude-sonnet-5"), "SendTraces")
+    assert traces["actions"] == ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    assert traces["resources"] == ["*"]
+    assert traces["effect"] == "Allow"
+
+
+def test_the_function_may_decrypt_its_settings_with_the_stacks_key_only():
+    synthesized = synth_construct(
+        lambda stack: LambdaExecutionRole(
+            stack,
+            "iam",
+            role_name="demo-lambda",
+            log_group_arn=LOG_GROUP_ARN,
+            model_ids=("anthropic.x",),
+            partition="aws",
+            region="us-east-1",
+            account_id="123456789012",
+            kms_key_arn="arn:aws:kms:us-east-1:1:key/k",
+        )
+    )
+    [decrypt] = statements(synthesized, "DecryptOwnSettings")
+    assert (decrypt["effect"], decrypt["actions"], decrypt["resources"]) == (
+        "Allow",
+        ["kms:Decrypt"],
+        ["arn:aws:kms:us-east-1:1:key/k"],
+    )
+    assert statements(synth_role("anthropic.x"), "DecryptOwnSettings") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -240,3 +241,65 @@ def test_bad_setting_fails_synth_with_one_line_and_no_traceback():
     assert result.stderr.strip().splitlines() == [
         "error: invalid setting LAMBDA_MEMORY_MB (lambda_memory_mb) = 64: expected a number from 128 to 10240"
     ]
+
+
+@pytest.mark.parametrize(
+    ("context", "environ", "message"),
+    [
+        ({}, {"WAF_ENABLED": "maybe"}, "WAF_ENABLED (waf_enabled) = 'maybe': expected true or false"),
+        (
+            {},
+            {"PRICE_INPUT_USD_PER_MTOK": "cheap"},
+            "PRICE_INPUT_USD_PER_MTOK (price_input_usd_per_mtok) = 'cheap': expected a number",
+        ),
+        (
+            {"price_input_usd_per_mtok": True},
+            {},
+            "PRICE_INPUT_USD_PER_MTOK (price_input_usd_per_mtok) = True: expected a number",
+        ),
+        ({}, {"LAMBDA_MEMORY_MB": "1.5"}, "LAMBDA_MEMORY_MB (lambda_memory_mb) = '1.5': expected a whole number"),
+        ({"lambda_memory_mb": True}, {}, "LAMBDA_MEMORY_MB (lambda_memory_mb) = True: expected a whole number"),
+        ({"name_prefix": 7}, {}, "NAME_PREFIX (name_prefix) = 7: expected a string"),
+        ({"model_ids": 7}, {}, "MODEL_ID (model_ids) = 7: expected a comma-separated string or a list of strings"),
+    ],
+    ids=["flag", "number", "number-not-a-boolean", "whole-number", "whole-number-not-a-boolean", "string", "list"],
+)
+def test_a_value_of_the_wrong_type_is_refused_naming_the_setting_the_value_and_the_type(context, environ, message):
+    with pytest.raises(SettingsError) as refused:
+        load_settings(context, environ)
+    assert str(refused.value) == f"invalid setting {message}"
+
+
+@pytest.mark.parametrize("names", ["web,web", "web,batch,web,web"])
+def test_an_api_key_name_given_twice_is_refused_naming_it(names):
+    with pytest.raises(SettingsError, match=r"API_KEY_NAMES .*each name once \(web is repeated\)"):
+        load_settings({}, {"API_KEY_NAMES": names})
+    assert load_settings({}, {"API_KEY_NAMES": "web,batch"}).key_names == ("web", "batch")
+
+
+def test_a_choice_setting_takes_only_its_own_choices_not_the_effort_levels():
+    # EFFORT alone adds the model table's levels to its declared choices
+    with pytest.raises(SettingsError, match=r"GUARDRAIL_STREAM_MODE .* = 'high': expected one of sync, async"):
+        load_settings({}, {"GUARDRAIL_ID": "gr1", "GUARDRAIL_VERSION": "1", "GUARDRAIL_STREAM_MODE": "high"})
+    assert load_settings({}, {"EFFORT": "high"}).effort == "high"
+
+
+def test_a_cap_of_one_token_takes_the_unset_default_down_to_one():
+    assert load_settings({}, {"MAX_TOKENS_CAP": "1"}).max_tokens_default == 1
+
+
+def test_an_unknown_context_key_is_refused_listing_the_known_ones():
+    with pytest.raises(SettingsError) as refused:
+        load_settings({"modle_id": "x"}, {})
+    known = ", ".join(item.name for item in dataclasses.fields(Settings))
+    assert str(refused.value) == f"unknown setting 'modle_id' in cdktf.json context: known settings are {known}"
+
+
+def test_the_settings_are_described_the_stacks_own_first_then_the_functions():
+    from function.config import VARIABLES
+
+    names = [name for name, *_ in describe()]
+    assert len(names) == len(dataclasses.fields(Settings))
+    function_part = [name in VARIABLES for name in names]
+    assert function_part == sorted(function_part)  # False (stack's own) before True (the function's)
+    assert not function_part[0] and function_part[-1]
