@@ -344,3 +344,9 @@ def test_the_function_may_decrypt_its_settings_with_the_stacks_key_only():
         ["arn:aws:kms:us-east-1:1:key/k"],
     )
     assert statements(synth_role("anthropic.x"), "DecryptOwnSettings") == []
+
+
+def test_each_role_has_one_inline_policy_named_after_it():
+    synthesized = synth_stack()
+    policies = sorted(policy["name"] for policy in resources_of(synthesized, IamRolePolicy.TF_RESOURCE_TYPE))
+    assert policies == ["bedrock-api-dev-authorizer-policy", "bedrock-api-dev-lambda-policy"]

@@ -303,3 +303,50 @@ def test_the_settings_are_described_the_stacks_own_first_then_the_functions():
     function_part = [name in VARIABLES for name in names]
     assert function_part == sorted(function_part)  # False (stack's own) before True (the function's)
     assert not function_part[0] and function_part[-1]
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"GUARDRAIL_ID": "gr1"},
+            "invalid setting GUARDRAIL_VERSION (guardrail_version) = '': GUARDRAIL_ID 'gr1' needs its version: a "
+            "version number (`aws bedrock list-guardrails --guardrail-identifier <id>`) or DRAFT (the working copy)",
+        ),
+        (
+            {"GUARDRAIL_VERSION": "3"},
+            "invalid setting GUARDRAIL_VERSION (guardrail_version) = '3': there is no guardrail to apply it to: "
+            "set GUARDRAIL_ID too, or unset it",
+        ),
+        (
+            {"GUARDRAIL_STREAM_MODE": "async"},
+            "invalid setting GUARDRAIL_STREAM_MODE (guardrail_stream_mode) = 'async': there is no guardrail to apply "
+            "it to: set GUARDRAIL_ID too, or unset it",
+        ),
+        (
+            {"API_KEY_NAMES": "web,batch,web,batch"},
+            "invalid setting API_KEY_NAMES (api_key_names) = 'web,batch,web,batch': each name once (batch, web is "
+            "repeated)",
+        ),
+    ],
+    ids=["guardrail-without-version", "version-without-guardrail", "stream-mode-without-guardrail", "repeated-keys"],
+)
+def test_settings_that_only_make_sense_together_are_refused_with_the_whole_reason(environ, message):
+    with pytest.raises(SettingsError) as refused:
+        load_settings({}, environ)
+    assert str(refused.value) == message
+
+
+def test_an_effort_no_listed_model_offers_is_refused_saying_what_each_offers():
+    # Claude Sonnet 4.5 (no effort control) beside a model whose row offers levels but not this one
+    with pytest.raises(SettingsError) as refused:
+        load_settings(
+            {},
+            {
+                "MODEL_ID": "anthropic.claude-sonnet-4-5-20250929-v1:0,anthropic.claude-haiku-4-5-20251001-v1:0",
+                "EFFORT": "max",
+            },
+        )
+    message = str(refused.value)
+    assert message.startswith("invalid setting EFFORT (effort) = 'max': no model of MODEL_ID offers it: ")
+    assert message.endswith("; set EFFORT to a level one of them offers, auto or default (send none)")
