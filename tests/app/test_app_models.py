@@ -12,7 +12,7 @@ import pytest
 import bedrock
 import capabilities
 from config import Settings
-from models import facts_for, resolve_effort
+from models import EFFORT_LEVELS, MODELS, facts_for, resolve_effort
 from request import InferenceRequest, Message
 from tests.support.app import JSON, Script, converse_stream_shape, reply, sse_events, valid_for_botocore
 
@@ -189,3 +189,56 @@ def test_a_model_outside_the_table_passes_through_and_bedrocks_refusal_is_still_
     # THEN the request reached Bedrock, and its refusal is the caller's 400
     assert len(stand_in.calls) == 1
     assert (answer.status, answer.code) == (400, "input_rejected")
+
+
+# --- the refusals as the OpenAI route reports them: the field in `param`, the whole reason -----
+
+
+def _request(**fields) -> InferenceRequest:
+    return InferenceRequest(messages=(Message(role="user", content="hi"),), max_tokens=10, **fields)
+
+
+@pytest.mark.parametrize(
+    ("fields", "param", "message"),
+    [
+        (
+            {"temperature": 0.2, "top_p": 0.9},
+            "top_p",
+            "Claude Sonnet 4.5 (anthropic.claude-sonnet-4-5-20250929-v1:0) accepts 'temperature' or 'top_p', "
+            "not both; keep one",
+        ),
+        (
+            {"effort": "low"},
+            "effort",
+            "Claude Sonnet 4.5 (anthropic.claude-sonnet-4-5-20250929-v1:0) has no effort control; remove 'effort'",
+        ),
+        (
+            {"include_reasoning": True},
+            "include_reasoning",
+            "Claude Sonnet 4.5 (anthropic.claude-sonnet-4-5-20250929-v1:0) does not think, "
+            "so it has no reasoning to include",
+        ),
+    ],
+    ids=["not-both", "no-effort-control", "no-reasoning"],
+)
+def test_each_refusal_names_its_field_as_param_and_says_why(fields, param, message):
+    refused = capabilities.refusal(_request(**fields), TEMPERATURE_OR_TOP_P)
+    assert refused is not None
+    assert (refused.code, refused.param, refused.message) == ("unsupported_parameter", param, message)
+    assert refused.internal == f"refused before Bedrock: {param}"  # the log line says which check refused
+
+
+def test_an_effort_level_the_model_lacks_is_refused_listing_the_levels_it_takes():
+    # a row with effort control that lacks at least one level
+    row = next(row for row in MODELS if row.effort_levels and set(row.effort_levels) != set(EFFORT_LEVELS))
+    model_id = row.bedrock_ids[0]
+    level = next(level for level in EFFORT_LEVELS if level not in row.effort_levels)
+    refused = capabilities.refusal(_request(effort=level), model_id)
+    assert refused is not None and refused.param == "effort"
+    assert refused.message == f"{row.name} ({model_id}) takes 'effort' {', '.join(row.effort_levels)}, not {level!r}"
+
+
+@pytest.mark.parametrize(("effort", "thinks"), [("xhigh", True), ("max", True), ("high", False), ("low", False)])
+def test_the_two_highest_efforts_ask_an_optional_thinker_to_think(effort, thinks):
+    arguments = capabilities.model_arguments(_request(effort=effort), OPTIONAL_THINKING, "auto")
+    assert ("additionalModelRequestFields" in arguments) is thinks
