@@ -15,14 +15,11 @@ from constructs import Construct
 
 from constructs_lib.aws import (
     CloudwatchLogGroup,
-    DataAwsIamPolicyDocument,
-    IamRole,
-    IamRolePolicy,
     LambdaFunction,
     LambdaFunctionLoggingConfig,
     LambdaFunctionTracingConfig,
 )
-from constructs_lib.iam import own_log_group_statement, send_traces_statement, service_trust
+from constructs_lib.iam import function_role, own_log_group_statement, send_traces_statement
 from constructs_lib.lambda_function import log_group_name
 from constructs_lib.lambda_zips import Archive, build_authorizer_zip
 from constructs_lib.layer_arns import ARCHITECTURE, RUNTIME
@@ -72,24 +69,11 @@ class KeyAuthorizer(Construct):
             retention_in_days=log_retention_days,
             kms_key_id=kms_key_arn,
         )
-        self.policy_document = DataAwsIamPolicyDocument(
+        self.role, self.policy_document = function_role(
             self,
-            "policy",
-            statement=[own_log_group_statement(log_group_arn), send_traces_statement()],
-        )
-        self.role = IamRole(
-            self,
-            "role",
             name=self.function_name,
             description="Execution role of the API key authorizer",
-            assume_role_policy=service_trust(self, "lambda.amazonaws.com").json,
-        )
-        IamRolePolicy(
-            self,
-            "inline",
-            name=f"{self.function_name}-policy",
-            role=self.role.id,
-            policy=self.policy_document.json,
+            statements=[own_log_group_statement(log_group_arn), send_traces_statement()],
         )
         code_asset = TerraformAsset(self, "code", path=str(code.path), type=AssetType.FILE)
         self.function = LambdaFunction(

@@ -63,6 +63,23 @@ def send_traces_statement() -> DataAwsIamPolicyDocumentStatement:
     )
 
 
+def function_role(
+    scope: Construct, *, name: str, description: str, statements: list[DataAwsIamPolicyDocumentStatement]
+) -> tuple[IamRole, DataAwsIamPolicyDocument]:
+    """A Lambda function's execution role: Lambda may assume it, and one inline policy named
+    ``<name>-policy`` holds ``statements``. Returns the role and the policy document."""
+    policy_document = DataAwsIamPolicyDocument(scope, "policy", statement=statements)
+    role = IamRole(
+        scope,
+        "role",
+        name=name,
+        description=description,
+        assume_role_policy=service_trust(scope, "lambda.amazonaws.com").json,
+    )
+    IamRolePolicy(scope, "inline", name=f"{name}-policy", role=role.id, policy=policy_document.json)
+    return role, policy_document
+
+
 class LambdaExecutionRole(Construct):
     """Role assumed by the Bedrock function, with one inline policy.
 
@@ -100,7 +117,6 @@ class LambdaExecutionRole(Construct):
         super().__init__(scope, id_)
         arns = models_arns(model_ids, partition=partition, region=region, account_id=account_id)
 
-        trust = service_trust(self, "lambda.amazonaws.com")
         statements = [
             own_log_group_statement(log_group_arn),
             DataAwsIamPolicyDocumentStatement(
@@ -148,21 +164,8 @@ class LambdaExecutionRole(Construct):
                     resources=[kms_key_arn],
                 )
             )
-        self.policy_document = DataAwsIamPolicyDocument(self, "policy", statement=statements)
-
-        self.role = IamRole(
-            self,
-            "role",
-            name=role_name,
-            description="Execution role of the Bedrock inference function",
-            assume_role_policy=trust.json,
-        )
-        IamRolePolicy(
-            self,
-            "inline",
-            name=f"{role_name}-policy",
-            role=self.role.id,
-            policy=self.policy_document.json,
+        self.role, self.policy_document = function_role(
+            self, name=role_name, description="Execution role of the Bedrock inference function", statements=statements
         )
 
 
