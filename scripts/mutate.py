@@ -77,6 +77,10 @@ class Group:
     tests: tuple[str, ...]  # test files or folders under ROOT
     deselect: tuple[str, ...] = ()  # test files under ``tests`` not to run
     under_src: bool = False  # stage the sources as top-level modules (see the module docstring)
+    # What mutmut's fork server loads before forking a process per mutant: "collect" imports the
+    # tests and the code under test once (a mutant's process then only runs its tests);
+    # "import" only the PRELOAD list, for tests that must not share what collection starts.
+    warmup: str = "collect"
 
 
 GROUPS = (
@@ -116,14 +120,14 @@ GROUPS = (
             "tests/test_security.py",
             "tests/test_doctor.py",
         ),
+        # cdktf's import starts a jsii Node process whose pipe every mutant's process would share.
+        warmup="import",
     ),
 )
 
 # Each group's tests run in a fresh process per mutant, forked from a server that has imported
-# only these (mutmut's "forkserver" isolation, warm-up "import"). Not the app's modules, nor
-# cdktf: the app's logger keeps the stdout of the pytest session that imported it, closed when a
-# second session starts in the same process; and cdktf's import starts a jsii Node process
-# whose pipe two mutants' processes would then share.
+# what its warm-up loads (mutmut's "forkserver" isolation). With warm-up "import", only these:
+# not cdktf, whose import starts a jsii Node process whose pipe two mutants' processes would share.
 PRELOAD = (
     "boto3",
     "botocore.session",
@@ -138,7 +142,9 @@ PRELOAD = (
 )
 
 # Tests marked slow run real tools (Terraform, cdktf-cli, the emulator): minutes per mutant.
-PYTEST_ARGS = ("-m", "not slow", "-p", "no:cacheprovider")
+# scripts/mutation_session.py runs a mutant's fastest tests first (see its docstring).
+SESSION_PLUGIN = "scripts.mutation_session"
+PYTEST_ARGS = ("-m", "not slow", "-p", "no:cacheprovider", "-p", SESSION_PLUGIN)
 
 # The `function` package of a staged `function` group: `function.X` is the top-level module X.
 FUNCTION_ALIAS = '''"""function.X is the top-level module X: one copy of each module, mutated once (scripts.mutate)."""
@@ -200,12 +206,17 @@ def staged_path(group: Group, name: str) -> str:
     return name
 
 
-def stage(group: Group, destination: Path, root: Path = ROOT, files: Iterable[str] | None = None) -> list[str]:
-    """Copy the checkout into ``destination`` laid out for ``group``; returns the staged sources."""
+def stage(
+    group: Group, destination: Path, root: Path = ROOT, files: Iterable[str] | None = None, fresh: bool = True
+) -> list[str]:
+    """Copy the checkout into ``destination`` laid out for ``group``; returns the staged sources.
+
+    ``fresh`` starts from an empty folder; otherwise the checkout is copied over the last run's
+    staging, mutmut's results (``mutants/``) kept, for ``--again``."""
     files = checkout_files(root) if files is None else list(files)
-    if destination.exists():
+    if fresh and destination.exists():
         shutil.rmtree(destination)
-    destination.mkdir(parents=True)
+    destination.mkdir(parents=True, exist_ok=True)
     for name in files:
         targets = [staged_path(group, name)]
         if group.under_src and targets[0].startswith(f"{FUNCTION_PACKAGE}/") and name.count("/") == 1:
@@ -217,6 +228,7 @@ def stage(group: Group, destination: Path, root: Path = ROOT, files: Iterable[st
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(root / name, target)
     if group.under_src:
+        (destination / FUNCTION_PACKAGE).mkdir(exist_ok=True)
         (destination / FUNCTION_PACKAGE / "__init__.py").write_text(FUNCTION_ALIAS)
     return [staged_path(group, name) for name in group_sources(group, files)]
 
@@ -233,7 +245,7 @@ def mutmut_config(group: Group, staged_sources: list[str], top_level: Iterable[s
         "pytest_add_cli_args": list(PYTEST_ARGS),
         "pytest_add_cli_args_test_selection": tests,
         "process_isolation": "forkserver",
-        "forkserver_warmup": "import",
+        "forkserver_warmup": group.warmup,
         "preload_modules_file": PRELOAD_FILE,
     }
     lines = ["[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
@@ -271,6 +283,13 @@ def read_meta(meta: Mapping, path: str) -> FileScore:
         else:
             score.other.append(name)
     return score
+
+
+def staged_sources_of(group: Group, staged_dir: Path, only: list[str]) -> list[str]:
+    """The sources an earlier run mutated: those its staging holds mutmut results for."""
+    mutants = staged_dir / "mutants"
+    found = sorted(str(meta.relative_to(mutants))[: -len(".meta")] for meta in mutants.rglob("*.py.meta"))
+    return [source for source in found if not only or original_path(group, source) in only]
 
 
 def original_path(group: Group, staged: str) -> str:
@@ -437,10 +456,20 @@ def mutant_diffs(staged_dir: Path, staged_of: Mapping[str, str], mutants: Iterab
 
 
 def run_group(
-    group: Group, only: list[str], max_children: int, equivalents: Mapping[tuple[str, str], str]
+    group: Group,
+    only: list[str],
+    max_children: int,
+    equivalents: Mapping[tuple[str, str], str],
+    again: bool = False,
 ) -> GroupReport:
     staged_dir = STAGING / group.name
-    staged_sources = stage(group, staged_dir)
+    rerun: list[str] = []
+    if again:
+        if not (staged_dir / "mutants").is_dir():
+            raise RuntimeError(f"--again: {staged_dir.relative_to(ROOT)} holds no earlier run of {group.name}")
+        earlier = read_results(group, staged_dir, staged_sources_of(group, staged_dir, only))
+        rerun = [name for score in earlier for name in score.survived + score.other + score.not_run]
+    staged_sources = stage(group, staged_dir, fresh=not again)
     if only:
         staged_sources = [source for source in staged_sources if original_path(group, source) in only]
     top_level = {path.name for path in staged_dir.iterdir()}
@@ -449,20 +478,37 @@ def run_group(
     # The tests' conftest puts <project>/node_modules/.bin (Node 22, for jsii) first on PATH; the
     # project is mutants/ there, so it gets a link to the checkout's node_modules.
     # Likewise the package layer `make layer` built (.build/ is ignored by git, so not staged).
-    (staged_dir / "mutants" / ".build").mkdir(parents=True)
-    (staged_dir / "mutants" / "node_modules").symlink_to(ROOT / "node_modules")
-    for built in LAYER_FILES:
-        (staged_dir / "mutants" / ".build" / built).symlink_to(ROOT / ".build" / built)
+    links = {Path("node_modules"): ROOT / "node_modules"}
+    links.update({Path(".build") / built: ROOT / ".build" / built for built in LAYER_FILES})
+    for link, target in links.items():
+        path = staged_dir / "mutants" / link
+        if not path.is_symlink():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.symlink_to(target)
     print(f"{group.name}: mutating {len(staged_sources)} files in {staged_dir.relative_to(ROOT)}", flush=True)
     started = time.monotonic()
     # Each surviving mutant reruns every test that covers it: the app's property tests run their
     # "mutation" profile (fewer, still derandomized, examples) unless the caller chose a profile.
+    # pytest loads the session plugin (`-p scripts.mutation_session`) before it reads pytest.ini's
+    # pythonpath, so the folder the tests run from is put on the path here.
     env = {"HYPOTHESIS_PROFILE": "mutation", **os.environ}
-    run = subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children)], cwd=staged_dir, env=env)
-    files = read_results(group, staged_dir, staged_sources)
-    # mutmut also exits 1 when the files hold nothing it mutates (module-level tables only).
-    if run.returncode != 0 and any(score.total for score in files):
-        raise RuntimeError(f"mutmut run failed in {staged_dir} (exit {run.returncode}): see its output above")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(staged_dir / "mutants"), os.environ.get("PYTHONPATH")]))
+
+    def mutmut_run(names: list[str]) -> list[FileScore]:
+        run = subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *names], cwd=staged_dir, env=env)
+        files = read_results(group, staged_dir, staged_sources)
+        # mutmut also exits 1 when the files hold nothing it mutates (module-level tables only).
+        if run.returncode != 0 and any(score.total for score in files):
+            raise RuntimeError(f"mutmut run failed in {staged_dir} (exit {run.returncode}): see its output above")
+        return files
+
+    if again:
+        print(f"{group.name}: again: {len(rerun)} mutants the last run did not kill; the others' verdicts stand")
+    # Unnamed, mutmut runs each mutant it has no verdict for; named, those mutants whatever their
+    # verdict. A function whose source changed since has new mutants, which the unnamed run takes.
+    files = mutmut_run(rerun)
+    if again and any(score.not_run for score in files):
+        files = mutmut_run([])
     print(f"{group.name}: mutmut ran {time.monotonic() - started:.0f} s", flush=True)
     staged_of = {
         mutant: staged
@@ -488,6 +534,13 @@ def main(argv: list[str] | None = None) -> int:
         help="mutate only this source file, e.g. function/errors.py (repeatable); "
         "the score then covers that file alone",
     )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="after adding tests: rerun only the mutants the last run of each group did not kill, "
+        "keeping its other verdicts (tests that only grow cannot revive a killed mutant); "
+        "without it every run starts from nothing",
+    )
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
     try:
@@ -499,7 +552,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         groups = [group for group in groups if any(Path(path).match(p) for path in args.only for p in group.sources)]
     started = time.monotonic()
-    reports = [run_group(group, args.only, args.max_children, equivalents) for group in groups]
+    try:
+        reports = [run_group(group, args.only, args.max_children, equivalents, args.again) for group in groups]
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print()
     for report in reports:
         print("\n".join(summary(report)))

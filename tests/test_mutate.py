@@ -7,14 +7,18 @@ import, and how its results become a score and a list of survivors.
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from scripts import mutate
+from scripts import mutate, mutation_session
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTION, CONSTRUCTS = mutate.GROUPS
@@ -186,3 +190,61 @@ def test_with_every_survivor_explained_a_group_passes_at_its_target_and_fails_be
     assert report.unexplained == []
     assert report.passed is passed
     assert mutate.summary(report)[0].endswith(": ok" if passed else ": BELOW TARGET")
+
+
+def test_each_group_warms_its_fork_server_as_its_tests_allow_and_loads_the_session_plugin():
+    function = tomllib.loads(mutate.mutmut_config(FUNCTION, ["src/app.py"], ["src"]))["tool"]["mutmut"]
+    constructs = tomllib.loads(mutate.mutmut_config(CONSTRUCTS, ["constructs_lib/iam.py"], []))["tool"]["mutmut"]
+    # the app's tests and modules imported once; cdktf's Node process never shared by forks
+    assert (function["forkserver_warmup"], constructs["forkserver_warmup"]) == ("collect", "import")
+    assert function["pytest_add_cli_args"][-2:] == ["-p", "scripts.mutation_session"]
+
+
+def test_the_session_plugin_runs_a_mutants_tests_fastest_first_unmeasured_ones_in_place(tmp_path):
+    stats = tmp_path / "mutmut-stats.json"
+    assert mutation_session.durations(stats) == {}  # before mutmut's first pass
+    stats.write_text(json.dumps({"duration_by_test": {"t::slow": 3.0, "t::fast": 0.1, "t::mid": 1.0}}))
+    items = [SimpleNamespace(nodeid=name) for name in ("t::slow", "t::new", "t::mid", "t::fast", "t::new2")]
+    mutation_session.fastest_first(items, mutation_session.durations(stats))
+    assert [item.nodeid for item in items] == ["t::new", "t::new2", "t::fast", "t::mid", "t::slow"]
+
+
+def test_the_session_plugin_points_the_apps_log_handler_at_this_sessions_stdout(monkeypatch):
+    # GIVEN the app's handler still on the stream of the warm-up session, now closed
+    closed = io.StringIO()
+    closed.close()
+    handler = logging.StreamHandler(closed)
+    monkeypatch.setitem(
+        sys.modules, "observability", SimpleNamespace(logger=SimpleNamespace(registered_handler=handler))
+    )
+    # WHEN a mutant's session starts
+    mutation_session.pytest_sessionstart()
+    # THEN the handler writes to this session's stdout; an open stream would have been left alone
+    assert handler.stream is sys.stdout
+    other = io.StringIO()
+    handler.stream = other
+    mutation_session.pytest_sessionstart()
+    assert handler.stream is other
+
+
+def test_again_keeps_the_last_runs_results_and_finds_the_files_it_mutated(tmp_path):
+    # GIVEN a staging with mutmut's results for two files
+    destination = tmp_path / "function"
+    mutate.stage(FUNCTION, destination, files=["function/app.py", "function/models.py"])
+    for name in ("app", "models"):
+        (destination / "mutants" / "src").mkdir(parents=True, exist_ok=True)
+        (destination / "mutants" / "src" / f"{name}.py.meta").write_text("{}")
+    # WHEN it is staged again for --again, then afresh
+    mutate.stage(FUNCTION, destination, files=["function/app.py"], fresh=False)
+    assert mutate.staged_sources_of(FUNCTION, destination, []) == ["src/app.py", "src/models.py"]
+    assert mutate.staged_sources_of(FUNCTION, destination, ["function/models.py"]) == ["src/models.py"]
+    mutate.stage(FUNCTION, destination, files=["function/app.py"])
+    # THEN only a fresh staging forgets them
+    assert not (destination / "mutants").exists()
+
+
+def test_again_without_an_earlier_run_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(mutate, "STAGING", tmp_path)
+    monkeypatch.setattr(mutate, "ROOT", tmp_path)
+    assert mutate.main(["--group", "function", "--again"]) == 2
+    assert capsys.readouterr().err == "error: --again: function holds no earlier run of function\n"
