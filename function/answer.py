@@ -17,7 +17,7 @@ from typing import Any
 
 from bedrock import ReasoningDelta, Stopped, TextDelta, ToolUseInput, ToolUseStart, Usage
 from errors import ApiError
-from relay import Ended, Failed, Item, Opened, Relay
+from relay import Ended, Failed, Item, Relay
 
 TIME_LIMIT = "time_limit"  # the stop reason of an answer the deadline ended
 
@@ -58,10 +58,7 @@ class Answer:
         first, rest = batch[0], batch[1:]
         if isinstance(first, Failed):
             return first.error
-        if not isinstance(first, Opened):  # the relay promises Opened or Failed first
-            relay.close()
-            return ApiError("internal_error", internal=f"the relay began with {first!r}")
-        return cls(relay, deadline, rest, started_at)
+        return cls(relay, deadline, rest, started_at)  # the relay begins with Opened or Failed
 
     @property
     def bedrock_ms(self) -> float:
