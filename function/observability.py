@@ -39,10 +39,8 @@ class RequestRecord:
         self.log: dict[str, Any] = {"request_id": request_id, "model": settings.model_id}
         if function_request_id:
             self.log["function_request_id"] = function_request_id
-        self.request: InferenceRequest | None = None
 
     def received(self, request: InferenceRequest) -> None:
-        self.request = request
         self.log["model"] = request.model or self.settings.model_id
         self.log["stream"] = request.stream
         self.log["prompt_chars"] = text_chars(request.messages)
