@@ -125,13 +125,14 @@ def test_each_converse_stream_event_becomes_ours_with_its_defaults(event, ours):
 # ------------------------------------------------------------------ the errors
 
 
-def client_error(code: str | None, message: str | None = None, *, member: str = "Error") -> ClientError:
+def client_error(code: str | None, message: str | None = None) -> ClientError:
+    """A ClientError as botocore raises it; None leaves the Code or Message out."""
     error: dict[str, str] = {}
     if code is not None:
         error["Code"] = code
     if message is not None:
         error["Message"] = message
-    return ClientError({member: error} if error else {}, "ConverseStream")
+    return ClientError({"Error": error}, "ConverseStream")
 
 
 def mapped(error: BaseException) -> ApiError:
