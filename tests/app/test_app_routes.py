@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -336,6 +337,12 @@ def test_text_after_a_long_silence_is_sent_as_text_not_as_a_comment(clock):
     assert stream(answer, Record(), Writer(show_reasoning=False)) == ["open;text:a;", "text:b;", "done:end_turn;"]
 
 
+def test_before_anything_is_written_the_heartbeat_counts_from_the_streams_start(clock):
+    thought = [ReasoningDelta("...")]
+    answer = FakeAnswer(clock, (HEARTBEAT - 0.5, thought), (HEARTBEAT, thought), (HEARTBEAT + 1, [DONE]))
+    assert stream(answer, Record(), Writer(show_reasoning=False, opening="")) == [THINKING, "done:end_turn;"]
+
+
 # ------------------------------------------------------------------ every route's answers, through the app
 
 ORIGIN = "https://app.example.com"
@@ -376,7 +383,8 @@ def test_every_openai_answer_carries_the_request_id_and_the_cors_headers(client_
 
 
 def test_the_models_list_is_the_deployments_models_created_when_the_app_started(client_with, monkeypatch):
-    monkeypatch.setattr(app_module.time, "time", lambda: WALL)
+    # The app is made (and its start time taken) when client_with is called, under this clock.
+    monkeypatch.setattr(app_module, "time", SimpleNamespace(time=lambda: WALL + 0.9, monotonic=time.monotonic))
     settings = Settings(model_ids=("anthropic.claude-sonnet-4-5-20250929-v1:0", "amazon.nova-pro-v1:0"))
     response = client_with(settings).get("/v1/models", headers=FROM_LAMBDA)
     assert (response.status_code, response.headers["content-type"]) == (200, "application/json")
@@ -498,12 +506,6 @@ def test_a_bug_before_the_answer_is_a_500_internal_error_and_logged_with_its_tra
     assert "RuntimeError: a bug in the parser" in bug["exception"]
     assert (failed["message"], failed["status"], failed["error_code"]) == ("request failed", 500, "internal_error")
     assert stand_in.calls == []
-
-
-def test_before_anything_is_written_the_heartbeat_counts_from_the_streams_start(clock):
-    thought = [ReasoningDelta("...")]
-    answer = FakeAnswer(clock, (HEARTBEAT - 0.5, thought), (HEARTBEAT, thought), (HEARTBEAT + 1, [DONE]))
-    assert stream(answer, Record(), Writer(show_reasoning=False, opening="")) == [THINKING, "done:end_turn;"]
 
 
 def test_a_chat_completion_is_logged_with_both_request_ids_and_its_first_token_time(client, stand_in, logs):
