@@ -24,7 +24,7 @@ from bedrock import ReasoningDelta, TextDelta, ToolUseInput, ToolUseStart, Usage
 from config import Settings
 from errors import ApiError
 from relay import Failed
-from tests.support.app import Script
+from tests.support.app import Script, sse_events
 
 MONOTONIC = 1000.0  # the fake clock's time.monotonic()
 WALL = 1_700_000_000.0  # and its time.time(), in seconds since the epoch
@@ -577,3 +577,105 @@ def test_a_bug_while_streaming_ends_the_stream_with_an_internal_error_and_logs_i
     assert response.text.endswith(last)
     bug = next(line for line in logs.records if line["level"] == "ERROR")
     assert (bug["message"], bug["request_id"]) == ("unexpected failure while streaming", REQUEST_ID)
+
+
+@pytest.mark.parametrize(
+    ("extra", "reasoning"),
+    [({}, {}), ({"include_reasoning": True}, {"reasoning": "Think."})],
+    ids=["plain", "reasoning"],
+)
+def test_an_invoke_answer_is_a_200_with_the_whole_completion_its_end_and_its_ids(
+    client_with, stand_in, logs, extra, reasoning
+):
+    stand_in.script(Script(reasoning=["Think."], text=["Space", "time."], stop_reason="max_tokens", usage=(12, 3)))
+    settings = CORS
+    response = client_with(settings).post("/invoke", json={"prompt": "Hi", **extra}, headers=FROM_LAMBDA)
+    assert (response.status_code, response.headers["content-type"]) == (200, "application/json")
+    assert (response.headers["access-control-allow-origin"], response.headers["vary"]) == (ORIGIN, "Origin")
+    assert response.json() == {
+        "completion": "Spacetime.",
+        "model": settings.model_id,
+        "stop_reason": "max_tokens",
+        "usage": {"input_tokens": 12, "output_tokens": 3},
+        "request_id": REQUEST_ID,
+        **reasoning,
+    }
+    [line] = logs.records
+    assert {key: line[key] for key in ("message", "request_id", "function_request_id", "status", "stop_reason")} == {
+        "message": "request answered",
+        "request_id": REQUEST_ID,
+        "function_request_id": "fn-7",
+        "status": 200,
+        "stop_reason": "max_tokens",
+    }
+    assert (line["completion_chars"], line["input_tokens"], line["output_tokens"]) == (10, 12, 3)
+    assert 0 < line["first_token_ms"] <= line["bedrock_latency_ms"]
+
+
+@pytest.mark.parametrize(
+    ("scripts", "body", "status", "expected", "retry_after"),
+    [
+        ((), {"prompt": ""}, 400, ("invalid_field", "'prompt' must not be empty or only whitespace"), None),
+        (
+            (Script(fail_before=(429, "ThrottlingException", "slow down")),) * 2,  # botocore retries once
+            {"prompt": "Hi", "stream": True},
+            429,
+            ("throttled", "too many requests to the model; retry later"),
+            "2",
+        ),
+        (
+            (Script(text=["a ", "b"], fail_after=1, exception=("throttlingException", "slow down")),),
+            {"prompt": "Hi"},
+            429,
+            ("throttled", "too many requests to the model; retry later"),
+            "2",
+        ),
+    ],
+    ids=["before-bedrock", "bedrock-refuses", "fails-while-gathered"],
+)
+def test_an_invoke_refusal_is_its_status_and_error_with_the_request_id_and_cors(
+    client_with, stand_in, logs, scripts, body, status, expected, retry_after
+):
+    stand_in.script(*scripts)
+    response = client_with(CORS).post("/invoke", json=body, headers=FROM_LAMBDA)
+    assert (response.status_code, response.headers.get("retry-after")) == (status, retry_after)
+    assert (response.headers["access-control-allow-origin"], response.headers["vary"]) == (ORIGIN, "Origin")
+    assert response.json() == invoke_error(*expected)
+    [line] = [line for line in logs.records if line["message"] == "request failed"]
+    assert (line["request_id"], line["function_request_id"], line["status"], line["error_code"]) == (
+        REQUEST_ID,
+        "fn-7",
+        status,
+        expected[0],
+    )
+
+
+@pytest.mark.parametrize("include_reasoning", [False, True])
+def test_an_invoke_stream_is_server_sent_events_with_cors_ending_in_done(client_with, stand_in, include_reasoning):
+    stand_in.script(Script(reasoning=["Think."], text=["a ", "b"], usage=(4, 2)))
+    settings = CORS
+    body = {"prompt": "Hi", "stream": True, "include_reasoning": include_reasoning}
+    response = client_with(settings).post("/invoke", json=body, headers=FROM_LAMBDA)
+    assert response.status_code == 200
+    assert {
+        name: response.headers[name] for name in ("content-type", "cache-control", "access-control-allow-origin")
+    } == {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        "access-control-allow-origin": ORIGIN,
+    }
+    done = {"model": settings.model_id, "stop_reason": "end_turn", "usage": {"input_tokens": 4, "output_tokens": 2}}
+    thought = [("reasoning", {"text": "Think."})] if include_reasoning else []
+    assert sse_events(response.text) == [
+        *thought,
+        ("delta", {"text": "a "}),
+        ("delta", {"text": "b"}),
+        ("done", {**done, "request_id": REQUEST_ID}),
+    ]
+
+
+@pytest.mark.parametrize("path", ["/invoke", "/v1/chat/completions"])
+def test_with_cors_on_both_post_paths_answer_the_preflight(client_with, stand_in, path):
+    response = client_with(CORS).options(path, headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+    assert (response.status_code, response.headers["access-control-allow-methods"]) == (204, "POST, OPTIONS")
+    assert stand_in.calls == []
