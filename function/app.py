@@ -327,21 +327,19 @@ async def preflight(request: Request) -> Response:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404 and 405, in the API's error shape; a 405 names what the path allows."""
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    """Starlette's own 404 and 405 (the only statuses it is registered for), in the API's error
+    shape; a 405 names what the path allows."""
     settings: Settings = request.app.state.settings
     invocation = Invocation.from_headers(request.headers, settings)
     record = RequestRecord(invocation.request_id, invocation.function_request_id, settings)
     openai = request.url.path == "/v1" or request.url.path.startswith("/v1/")
     refuse = _refuse_openai if openai else _refuse
-    if status == 405:
+    if isinstance(exc, HTTPException) and exc.status_code == 405:
         allowed = _allowed_methods(request)
         error = ApiError("method_not_allowed", f"method {request.method[:16]!r} is not allowed; use {allowed}")
         return refuse(error, record, invocation, settings, {"Allow": allowed})
-    if status == 404:
-        detail = "no such path: POST /v1/chat/completions or GET /v1/models" if openai else None
-        return refuse(ApiError("not_found", detail), record, invocation, settings)
-    return refuse(ApiError("internal_error"), record, invocation, settings)
+    detail = "no such path: POST /v1/chat/completions or GET /v1/models" if openai else None
+    return refuse(ApiError("not_found", detail), record, invocation, settings)
 
 
 def _allowed_methods(request: Request) -> str:
