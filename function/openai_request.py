@@ -585,7 +585,7 @@ def _boolean(given: dict[str, Any], name: str) -> bool:
 
 
 def _effort(value: Any) -> str:
-    if value not in EFFORTS:
+    if not isinstance(value, str) or value not in EFFORTS:  # a list or object is unhashable: no `in` on it
         raise _refuse("reasoning_effort", f"'reasoning_effort' must be one of {', '.join(EFFORTS)}")
     return EFFORTS[value]
 
