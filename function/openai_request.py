@@ -527,7 +527,7 @@ def _parameters(value: Any, at: str) -> dict[str, Any]:
         return {"type": "object", "properties": {}}
     if not isinstance(value, dict) or value.get("type", "object") != "object":
         raise _refuse(f"{at}.function.parameters", f"'{at}.function.parameters' must be a JSON Schema of type object")
-    return value if "type" in value else {"type": "object", **value}
+    return {"type": "object", **value}  # a schema's own "type" is "object" here too
 
 
 # --- the other fields ------------------------------------------------------------------------
