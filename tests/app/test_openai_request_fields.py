@@ -230,7 +230,7 @@ def test_tools_and_tool_choice_become_converses_tool_config(name):
     assert request(**fields) == replace(BASE, tool_config=tool_config)
 
 
-def test_a_conversation_with_tool_calls_keeps_its_tools_unless_asked_for_none():
+def test_a_conversation_with_tool_calls_sends_its_tools():
     parsed = parse({"messages": CALLS, "tools": [tool()]})
     assert parsed.request.tool_config == {"tools": [SPEC]}
 
