@@ -527,7 +527,7 @@ def _parameters(value: Any, at: str) -> dict[str, Any]:
         return {"type": "object", "properties": {}}
     if not isinstance(value, dict) or value.get("type", "object") != "object":
         raise _refuse(f"{at}.function.parameters", f"'{at}.function.parameters' must be a JSON Schema of type object")
-    return value if "type" in value else {"type": "object", **value}
+    return {"type": "object", **value}  # a schema's own "type" is "object" here too
 
 
 # --- the other fields ------------------------------------------------------------------------
@@ -585,7 +585,7 @@ def _boolean(given: dict[str, Any], name: str) -> bool:
 
 
 def _effort(value: Any) -> str:
-    if value not in EFFORTS:
+    if not isinstance(value, str) or value not in EFFORTS:  # a list or object is unhashable: no `in` on it
         raise _refuse("reasoning_effort", f"'reasoning_effort' must be one of {', '.join(EFFORTS)}")
     return EFFORTS[value]
 
