@@ -38,11 +38,11 @@ def events(written: str) -> list[dict | str]:
     return [part[6:] if part == "data: [DONE]" else json.loads(part[6:]) for part in parts[:-1]]
 
 
-def chunk(delta: dict, finish: str | None = None, **usage: None) -> dict:
-    """One ``chat.completion.chunk`` of request ``req-1`` (``usage=None`` when include_usage)."""
+def chunk(delta: dict, finish: str | None = None, include_usage: bool = False) -> dict:
+    """One ``chat.completion.chunk`` of request ``req-1``; with include_usage, ``usage: null`` too."""
     choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
     head = {"id": "chatcmpl-req-1", "object": "chat.completion.chunk", "created": CREATED, "model": MODEL}
-    return {**head, "choices": [choice], **usage}
+    return {**head, "choices": [choice], **({"usage": None} if include_usage else {})}
 
 
 def stream(include_reasoning: bool = False, include_usage: bool = False) -> ChunkStream:
@@ -142,8 +142,10 @@ def test_a_stream_opens_with_the_role_and_empty_content():
 
 
 def test_every_chunk_carries_usage_null_only_with_include_usage():
-    assert events(stream(include_usage=True).opening()) == [chunk({"role": "assistant", "content": ""}, usage=None)]
-    assert events(stream(include_usage=True).text("Hi")) == [chunk({"content": "Hi"}, usage=None)]
+    assert events(stream(include_usage=True).opening()) == [
+        chunk({"role": "assistant", "content": ""}, include_usage=True)
+    ]
+    assert events(stream(include_usage=True).text("Hi")) == [chunk({"content": "Hi"}, include_usage=True)]
     assert events(stream(include_usage=False).text("Hi")) == [chunk({"content": "Hi"})]
 
 
@@ -208,12 +210,12 @@ def test_done_writes_the_finish_reason_then_done():
 def test_done_with_include_usage_adds_a_chunk_of_no_choices_holding_the_usage():
     head = {"id": "chatcmpl-req-1", "object": "chat.completion.chunk", "created": CREATED, "model": MODEL}
     assert events(stream(include_usage=True).done(ENDED)) == [
-        chunk({}, "stop", usage=None),
+        chunk({}, "stop", include_usage=True),
         {**head, "choices": [], "usage": USAGE},
         "[DONE]",
     ]
     assert events(stream(include_usage=True).done(CUT)) == [
-        chunk({}, "length", usage=None),
+        chunk({}, "length", include_usage=True),
         {**head, "choices": [], "usage": None},
         "[DONE]",
     ]
