@@ -121,9 +121,9 @@ def test_dumps_is_compact_and_keeps_non_ascii_as_itself():
 
 
 def test_dumps_escapes_a_lone_surrogate_rather_than_writing_text_that_is_not_utf_8():
-    written = replies.dumps({"text": "é\ud800"})
-    assert written == '{"text":"\\u00e9\\ud800"}'
-    assert written.encode("utf-8") == b'{"text":"\\u00e9\\ud800"}'
+    written = replies.dumps({"text": "é\ud800", "n": [1, 2]})  # compact still
+    assert written == '{"text":"\\u00e9\\ud800","n":[1,2]}'
+    assert written.encode("utf-8") == b'{"text":"\\u00e9\\ud800","n":[1,2]}'
 
 
 def test_events_are_utf_8_with_a_lone_surrogate_written_as_its_json_escape():
