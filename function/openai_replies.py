@@ -147,7 +147,7 @@ class ChunkStream:
     def done(self, done: Done) -> str:
         events = self._chunk({}, finish_reason(done.stop_reason))
         if self.include_usage:
-            events += "data: " + self._head + ',"choices":[],"usage":' + dumps_value(usage(done)) + "}\n\n"
+            events += "data: " + self._head + ',"choices":[],"usage":' + dumps(usage(done)) + "}\n\n"
         return events + DONE_EVENT
 
     def error(self, error: ApiError) -> str:
@@ -156,10 +156,6 @@ class ChunkStream:
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> str:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
         return "data: " + self._head + ',"choices":[' + dumps(choice) + "]" + self._usage_field + "}\n\n"
-
-
-def dumps_value(value: Any) -> str:
-    return "null" if value is None else dumps(value)
 
 
 def error_body(error: ApiError) -> dict[str, Any]:
