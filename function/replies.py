@@ -102,7 +102,7 @@ def sse_bytes(events: str) -> bytes:
     return events.encode("utf-8", "backslashreplace")
 
 
-def dumps(body: dict[str, Any]) -> str:
+def dumps(body: Any) -> str:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     try:
         text.encode("utf-8")
