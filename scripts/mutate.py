@@ -293,7 +293,9 @@ def read_meta(meta: Mapping, path: str) -> FileScore:
 def staged_sources_of(group: Group, staged_dir: Path, only: list[str]) -> list[str]:
     """The sources an earlier run mutated: those its staging holds mutmut results for."""
     mutants = staged_dir / "mutants"
-    found = sorted(str(meta.relative_to(mutants))[: -len(".meta")] for meta in mutants.rglob("*.py.meta"))
+    # mutmut writes <staged source>.meta beside each mutated file; every staged source is one
+    # folder deep (src/x.py, constructs_lib/x.py).
+    found = sorted(str(meta.relative_to(mutants))[: -len(".meta")] for meta in mutants.glob("*/*.py.meta"))
     return [source for source in found if not only or original_path(group, source) in only]
 
 
@@ -477,7 +479,8 @@ def run_group(
     staged_sources = stage(group, staged_dir, fresh=not again)
     if only:
         staged_sources = [source for source in staged_sources if original_path(group, source) in only]
-    top_level = {path.name for path in staged_dir.iterdir()}
+    # mutmut's own folder is not the project's: copied into itself, it would nest on every --again.
+    top_level = {path.name for path in staged_dir.iterdir()} - {"mutants"}
     (staged_dir / "pyproject.toml").write_text(mutmut_config(group, staged_sources, top_level))
     (staged_dir / PRELOAD_FILE).write_text("\n".join(PRELOAD) + "\n")
     # The tests' conftest puts <project>/node_modules/.bin (Node 22, for jsii) first on PATH; the
@@ -517,12 +520,32 @@ def run_group(
     if again and any(score.not_run for score in files):
         files = mutmut_run([])
     print(f"{group.name}: mutmut ran {time.monotonic() - started:.0f} s", flush=True)
+    return judged(group, staged_dir, staged_sources, files, equivalents)
+
+
+def judged(
+    group: Group,
+    staged_dir: Path,
+    staged_sources: list[str],
+    files: list[FileScore],
+    equivalents: Mapping[tuple[str, str], str],
+) -> GroupReport:
+    """The run's verdicts with each survivor's diff, sorted into equivalent and unexplained."""
     staged_of = {
         mutant: staged
         for staged, score in zip(staged_sources, files, strict=True)
         for mutant in score.survived + score.other
     }
     return classify(group, files, mutant_diffs(staged_dir, staged_of, staged_of), equivalents)
+
+
+def last_run(group: Group, only: list[str], equivalents: Mapping[tuple[str, str], str]) -> GroupReport:
+    """The last run's report, judged against today's equivalent.txt, without running anything."""
+    staged_dir = STAGING / group.name
+    if not (staged_dir / "mutants").is_dir():
+        raise RuntimeError(f"--report: {staged_dir.relative_to(ROOT)} holds no earlier run of {group.name}")
+    staged_sources = staged_sources_of(group, staged_dir, only)
+    return judged(group, staged_dir, staged_sources, read_results(group, staged_dir, staged_sources), equivalents)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -549,6 +572,12 @@ def main(argv: list[str] | None = None) -> int:
         "without it every run starts from nothing",
     )
     parser.add_argument(
+        "--report",
+        action="store_true",
+        help="run nothing: print the last run's scores and rewrite mutation/survivors.txt, "
+        "with mutation/equivalent.txt as it is now",
+    )
+    parser.add_argument(
         "--max-children", type=int, help="mutants run at once (default: each group's share per core, see Group)"
     )
     args = parser.parse_args(argv)
@@ -562,7 +591,12 @@ def main(argv: list[str] | None = None) -> int:
         groups = [group for group in groups if any(Path(path).match(p) for path in args.only for p in group.sources)]
     started = time.monotonic()
     try:
-        reports = [run_group(group, args.only, args.max_children, equivalents, args.again) for group in groups]
+        reports = [
+            last_run(group, args.only, equivalents)
+            if args.report
+            else run_group(group, args.only, args.max_children, equivalents, args.again)
+            for group in groups
+        ]
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

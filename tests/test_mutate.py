@@ -234,6 +234,9 @@ def test_again_keeps_the_last_runs_results_and_finds_the_files_it_mutated(tmp_pa
     for name in ("app", "models"):
         (destination / "mutants" / "src").mkdir(parents=True, exist_ok=True)
         (destination / "mutants" / "src" / f"{name}.py.meta").write_text("{}")
+    # and a copy of mutmut's folder inside itself, which is not a mutated file
+    (destination / "mutants" / "mutants" / "src").mkdir(parents=True)
+    (destination / "mutants" / "mutants" / "src" / "app.py.meta").write_text("{}")
     # WHEN it is staged again for --again, then afresh
     mutate.stage(FUNCTION, destination, files=["function/app.py"], fresh=False)
     assert mutate.staged_sources_of(FUNCTION, destination, []) == ["src/app.py", "src/models.py"]
@@ -243,8 +246,9 @@ def test_again_keeps_the_last_runs_results_and_finds_the_files_it_mutated(tmp_pa
     assert not (destination / "mutants").exists()
 
 
-def test_again_without_an_earlier_run_is_a_clear_error(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("option", ["--again", "--report"])
+def test_again_or_report_without_an_earlier_run_is_a_clear_error(option, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(mutate, "STAGING", tmp_path)
     monkeypatch.setattr(mutate, "ROOT", tmp_path)
-    assert mutate.main(["--group", "function", "--again"]) == 2
-    assert capsys.readouterr().err == "error: --again: function holds no earlier run of function\n"
+    assert mutate.main(["--group", "function", option]) == 2
+    assert capsys.readouterr().err == f"error: {option}: function holds no earlier run of function\n"
