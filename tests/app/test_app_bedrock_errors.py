@@ -23,6 +23,7 @@ from bedrock import CALLER_FAULT_MARKERS, CLIENT_ERRORS
 from config import Budget, Settings
 from errors import ERRORS
 from tests.support.app import JSON, Script, reply, sse_events
+from tests.support.caller_faults import CALLER_FAULTS
 
 PROMPT = {"prompt": "hi"}
 MODES = pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
@@ -109,27 +110,6 @@ def test_bedrock_max_attempts_bounds_the_calls(client_with, stand_in, attempts):
 
 
 # ------------------------------------------------------------------ ValidationException
-
-# One message per marker, each containing that marker and no other, so removing any marker
-# from CALLER_FAULT_MARKERS fails its own test.
-CALLER_FAULTS = {
-    "too long": "Input is too long for requested model.",
-    "too many": "The request has too many images.",
-    "context window": "The prompt does not fit the model's context window.",
-    "context length": "prompt length is greater than the context length of this model",
-    "exceed": "The maximum tokens you requested exceeds the model limit of 4096",
-    "max_tokens": "max_tokens: 100000 > 64000, which is the largest allowed value",
-    "maxtokens": "maxTokens must be at most 64000",
-    "temperature": "temperature: range: 0..1",
-    "top_p": "top_p must be a number from 0 to 1",
-    "topp": "topP is not valid for this model",
-    "stop sequence": "A stop sequence must not be empty",
-    "stop_sequence": "stop_sequences: each must be a non-empty string",
-    "stopsequence": "stopSequences holds too few entries",
-    "alternate": "A conversation must alternate between user and assistant roles.",
-    "not support": "This model does not support system prompts.",
-    "n't support": "This model doesn't support tool use.",
-}
 
 
 def test_every_caller_fault_marker_has_a_message_of_its_own():

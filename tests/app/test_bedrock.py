@@ -26,6 +26,7 @@ from bedrock import ReasoningDelta, Stopped, TextDelta, ToolUseInput, ToolUseSta
 from config import Budget, Guardrail
 from errors import ApiError
 from inference import InferenceRequest
+from tests.support.caller_faults import CALLER_FAULTS
 
 MODEL = "eu.anthropic.claude-test-model"
 USER = {"role": "user", "content": "hi"}
@@ -174,34 +175,6 @@ def test_a_model_the_function_cannot_use_names_the_model_and_the_setting(code):
         f"this function cannot use its configured model {MODEL!r}; the operator should "
         "check the MODEL_ID setting and the model's access in Bedrock",
     )
-
-
-# One message per marker, each holding that marker alone (test_app_bedrock_errors.py checks the
-# same through the app); here the whole refusal the caller gets is pinned.
-CALLER_FAULTS = {
-    "too long": "Input is too long for requested model.",
-    "too many": "The request has too many images.",
-    "context window": "The prompt does not fit the model's context window.",
-    "context length": "prompt length is greater than the context length of this model",
-    "exceed": "The maximum tokens you requested exceeds the model limit of 4096",
-    "max_tokens": "max_tokens: 100000 > 64000, which is the largest allowed value",
-    "maxtokens": "maxTokens must be at most 64000",
-    "temperature": "temperature: range: 0..1",
-    "top_p": "top_p must be a number from 0 to 1",
-    "topp": "topP is not valid for this model",
-    "stop sequence": "A stop sequence must not be empty",
-    "stop_sequence": "stop_sequences: each must be a non-empty string",
-    "stopsequence": "stopSequences holds too few entries",
-    "alternate": "A conversation must alternate between user and assistant roles.",
-    "not support": "This model does not support system prompts.",
-    "n't support": "This model doesn't support tool use.",
-}
-
-
-def test_the_caller_fault_table_holds_one_message_per_marker_and_no_other():
-    assert set(CALLER_FAULTS) == set(bedrock.CALLER_FAULT_MARKERS)
-    for marker, message in CALLER_FAULTS.items():
-        assert [m for m in bedrock.CALLER_FAULT_MARKERS if m in message.lower()] == [marker], message
 
 
 @pytest.mark.parametrize("marker", sorted(CALLER_FAULTS))
