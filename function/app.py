@@ -40,7 +40,7 @@ import capabilities
 import openai_replies
 import playground
 import replies
-from answer import Answer, Done, gather
+from answer import Answer, Done, Gathered, gather
 from bedrock import ReasoningDelta, TextDelta, ToolUseInput, ToolUseStart
 from config import STREAM_IDLE_TIMEOUT_SECONDS, Settings, load_settings
 from errors import ApiError
@@ -118,69 +118,129 @@ async def ready(request: Request) -> Response:
 
 async def invoke(request: Request) -> Response:
     """``POST /invoke``: refuse or answer, as JSON or, with ``"stream": true``, as SSE."""
-    settings: Settings = request.app.state.settings
-    invocation = Invocation.from_headers(request.headers, settings)
-    record = RequestRecord(invocation.request_id, invocation.function_request_id, settings)
-    try:
-        raw = await _read_body(request, settings.body_max_bytes)
-        parsed = parse_request(raw, request.headers.get("content-type"), settings)
-        if isinstance(parsed, ApiError):
-            return _refuse(parsed, record, invocation, settings)
-        model = parsed.model or settings.model_id
-        opened = await _open(request, parsed, model, record, invocation)
-        if isinstance(opened, ApiError):
-            return _refuse(opened, record, invocation, settings)
-        if parsed.stream:
-            writer = replies.InvokeStream(model, invocation.request_id, parsed.include_reasoning)
-            headers = {**replies.SSE_HEADERS, **replies.cors_headers(settings.cors_allow_origin)}
-            return StreamingResponse(_events(opened, record, invocation, writer), headers=headers)
-        gathered = await gather(opened)
-    except Exception:  # noqa: BLE001 - the trace goes to the logs, never to the caller
-        logger.exception("unexpected failure", extra={"request_id": invocation.request_id})
-        return _refuse(ApiError("internal_error"), record, invocation, settings)
-    final = gathered.final
-    if isinstance(final, Failed):
-        return _refuse(final.error, record, invocation, settings)
-    record.answered(gathered.text, final, opened.bedrock_ms, opened.first_text_ms)
-    body = replies.answer_body(gathered.text, model, final, invocation.request_id)
-    if parsed.include_reasoning:
-        body["reasoning"] = gathered.reasoning
-    return _json(200, body, replies.cors_headers(settings.cors_allow_origin))
+    return await _serve(request, _InvokeFormat())
 
 
 async def chat_completions(request: Request) -> Response:
     """``POST /v1/chat/completions``: OpenAI's chat completions, on the same path as ``/invoke``."""
+    return await _serve(request, _ChatFormat())
+
+
+class _WireFormat(Protocol):
+    """What a POST route does its own way; the rest is ``_serve``'s. One instance per request:
+    ``parse`` may keep what only this format asks (OpenAI's ``include_usage``)."""
+
+    def parse(self, body: bytes, content_type: str | None, settings: Settings) -> InferenceRequest | ApiError: ...
+    def refuse(
+        self, error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings
+    ) -> Response: ...
+    def stream(
+        self, request: InferenceRequest, model: str, invocation: Invocation, settings: Settings
+    ) -> tuple[StreamWriter, dict[str, str]]: ...
+    def answer(
+        self,
+        request: InferenceRequest,
+        gathered: Gathered,
+        final: Done,
+        model: str,
+        invocation: Invocation,
+        settings: Settings,
+    ) -> Response: ...
+
+
+class _InvokeFormat:
+    """``/invoke``'s body, error shape and answer (request.py, replies.py)."""
+
+    def parse(self, body: bytes, content_type: str | None, settings: Settings) -> InferenceRequest | ApiError:
+        return parse_request(body, content_type, settings)
+
+    def refuse(self, error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings) -> Response:
+        return _refuse(error, record, invocation, settings)
+
+    def stream(
+        self, request: InferenceRequest, model: str, invocation: Invocation, settings: Settings
+    ) -> tuple[StreamWriter, dict[str, str]]:
+        writer = replies.InvokeStream(model, invocation.request_id, request.include_reasoning)
+        return writer, {**replies.SSE_HEADERS, **replies.cors_headers(settings.cors_allow_origin)}
+
+    def answer(
+        self,
+        request: InferenceRequest,
+        gathered: Gathered,
+        final: Done,
+        model: str,
+        invocation: Invocation,
+        settings: Settings,
+    ) -> Response:
+        body = replies.answer_body(gathered.text, model, final, invocation.request_id)
+        if request.include_reasoning:
+            body["reasoning"] = gathered.reasoning
+        return _json(200, body, replies.cors_headers(settings.cors_allow_origin))
+
+
+class _ChatFormat:
+    """OpenAI's body, error shape and answer (openai_request.py, openai_replies.py)."""
+
+    include_usage = False
+
+    def parse(self, body: bytes, content_type: str | None, settings: Settings) -> InferenceRequest | ApiError:
+        parsed = parse_chat_request(body, content_type, settings)
+        if isinstance(parsed, ApiError):
+            return parsed
+        self.include_usage = parsed.include_usage
+        return parsed.request
+
+    def refuse(self, error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings) -> Response:
+        if error.param == "effort":  # capabilities names /invoke's field; this one is OpenAI's
+            error = dataclasses.replace(error, param="reasoning_effort")
+        return _refuse_openai(error, record, invocation, settings)
+
+    def stream(
+        self, request: InferenceRequest, model: str, invocation: Invocation, settings: Settings
+    ) -> tuple[StreamWriter, dict[str, str]]:
+        writer = openai_replies.ChunkStream(model, invocation.request_id, request.include_reasoning, self.include_usage)
+        return writer, {**replies.SSE_HEADERS, **_openai_headers(settings, invocation)}
+
+    def answer(
+        self,
+        request: InferenceRequest,
+        gathered: Gathered,
+        final: Done,
+        model: str,
+        invocation: Invocation,
+        settings: Settings,
+    ) -> Response:
+        body = openai_replies.completion_body(gathered, final, model, invocation.request_id, request.include_reasoning)
+        return _json(200, body, _openai_headers(settings, invocation))
+
+
+async def _serve(request: Request, wire: _WireFormat) -> Response:
+    """A POST route: read and parse the body, refuse before Bedrock, then stream the answer or
+    gather it, each in the route's wire format; a failure anywhere is that format's 500."""
     settings: Settings = request.app.state.settings
     invocation = Invocation.from_headers(request.headers, settings)
     record = RequestRecord(invocation.request_id, invocation.function_request_id, settings)
     try:
         body = await _read_body(request, settings.body_max_bytes)
-        parsed = parse_chat_request(body, request.headers.get("content-type"), settings)
+        parsed = wire.parse(body, request.headers.get("content-type"), settings)
         if isinstance(parsed, ApiError):
-            return _refuse_openai(parsed, record, invocation, settings)
-        chat = parsed.request
-        model = chat.model or settings.model_id
-        opened = await _open(request, chat, model, record, invocation)
+            return wire.refuse(parsed, record, invocation, settings)
+        model = parsed.model or settings.model_id
+        opened = await _open(request, parsed, model, record, invocation)
         if isinstance(opened, ApiError):
-            if opened.param == "effort":  # capabilities names /invoke's field; this one is OpenAI's
-                opened = dataclasses.replace(opened, param="reasoning_effort")
-            return _refuse_openai(opened, record, invocation, settings)
-        if chat.stream:
-            writer = openai_replies.ChunkStream(
-                model, invocation.request_id, chat.include_reasoning, parsed.include_usage
-            )
-            headers = {**replies.SSE_HEADERS, **_openai_headers(settings, invocation)}
+            return wire.refuse(opened, record, invocation, settings)
+        if parsed.stream:
+            writer, headers = wire.stream(parsed, model, invocation, settings)
             return StreamingResponse(_events(opened, record, invocation, writer), headers=headers)
         gathered = await gather(opened)
     except Exception:  # noqa: BLE001 - the trace goes to the logs, never to the caller
         logger.exception("unexpected failure", extra={"request_id": invocation.request_id})
-        return _refuse_openai(ApiError("internal_error"), record, invocation, settings)
+        return wire.refuse(ApiError("internal_error"), record, invocation, settings)
     final = gathered.final
     if isinstance(final, Failed):
-        return _refuse_openai(final.error, record, invocation, settings)
+        return wire.refuse(final.error, record, invocation, settings)
     record.answered(gathered.text, final, opened.bedrock_ms, opened.first_text_ms, len(gathered.tool_calls))
-    answer = openai_replies.completion_body(gathered, final, model, invocation.request_id, chat.include_reasoning)
-    return _json(200, answer, _openai_headers(settings, invocation))
+    return wire.answer(parsed, gathered, final, model, invocation, settings)
 
 
 async def list_models(request: Request) -> Response:
