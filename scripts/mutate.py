@@ -53,6 +53,7 @@ SURVIVORS_FILE = ROOT / "mutation" / "survivors.txt"
 MUTMUT = Path(sys.executable).parent / "mutmut"
 FUNCTION_PACKAGE = "function"
 PRELOAD_FILE = "mutmut-preload.txt"  # in the staging folder
+STATS_FILE = "mutmut-stats.json"  # mutmut's map of tests to functions, in mutants/
 LAYER_FILES = ("layer.zip", "layer.json")  # .build/, read by the synth tests
 # Under this folder mutmut drops the folder from a mutant's module name (mutmut's
 # utils/format_utils.py, get_mutant_name).
@@ -477,6 +478,15 @@ def run_group(
         earlier = read_results(group, staged_dir, staged_sources_of(group, staged_dir, only))
         rerun = [name for score in earlier for name in score.survived + score.other + score.not_run]
     staged_sources = stage(group, staged_dir, fresh=not again)
+    if again:
+        # mutmut maps tests to functions once, then only for tests it has not seen: a function
+        # added since would have no tests (and its mutants "survive", untested). Map afresh.
+        (staged_dir / "mutants" / STATS_FILE).unlink(missing_ok=True)
+        # A run with --only leaves the group's other files unmutated in mutants/ (mutmut copies
+        # a file it does not mutate as it is). Mutated afresh from their sources, each keeps the
+        # verdicts of its functions whose code is unchanged (mutmut compares their hashes).
+        for source in group_sources(group, checkout_files()):
+            (staged_dir / "mutants" / staged_path(group, source)).unlink(missing_ok=True)
     if only:
         staged_sources = [source for source in staged_sources if original_path(group, source) in only]
     # mutmut's own folder is not the project's: copied into itself, it would nest on every --again.
