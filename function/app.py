@@ -25,6 +25,7 @@ import json
 import os
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -118,129 +119,111 @@ async def ready(request: Request) -> Response:
 
 async def invoke(request: Request) -> Response:
     """``POST /invoke``: refuse or answer, as JSON or, with ``"stream": true``, as SSE."""
-    return await _serve(request, _InvokeFormat())
+    return await _serve(request, _InvokeFormat)
 
 
 async def chat_completions(request: Request) -> Response:
     """``POST /v1/chat/completions``: OpenAI's chat completions, on the same path as ``/invoke``."""
-    return await _serve(request, _ChatFormat())
+    return await _serve(request, _ChatFormat)
 
 
-class _WireFormat(Protocol):
-    """What a POST route does its own way; the rest is ``_serve``'s. One instance per request:
-    ``parse`` may keep what only this format asks (OpenAI's ``include_usage``)."""
+@dataclass
+class _WireFormat(ABC):
+    """What a POST route does its own way; the rest is ``_serve``'s. One per request, holding who
+    asks and the request's record; ``parse`` may keep what only its format asks."""
 
-    def parse(self, body: bytes, content_type: str | None, settings: Settings) -> InferenceRequest | ApiError: ...
-    def refuse(
-        self, error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings
-    ) -> Response: ...
-    def stream(
-        self, request: InferenceRequest, model: str, invocation: Invocation, settings: Settings
-    ) -> tuple[StreamWriter, dict[str, str]]: ...
-    def answer(
-        self,
-        request: InferenceRequest,
-        gathered: Gathered,
-        final: Done,
-        model: str,
-        invocation: Invocation,
-        settings: Settings,
-    ) -> Response: ...
+    settings: Settings
+    invocation: Invocation
+    record: RequestRecord
+
+    @abstractmethod
+    def parse(self, body: bytes, content_type: str | None) -> InferenceRequest | ApiError: ...
+    @abstractmethod
+    def refuse(self, error: ApiError) -> Response: ...
+    @abstractmethod
+    def stream(self, request: InferenceRequest, model: str) -> tuple[StreamWriter, dict[str, str]]: ...
+    @abstractmethod
+    def answer(self, request: InferenceRequest, gathered: Gathered, final: Done, model: str) -> Response: ...
 
 
-class _InvokeFormat:
+class _InvokeFormat(_WireFormat):
     """``/invoke``'s body, error shape and answer (request.py, replies.py)."""
 
-    def parse(self, body: bytes, content_type: str | None, settings: Settings) -> InferenceRequest | ApiError:
-        return parse_request(body, content_type, settings)
+    def parse(self, body: bytes, content_type: str | None) -> InferenceRequest | ApiError:
+        return parse_request(body, content_type, self.settings)
 
-    def refuse(self, error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings) -> Response:
-        return _refuse(error, record, invocation, settings)
+    def refuse(self, error: ApiError) -> Response:
+        return _refuse(error, self.record, self.invocation, self.settings)
 
-    def stream(
-        self, request: InferenceRequest, model: str, invocation: Invocation, settings: Settings
-    ) -> tuple[StreamWriter, dict[str, str]]:
-        writer = replies.InvokeStream(model, invocation.request_id, request.include_reasoning)
-        return writer, {**replies.SSE_HEADERS, **replies.cors_headers(settings.cors_allow_origin)}
+    def stream(self, request: InferenceRequest, model: str) -> tuple[StreamWriter, dict[str, str]]:
+        writer = replies.InvokeStream(model, self.invocation.request_id, request.include_reasoning)
+        return writer, {**replies.SSE_HEADERS, **replies.cors_headers(self.settings.cors_allow_origin)}
 
-    def answer(
-        self,
-        request: InferenceRequest,
-        gathered: Gathered,
-        final: Done,
-        model: str,
-        invocation: Invocation,
-        settings: Settings,
-    ) -> Response:
-        body = replies.answer_body(gathered.text, model, final, invocation.request_id)
+    def answer(self, request: InferenceRequest, gathered: Gathered, final: Done, model: str) -> Response:
+        body = replies.answer_body(gathered.text, model, final, self.invocation.request_id)
         if request.include_reasoning:
             body["reasoning"] = gathered.reasoning
-        return _json(200, body, replies.cors_headers(settings.cors_allow_origin))
+        return _json(200, body, replies.cors_headers(self.settings.cors_allow_origin))
 
 
-class _ChatFormat:
+@dataclass
+class _ChatFormat(_WireFormat):
     """OpenAI's body, error shape and answer (openai_request.py, openai_replies.py)."""
 
-    include_usage = False
+    include_usage: bool = False  # stream_options.include_usage, once the body is parsed
 
-    def parse(self, body: bytes, content_type: str | None, settings: Settings) -> InferenceRequest | ApiError:
-        parsed = parse_chat_request(body, content_type, settings)
+    def parse(self, body: bytes, content_type: str | None) -> InferenceRequest | ApiError:
+        parsed = parse_chat_request(body, content_type, self.settings)
         if isinstance(parsed, ApiError):
             return parsed
         self.include_usage = parsed.include_usage
         return parsed.request
 
-    def refuse(self, error: ApiError, record: RequestRecord, invocation: Invocation, settings: Settings) -> Response:
+    def refuse(self, error: ApiError) -> Response:
         if error.param == "effort":  # capabilities names /invoke's field; this one is OpenAI's
             error = dataclasses.replace(error, param="reasoning_effort")
-        return _refuse_openai(error, record, invocation, settings)
+        return _refuse_openai(error, self.record, self.invocation, self.settings)
 
-    def stream(
-        self, request: InferenceRequest, model: str, invocation: Invocation, settings: Settings
-    ) -> tuple[StreamWriter, dict[str, str]]:
-        writer = openai_replies.ChunkStream(model, invocation.request_id, request.include_reasoning, self.include_usage)
-        return writer, {**replies.SSE_HEADERS, **_openai_headers(settings, invocation)}
+    def stream(self, request: InferenceRequest, model: str) -> tuple[StreamWriter, dict[str, str]]:
+        writer = openai_replies.ChunkStream(
+            model, self.invocation.request_id, request.include_reasoning, self.include_usage
+        )
+        return writer, {**replies.SSE_HEADERS, **_openai_headers(self.settings, self.invocation)}
 
-    def answer(
-        self,
-        request: InferenceRequest,
-        gathered: Gathered,
-        final: Done,
-        model: str,
-        invocation: Invocation,
-        settings: Settings,
-    ) -> Response:
-        body = openai_replies.completion_body(gathered, final, model, invocation.request_id, request.include_reasoning)
-        return _json(200, body, _openai_headers(settings, invocation))
+    def answer(self, request: InferenceRequest, gathered: Gathered, final: Done, model: str) -> Response:
+        request_id = self.invocation.request_id
+        body = openai_replies.completion_body(gathered, final, model, request_id, request.include_reasoning)
+        return _json(200, body, _openai_headers(self.settings, self.invocation))
 
 
-async def _serve(request: Request, wire: _WireFormat) -> Response:
+async def _serve(request: Request, wire_format: type[_WireFormat]) -> Response:
     """A POST route: read and parse the body, refuse before Bedrock, then stream the answer or
     gather it, each in the route's wire format; a failure anywhere is that format's 500."""
     settings: Settings = request.app.state.settings
     invocation = Invocation.from_headers(request.headers, settings)
     record = RequestRecord(invocation.request_id, invocation.function_request_id, settings)
+    wire = wire_format(settings, invocation, record)
     try:
         body = await _read_body(request, settings.body_max_bytes)
-        parsed = wire.parse(body, request.headers.get("content-type"), settings)
+        parsed = wire.parse(body, request.headers.get("content-type"))
         if isinstance(parsed, ApiError):
-            return wire.refuse(parsed, record, invocation, settings)
+            return wire.refuse(parsed)
         model = parsed.model or settings.model_id
         opened = await _open(request, parsed, model, record, invocation)
         if isinstance(opened, ApiError):
-            return wire.refuse(opened, record, invocation, settings)
+            return wire.refuse(opened)
         if parsed.stream:
-            writer, headers = wire.stream(parsed, model, invocation, settings)
+            writer, headers = wire.stream(parsed, model)
             return StreamingResponse(_events(opened, record, invocation, writer), headers=headers)
         gathered = await gather(opened)
     except Exception:  # noqa: BLE001 - the trace goes to the logs, never to the caller
         logger.exception("unexpected failure", extra={"request_id": invocation.request_id})
-        return wire.refuse(ApiError("internal_error"), record, invocation, settings)
+        return wire.refuse(ApiError("internal_error"))
     final = gathered.final
     if isinstance(final, Failed):
-        return wire.refuse(final.error, record, invocation, settings)
+        return wire.refuse(final.error)
     record.answered(gathered.text, final, opened.bedrock_ms, opened.first_text_ms, len(gathered.tool_calls))
-    return wire.answer(parsed, gathered, final, model, invocation, settings)
+    return wire.answer(parsed, gathered, final, model)
 
 
 async def list_models(request: Request) -> Response:
