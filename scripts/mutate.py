@@ -367,6 +367,9 @@ class GroupReport:
     files: list[FileScore]
     equivalent: list[Survivor]
     unexplained: list[Survivor]
+    # equivalent.txt lines of this run's modules that match no survivor: killed since, or their
+    # function changed (a new diff, a new fingerprint). Printed, to be deleted or updated.
+    stale: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def killed(self) -> int:
@@ -395,7 +398,10 @@ def classify(
         for mutant in score.survived + score.other:
             survivor = Survivor(score.path, mutant, diffs[mutant])
             (equivalent if survivor.key in equivalents else unexplained).append(survivor)
-    return GroupReport(group, files, equivalent, unexplained)
+    modules = {function_of(name).rpartition(".")[0] for score in files for name in score.killed + score.survived}
+    matched = {survivor.key for survivor in equivalent}
+    stale = [key for key in equivalents if key[0].rpartition(".")[0] in modules and key not in matched]
+    return GroupReport(group, files, equivalent, unexplained, stale)
 
 
 def summary(report: GroupReport) -> list[str]:
@@ -416,6 +422,8 @@ def summary(report: GroupReport) -> list[str]:
         )
         if score.not_run:
             lines.append(f"    {len(score.not_run)} mutants not run: the run was interrupted")
+    for function, print_ in report.stale:
+        lines.append(f"  stale in mutation/equivalent.txt (no such survivor now): {function} {print_}")
     return lines
 
 

@@ -252,3 +252,19 @@ def test_again_or_report_without_an_earlier_run_is_a_clear_error(option, tmp_pat
     monkeypatch.setattr(mutate, "ROOT", tmp_path)
     assert mutate.main(["--group", "function", option]) == 2
     assert capsys.readouterr().err == f"error: {option}: function holds no earlier run of function\n"
+
+
+def test_an_equivalent_line_of_a_run_module_that_matches_no_survivor_is_reported_stale():
+    # GIVEN one listed survivor, a line for a mutant of app.py since killed, one for another module
+    diffs = {"app.x_limit__mutmut_1": DIFF}
+    listed = ("app.x_limit", mutate.fingerprint(DIFF))
+    killed_since = ("app.x_gone", "0123abcd")
+    elsewhere = ("models.x_facts_for", "89abcdef")
+    equivalents = {listed: "reason", killed_since: "reason", elsewhere: "reason"}
+    # WHEN the run of app.py alone is judged
+    report = mutate.classify(FUNCTION, scores(9, list(diffs)), diffs, equivalents)
+    # THEN only the app.py line that matches nothing is stale (models.py was not run), and printed
+    assert report.stale == [killed_since]
+    stale_line = "  stale in mutation/equivalent.txt (no such survivor now): app.x_gone 0123abcd"
+    assert mutate.summary(report)[-1] == stale_line
+    assert report.passed  # a stale line is tidying, not a failed score
